@@ -1,0 +1,25 @@
+# One image for web, worker and beat; they differ by command (see docker-compose.yml).
+FROM python:3.13-slim-bookworm
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
+# WeasyPrint needs Pango; fonts for the PDF reports are shipped in static/.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 postgresql-client \
+ && rm -rf /var/lib/apt/lists/*
+
+WORKDIR /app
+COPY pyproject.toml ./
+COPY finsam finsam
+COPY forbund forbund
+COPY insatser insatser
+COPY deltagare deltagare
+COPY rapporter rapporter
+RUN pip install .
+COPY . .
+RUN FINSAM_PRODUCTION=1 SECRET_KEY=build-only-build-only-build-only-build-only-build-only \
+    FINSAM_PNR_KEYS=x FINSAM_PNR_HMAC_KEY=x python manage.py collectstatic --noinput
+
+RUN useradd --create-home finsam && mkdir -p /app/var && chown -R finsam /app/var
+USER finsam
+EXPOSE 8000
+CMD ["gunicorn", "finsam.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--threads", "4", "--worker-class", "gthread", "--access-logfile", "-"]

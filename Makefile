@@ -1,0 +1,35 @@
+.PHONY: run test test-fast lint fmt check install services
+
+# Start Finsam with demo data (web, Celery worker and beat).
+run:
+	scripts/run-demo.sh
+
+install:
+	scripts/bootstrap.sh
+
+services:
+	scripts/services.sh
+
+# The whole test suite, browser tests included.
+test: install services
+	scripts/ensure-chromium.sh
+	.venv/bin/python manage.py makemigrations --check --dry-run
+	.venv/bin/ruff check .
+	.venv/bin/pytest -n 2 --create-db
+
+# Everything but the browser tests.
+test-fast: install services
+	.venv/bin/pytest -n 2 -m "not browser"
+
+lint: install
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+
+fmt: install
+	.venv/bin/ruff format .
+	.venv/bin/ruff check --fix .
+
+check: install
+	FINSAM_PRODUCTION=1 SECRET_KEY=$$(.venv/bin/python -c 'import secrets;print(secrets.token_urlsafe(64))') \
+	  ALLOWED_HOSTS=finsam.example.se FINSAM_PNR_KEYS=x FINSAM_PNR_HMAC_KEY=x \
+	  .venv/bin/python manage.py check --deploy --fail-level WARNING

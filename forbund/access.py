@@ -1,0 +1,76 @@
+"""Who may reach what: the one place where access is decided.
+
+Every view reaches tenant data through a QuerySet method that calls into this
+module (`Forbund.objects.for_user`, later `Insats.objects.for_user`, ...).
+Anything outside a user's reach answers 404.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from django.db.models import Q
+
+from .choices import Roll
+
+Action = Literal["registry_read", "contributions_write", "forbund_admin", "handlaggare"]
+
+# What each role may do with a förbund's data, per spec/product.md.
+_ALL_FORBUND: dict[str, set[str]] = {
+    "registry_read": {Roll.ADMINISTRATOR, Roll.NATIONELLA_RADET},
+    "contributions_write": {Roll.ADMINISTRATOR},
+    "forbund_admin": {Roll.ADMINISTRATOR},
+    "handlaggare": set(),
+}
+_OWN_FORBUND: dict[str, set[str]] = {
+    "registry_read": {Roll.FORBUNDSADMINISTRATOR},
+    "contributions_write": {Roll.FORBUNDSADMINISTRATOR},
+    "forbund_admin": {Roll.FORBUNDSADMINISTRATOR},
+    "handlaggare": {Roll.HANDLAGGARE},
+}
+
+
+def roles(user) -> set[str]:
+    if not getattr(user, "is_authenticated", False):
+        return set()
+    found = set(user.roller())
+    if user.is_superuser:
+        found.add(Roll.ADMINISTRATOR)
+    return found
+
+
+def is_administrator(user) -> bool:
+    return Roll.ADMINISTRATOR in roles(user)
+
+
+def is_nationella_radet(user) -> bool:
+    return Roll.NATIONELLA_RADET in roles(user)
+
+
+def forbund_ids(user, *roller: str) -> set[int]:
+    """Ids of the förbund where the user holds one of the roles."""
+    if not getattr(user, "is_authenticated", False):
+        return set()
+    return {u.forbund_id for u in user.active_uppdrag() if u.roll in roller and u.forbund_id}
+
+
+def reaches_all_forbund(user, action: Action) -> bool:
+    return bool(roles(user) & _ALL_FORBUND[action])
+
+
+def forbund_filter(user, action: Action, field: str = "pk") -> Q:
+    """A filter on Forbund (or on `field` pointing at a förbund) for what `action` allows."""
+    if reaches_all_forbund(user, action):
+        return Q()
+    return Q(**{f"{field}__in": forbund_ids(user, *_OWN_FORBUND[action])})
+
+
+def can_read_registry(user) -> bool:
+    return reaches_all_forbund(user, "registry_read") or bool(
+        forbund_ids(user, *_OWN_FORBUND["registry_read"])
+    )
+
+
+def requires_two_factor(user) -> bool:
+    """Accounts that can see personal data, or grant access to it, must use TOTP."""
+    return bool(roles(user) & {Roll.HANDLAGGARE, Roll.ADMINISTRATOR}) or user.is_staff

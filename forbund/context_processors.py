@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+from django.http import HttpRequest
+
+from .access import roles
+from .choices import Roll
+
+
+def navigation(request: HttpRequest) -> dict[str, object]:
+    """The main navigation, by role. Apps add their entries here as they arrive."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    user_roles = roles(user)
+    items: list[tuple[str, str]] = [("start", "Start")]
+    if user_roles & {Roll.ADMINISTRATOR, Roll.NATIONELLA_RADET, Roll.FORBUNDSADMINISTRATOR}:
+        items.append(("forbund:list", "Förbund"))
+    if Roll.ADMINISTRATOR in user_roles:
+        items.append(("admin:index", "Administration"))
+    return {"nav_items": items, "user_roles": user_roles}

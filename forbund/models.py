@@ -1,0 +1,362 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+from .choices import Arbetsgivartyp, Lan, Medlemstyp, Roll
+from .validators import validate_organisationsnummer
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+
+class Region(models.Model):
+    """One of the 21 regions; its code is the län code (Region Gotland included)."""
+
+    kod = models.CharField("kod", max_length=2, primary_key=True, choices=Lan.choices)
+    namn = models.CharField("namn", max_length=100, unique=True)
+
+    class Meta:
+        verbose_name = "region"
+        verbose_name_plural = "regioner"
+        ordering = ["kod"]
+
+    def __str__(self) -> str:
+        return self.namn
+
+    @property
+    def lan(self) -> str:
+        return self.kod
+
+
+class Kommun(models.Model):
+    kod = models.CharField(
+        "kommunkod", max_length=4, primary_key=True, help_text="SCB:s fyrsiffriga kommunkod."
+    )
+    namn = models.CharField("namn", max_length=100)
+    lan = models.CharField("län", max_length=2, choices=Lan.choices)
+
+    class Meta:
+        verbose_name = "kommun"
+        verbose_name_plural = "kommuner"
+        ordering = ["kod"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kod__regex=r"^\d{4}$"), name="kommun_kod_fyra_siffror"
+            ),
+            models.CheckConstraint(
+                condition=Q(kod__startswith=models.F("lan")), name="kommun_kod_borjar_med_lan"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.namn
+
+
+class Folkmangd(models.Model):
+    """Population of a kommun on 31 December of a year (SCB)."""
+
+    kommun = models.ForeignKey(Kommun, on_delete=models.CASCADE, related_name="folkmangder")
+    ar = models.PositiveSmallIntegerField("år")
+    folkmangd = models.PositiveIntegerField("folkmängd")
+
+    class Meta:
+        verbose_name = "folkmängd"
+        verbose_name_plural = "folkmängder"
+        ordering = ["kommun", "ar"]
+        constraints = [
+            models.UniqueConstraint(fields=["kommun", "ar"], name="folkmangd_en_per_kommun_och_ar"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kommun} {self.ar}: {self.folkmangd}"
+
+
+class ForbundQuerySet(models.QuerySet["Forbund"]):
+    def for_user(self, user) -> ForbundQuerySet:
+        """The förbund whose registry the user may read (see forbund.access)."""
+        from .access import forbund_filter
+
+        return self.filter(forbund_filter(user, "registry_read"))
+
+    def editable_by(self, user) -> ForbundQuerySet:
+        from .access import forbund_filter
+
+        return self.filter(forbund_filter(user, "contributions_write"))
+
+    def active_on(self, day: dt.date) -> ForbundQuerySet:
+        return self.filter(bildad__lte=day).filter(Q(upphord__isnull=True) | Q(upphord__gt=day))
+
+
+class Forbund(models.Model):
+    organisationsnummer = models.CharField(
+        "organisationsnummer",
+        max_length=10,
+        unique=True,
+        validators=[validate_organisationsnummer],
+        help_text="Tio siffror utan bindestreck.",
+    )
+    namn = models.CharField("namn", max_length=200)
+    lan = models.CharField("län", max_length=2, choices=Lan.choices, db_index=True)
+    bildad = models.DateField("bildat")
+    upphord = models.DateField("upphört", null=True, blank=True)
+    foregangare = models.ManyToManyField(
+        "self",
+        symmetrical=False,
+        related_name="eftertradare",
+        blank=True,
+        verbose_name="föregångare",
+        help_text="Förbund som gick upp i detta förbund vid en sammanslagning.",
+    )
+
+    objects = ForbundQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "samordningsförbund"
+        verbose_name_plural = "samordningsförbund"
+        ordering = ["namn"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(organisationsnummer__regex=r"^\d{10}$"),
+                name="forbund_orgnr_tio_siffror",
+            ),
+            models.CheckConstraint(
+                condition=Q(upphord__isnull=True) | Q(upphord__gte=models.F("bildad")),
+                name="forbund_upphord_efter_bildad",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.namn
+
+    def get_absolute_url(self) -> str:
+        return reverse("forbund:detail", args=[self.organisationsnummer])
+
+    @property
+    def organisationsnummer_display(self) -> str:
+        return f"{self.organisationsnummer[:6]}-{self.organisationsnummer[6:]}"
+
+    def missing_medlemstyper(self, day: dt.date | None = None) -> list[str]:
+        """Member kinds (5 § requires all four) that have no membership active on the day."""
+        day = day or max(self.bildad, dt.date.today())  # noqa: DTZ011
+        if self.upphord and day >= self.upphord:
+            day = self.bildad
+        present = set(self.medlemskap.active_on(day).values_list("medlemstyp", flat=True))
+        return [label for value, label in Medlemstyp.choices if value not in present]
+
+
+class MedlemskapQuerySet(models.QuerySet["Medlemskap"]):
+    def active_on(self, day: dt.date) -> MedlemskapQuerySet:
+        return self.filter(intrade__lte=day).filter(Q(uttrade__isnull=True) | Q(uttrade__gt=day))
+
+    def active_in_year(self, ar: int) -> MedlemskapQuerySet:
+        return self.filter(intrade__lte=dt.date(ar, 12, 31)).filter(
+            Q(uttrade__isnull=True) | Q(uttrade__gt=dt.date(ar, 1, 1))
+        )
+
+
+class Medlemskap(models.Model):
+    """A member party's membership of a förbund, with dates (notice period three years, 27 §)."""
+
+    UPPSAGNINGSTID_AR = 3
+
+    forbund = models.ForeignKey(Forbund, on_delete=models.CASCADE, related_name="medlemskap")
+    medlemstyp = models.CharField("medlemstyp", max_length=20, choices=Medlemstyp.choices)
+    kommun = models.ForeignKey(
+        Kommun, on_delete=models.PROTECT, null=True, blank=True, related_name="medlemskap"
+    )
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, null=True, blank=True, related_name="medlemskap"
+    )
+    intrade = models.DateField("inträde")
+    uppsagd = models.DateField(
+        "uppsagt", null=True, blank=True, help_text="Dag då medlemskapet sades upp."
+    )
+    uttrade = models.DateField("utträde", null=True, blank=True)
+
+    objects = MedlemskapQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "medlemskap"
+        verbose_name_plural = "medlemskap"
+        ordering = ["forbund", "medlemstyp", "kommun", "region", "intrade"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(medlemstyp=Medlemstyp.KOMMUN, kommun__isnull=False, region__isnull=True)
+                    | Q(medlemstyp=Medlemstyp.REGION, region__isnull=False, kommun__isnull=True)
+                    | Q(
+                        medlemstyp__in=[
+                            Medlemstyp.FORSAKRINGSKASSAN,
+                            Medlemstyp.ARBETSFORMEDLINGEN,
+                        ],
+                        kommun__isnull=True,
+                        region__isnull=True,
+                    )
+                ),
+                name="medlemskap_part_stammer_med_typ",
+            ),
+            models.CheckConstraint(
+                condition=Q(uttrade__isnull=True) | Q(uttrade__gt=models.F("intrade")),
+                name="medlemskap_uttrade_efter_intrade",
+            ),
+            models.CheckConstraint(
+                condition=Q(uppsagd__isnull=True) | Q(uppsagd__gte=models.F("intrade")),
+                name="medlemskap_uppsagd_efter_intrade",
+            ),
+            models.UniqueConstraint(
+                fields=["forbund", "medlemstyp", "kommun", "region", "intrade"],
+                nulls_distinct=False,
+                name="medlemskap_unik_per_intrade",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.part_namn
+
+    @property
+    def part_namn(self) -> str:
+        if self.kommun_id:
+            # Official names vary ("Uppsala kommun", "Malmö stad"): show the kommun's name.
+            return self.kommun.namn
+        if self.region_id:
+            return self.region.namn
+        return self.get_medlemstyp_display()
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        errors: dict[str, str] = {}
+        if self.uttrade and self.intrade and self.uttrade <= self.intrade:
+            errors["uttrade"] = "Utträdet måste ligga efter inträdet."
+        if self.uppsagd and self.intrade and self.uppsagd < self.intrade:
+            errors["uppsagd"] = "Uppsägningen kan inte ligga före inträdet."
+        if self.uppsagd and self.uttrade and self.uttrade < self.earliest_uttrade():
+            errors["uttrade"] = (
+                f"Uppsägningstiden är {self.UPPSAGNINGSTID_AR} år: utträde tidigast "
+                f"{self.earliest_uttrade():%Y-%m-%d}."
+            )
+        if self.medlemstyp == Medlemstyp.KOMMUN and not self.kommun_id:
+            errors["kommun"] = "Ange vilken kommun som är medlem."
+        if self.medlemstyp == Medlemstyp.REGION and not self.region_id:
+            errors["region"] = "Ange vilken region som är medlem."
+        if errors:
+            raise ValidationError(errors)
+
+    def earliest_uttrade(self) -> dt.date:
+        """A notice takes effect three years after it was given (lag 2003:1210, 27 §)."""
+        if self.uppsagd is None:
+            raise ValueError("earliest_uttrade needs a notice date")
+        try:
+            return self.uppsagd.replace(year=self.uppsagd.year + self.UPPSAGNINGSTID_AR)
+        except ValueError:  # 29 February
+            return self.uppsagd.replace(year=self.uppsagd.year + self.UPPSAGNINGSTID_AR, day=28)
+
+    def is_active_in_year(self, ar: int) -> bool:
+        return self.intrade <= dt.date(ar, 12, 31) and (
+            self.uttrade is None or self.uttrade > dt.date(ar, 1, 1)
+        )
+
+    def is_active_on(self, day: dt.date) -> bool:
+        return self.intrade <= day and (self.uttrade is None or self.uttrade > day)
+
+
+class Medlemsbidrag(models.Model):
+    """A member's contribution for one year: decided (beslutat) and paid (inbetalt), whole kronor."""
+
+    medlemskap = models.ForeignKey(Medlemskap, on_delete=models.CASCADE, related_name="bidrag")
+    ar = models.PositiveSmallIntegerField("år")
+    beslutat = models.PositiveBigIntegerField("beslutat bidrag (kr)")
+    inbetalt = models.PositiveBigIntegerField("inbetalt (kr)", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "medlemsbidrag"
+        verbose_name_plural = "medlemsbidrag"
+        ordering = ["medlemskap__forbund", "ar", "medlemskap"]
+        constraints = [
+            models.UniqueConstraint(fields=["medlemskap", "ar"], name="medlemsbidrag_ett_per_ar"),
+            models.CheckConstraint(
+                condition=Q(ar__gte=2004) & Q(ar__lte=2100), name="medlemsbidrag_rimligt_ar"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.medlemskap} {self.ar}"
+
+
+class User(AbstractUser):
+    arbetsgivartyp = models.CharField(
+        "arbetsgivare (typ)", max_length=20, choices=Arbetsgivartyp.choices, blank=True
+    )
+    arbetsgivare = models.CharField(
+        "arbetsgivare",
+        max_length=200,
+        blank=True,
+        help_text="Organisationen där användaren är anställd.",
+    )
+
+    class Meta(AbstractUser.Meta):
+        verbose_name = "användare"
+        verbose_name_plural = "användare"
+
+    def roller(self) -> set[str]:
+        return {u.roll for u in self.active_uppdrag()}
+
+    def active_uppdrag(self) -> Iterable[Uppdrag]:
+        # Cached per request object: the user instance lives for one request.
+        cached = getattr(self, "_uppdrag_cache", None)
+        if cached is None:
+            cached = list(self.uppdrag.select_related("forbund"))
+            self._uppdrag_cache = cached
+        return cached
+
+
+class Uppdrag(models.Model):
+    """An assignment: a role, in a förbund where the role belongs to one.
+
+    A handläggare's assignment names the förbund; the insatser they work in are
+    linked to the assignment by the insatser app.
+    """
+
+    FORBUND_ROLES = (Roll.FORBUNDSADMINISTRATOR, Roll.HANDLAGGARE)
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="uppdrag", verbose_name="användare"
+    )
+    roll = models.CharField("roll", max_length=30, choices=Roll.choices)
+    forbund = models.ForeignKey(
+        Forbund,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="uppdrag",
+        verbose_name="förbund",
+    )
+    skapad = models.DateTimeField("skapad", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "uppdrag"
+        verbose_name_plural = "uppdrag"
+        ordering = ["user", "roll", "forbund"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(roll__in=["forbundsadministrator", "handlaggare"], forbund__isnull=False)
+                    | Q(roll__in=["administrator", "nationella_radet"], forbund__isnull=True)
+                ),
+                name="uppdrag_forbund_enligt_roll",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "roll", "forbund"], nulls_distinct=False, name="uppdrag_unikt"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        if self.forbund_id:
+            return f"{self.get_roll_display()} i {self.forbund}"
+        return self.get_roll_display()

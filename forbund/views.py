@@ -1,0 +1,204 @@
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.paginator import Paginator
+from django.db import connection
+from django.db.models import Count, Prefetch, Q, Sum
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.vary import vary_on_headers
+
+from . import access, services
+from .forms import BidragForm, ForbundFilterForm
+from .models import Forbund, Medlemsbidrag, Medlemskap
+
+
+def _get_forbund_for_user(
+    request: HttpRequest, orgnr: str, action: access.Action = "registry_read"
+) -> Forbund:
+    queryset = (
+        Forbund.objects.for_user(request.user)
+        if action == "registry_read"
+        else Forbund.objects.editable_by(request.user)
+    )
+    return get_object_or_404(queryset, organisationsnummer=orgnr)
+
+
+@require_GET
+def start(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    return render(
+        request,
+        "forbund/start.html",
+        {
+            "roles": access.roles(user),
+            "uppdrag": list(user.active_uppdrag()),
+            "mina_forbund": Forbund.objects.for_user(user).filter(
+                pk__in=access.forbund_ids(user, "forbundsadministrator")
+            ),
+            "is_administrator": access.is_administrator(user),
+            "is_nationella_radet": access.is_nationella_radet(user),
+        },
+    )
+
+
+@login_not_required
+@require_GET
+def health(request: HttpRequest) -> HttpResponse:
+    """PostgreSQL and Redis, each answered within a couple of seconds; 503 if either fails."""
+    import redis
+    from django.conf import settings
+
+    checks: dict[str, str] = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        checks["postgresql"] = "ok"
+    except Exception:  # the check reports any failure as such
+        checks["postgresql"] = "fel"
+    try:
+        redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2).ping()
+        checks["redis"] = "ok"
+    except Exception:
+        checks["redis"] = "fel"
+    status = 200 if all(v == "ok" for v in checks.values()) else 503
+    return JsonResponse(
+        {"status": "ok" if status == 200 else "fel", "checks": checks}, status=status
+    )
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def forbund_list(request: HttpRequest) -> HttpResponse:
+    if not access.can_read_registry(request.user):
+        raise Http404
+    form = ForbundFilterForm(request.GET)
+    queryset = Forbund.objects.for_user(request.user)
+    if form.is_valid():
+        if lan := form.cleaned_data["lan"]:
+            queryset = queryset.filter(lan=lan)
+        if q := form.cleaned_data["q"].strip():
+            digits = q.replace("-", "")
+            queryset = queryset.filter(
+                Q(namn__icontains=q)
+                | Q(organisationsnummer__startswith=digits)
+                | Q(medlemskap__kommun__namn__icontains=q)
+            ).distinct()
+    queryset = queryset.annotate(
+        antal_kommuner=Count(
+            "medlemskap",
+            filter=Q(medlemskap__kommun__isnull=False, medlemskap__uttrade__isnull=True),
+        )
+    ).order_by("namn")
+    page = Paginator(queryset, 25).get_page(request.GET.get("sida"))
+    template = "forbund/forbund_list.html"
+    if request.htmx and not request.htmx.history_restore_request:
+        template += "#table"
+    return render(request, template, {"form": form, "page_obj": page})
+
+
+def _year_from(request: HttpRequest, forbund: Forbund) -> int:
+    value = request.GET.get("ar", "")
+    if value.isdigit() and 2004 <= int(value) <= 2100:
+        return int(value)
+    return services.default_year(forbund)
+
+
+def _oversikt(forbund: Forbund) -> list[dict[str, object]]:
+    """Contribution totals per year with the 5 § verdict, in one query."""
+    sums = (
+        Medlemsbidrag.objects.filter(medlemskap__forbund=forbund)
+        .values("ar", "medlemskap__medlemstyp")
+        .annotate(beslutat=Sum("beslutat"), inbetalt=Sum("inbetalt"))
+    )
+    per_year: dict[int, dict[str, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
+    for row in sums:
+        for belopp in ("beslutat", "inbetalt"):
+            per_year[row["ar"]][belopp][row["medlemskap__medlemstyp"]] = row[belopp] or 0
+    rows = []
+    for ar in sorted(per_year, reverse=True):
+        checks = {
+            belopp: services.Fordelning(
+                ar=ar,
+                belopp=belopp,
+                staten=values.get("forsakringskassan", 0),
+                arbetsformedlingen=values.get("arbetsformedlingen", 0),
+                regioner=values.get("region", 0),
+                kommuner=values.get("kommun", 0),
+            )
+            for belopp, values in per_year[ar].items()
+        }
+        rows.append({"ar": ar, **checks})
+    return rows
+
+
+def _detail_context(
+    request: HttpRequest, forbund: Forbund, ar: int, **extra: object
+) -> dict[str, object]:
+    return {
+        "forbund": forbund,
+        "ar": ar,
+        "years": services.bidrag_years(forbund),
+        "year": services.bidragsar(forbund, ar),
+        "can_edit": Forbund.objects.editable_by(request.user).filter(pk=forbund.pk).exists(),
+        **extra,
+    }
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def forbund_detail(request: HttpRequest, orgnr: str) -> HttpResponse:
+    forbund = _get_forbund_for_user(request, orgnr)
+    ar = _year_from(request, forbund)
+    forbund = (
+        Forbund.objects.filter(pk=forbund.pk)
+        .prefetch_related(
+            Prefetch("medlemskap", queryset=Medlemskap.objects.select_related("kommun", "region")),
+            "foregangare",
+            "eftertradare",
+        )
+        .get()
+    )
+    context = _detail_context(request, forbund, ar, oversikt=_oversikt(forbund))
+    template = "forbund/forbund_detail.html"
+    if request.htmx and request.htmx.target == "bidrag":
+        template += "#bidrag"
+    return render(request, template, context)
+
+
+@require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
+def bidrag_edit(request: HttpRequest, orgnr: str, ar: int, medlemskap_id: int) -> HttpResponse:
+    forbund = _get_forbund_for_user(request, orgnr, action="contributions_write")
+    if not 2004 <= ar <= 2100:
+        raise Http404
+    medlemskap = get_object_or_404(
+        forbund.medlemskap.select_related("kommun", "region"), pk=medlemskap_id
+    )
+    bidrag = Medlemsbidrag.objects.filter(medlemskap=medlemskap, ar=ar).first()
+    if bidrag is None and not medlemskap.is_active_in_year(ar):
+        raise Http404
+    detail_url = f"{reverse('forbund:detail', args=[forbund.organisationsnummer])}?ar={ar}"
+    if request.method == "POST":
+        form = BidragForm(request.POST)
+        if form.is_valid():
+            services.medlemsbidrag_set(medlemskap=medlemskap, ar=ar, **form.cleaned_data)
+            saved = f"Bidraget för {medlemskap.part_namn} {ar} har sparats."
+            if request.htmx:
+                context = _detail_context(request, forbund, ar, saved_message=saved)
+                return render(request, "forbund/forbund_detail.html#bidrag", context)
+            messages.success(request, saved)
+            return redirect(f"{detail_url}#bidrag")
+    else:
+        initial = {"beslutat": bidrag.beslutat, "inbetalt": bidrag.inbetalt} if bidrag else {}
+        form = BidragForm(initial=initial)
+    context = _detail_context(request, forbund, ar, editing=medlemskap.pk, form=form)
+    if request.htmx:
+        return render(request, "forbund/forbund_detail.html#bidrag", context)
+    context["oversikt"] = _oversikt(forbund)
+    return render(request, "forbund/forbund_detail.html", context)

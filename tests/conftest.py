@@ -1,0 +1,96 @@
+"""The cast: förbund A and B, their administrators, a handläggare, Nationella rådet, an administratör."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from forbund.choices import Lan, Roll
+
+from .factories import UppdragFactory, full_forbund
+
+
+def _verified_client(user) -> Client:
+    """A client signed in with the second factor verified, as after a real TOTP login."""
+    from django_otp import login as otp_login
+
+    client = Client()
+    client.force_login(user)
+    device = TOTPDevice.objects.create(user=user, name="Test", confirmed=True)
+    request = type("R", (), {})()
+    request.session = client.session
+    request.user = user
+    otp_login(request, device)
+    request.session.save()
+    return client
+
+
+@pytest.fixture
+def forbund_a(db):
+    return full_forbund(namn="Samordningsförbundet A", lan=Lan.UPPSALA, kommuner=["0380", "0381"])
+
+
+@pytest.fixture
+def forbund_b(db):
+    return full_forbund(namn="Samordningsförbundet B", lan=Lan.SKANE, kommuner=["1280"])
+
+
+@pytest.fixture
+def admin_a(forbund_a):
+    return UppdragFactory(
+        roll=Roll.FORBUNDSADMINISTRATOR, forbund=forbund_a, user__username="chef_a"
+    ).user
+
+
+@pytest.fixture
+def admin_b(forbund_b):
+    return UppdragFactory(
+        roll=Roll.FORBUNDSADMINISTRATOR, forbund=forbund_b, user__username="chef_b"
+    ).user
+
+
+@pytest.fixture
+def handlaggare_a(forbund_a):
+    return UppdragFactory(roll=Roll.HANDLAGGARE, forbund=forbund_a, user__username="coach_a").user
+
+
+@pytest.fixture
+def radet(db):
+    return UppdragFactory(roll=Roll.NATIONELLA_RADET, forbund=None, user__username="radet").user
+
+
+@pytest.fixture
+def administrator(db):
+    return UppdragFactory(roll=Roll.ADMINISTRATOR, forbund=None, user__username="admin").user
+
+
+@pytest.fixture
+def client_admin_a(admin_a) -> Client:
+    client = Client()
+    client.force_login(admin_a)
+    return client
+
+
+@pytest.fixture
+def client_admin_b(admin_b) -> Client:
+    client = Client()
+    client.force_login(admin_b)
+    return client
+
+
+@pytest.fixture
+def client_radet(radet) -> Client:
+    client = Client()
+    client.force_login(radet)
+    return client
+
+
+@pytest.fixture
+def client_handlaggare_a(handlaggare_a) -> Client:
+    return _verified_client(handlaggare_a)
+
+
+@pytest.fixture
+def client_administrator(administrator) -> Client:
+    return _verified_client(administrator)
