@@ -15,7 +15,7 @@ cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
 trap cleanup EXIT INT TERM
 .venv/bin/celery -A finsam worker --loglevel=INFO --concurrency=2 >var/worker.log 2>&1 &
 pids+=($!)
-.venv/bin/celery -A finsam beat --loglevel=INFO >var/beat.log 2>&1 &
+.venv/bin/celery -A finsam beat --loglevel=INFO --schedule var/celerybeat-schedule >var/beat.log 2>&1 &
 pids+=($!)
 
 cat <<TXT
