@@ -1,0 +1,104 @@
+"""Personnummer and samordningsnummer: parsing, encryption at rest and the keyed look-up hash.
+
+The clear number exists only in memory while a request or an import row is handled.
+It is stored as a Fernet token (authenticated encryption, keys from the environment,
+newest first so keys can be rotated) and found again through an HMAC-SHA256 of the
+canonical 12 digits with a separate key. Error messages never contain the number.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+from dataclasses import dataclass
+from functools import cache
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from personnummer.personnummer import Personnummer as _Lib
+from personnummer.personnummer import PersonnummerException
+
+
+class OgiltigtPersonnummer(ValueError):
+    """The value is not a valid personnummer or samordningsnummer (message is safe to show)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Personnummer:
+    nummer: str  # canonical 12 digits, YYYYMMDDNNNC; never log or render this
+    samordningsnummer: bool
+    fodelsedatum: dt.date
+    kon: str  # "kvinna" / "man", as in spec/kodlistor.md
+
+    def __repr__(self) -> str:  # keeps the number out of tracebacks and logs
+        return "Personnummer(<dolt>)"
+
+    __str__ = __repr__
+
+    def alder(self, on: dt.date) -> int:
+        years = on.year - self.fodelsedatum.year
+        if (on.month, on.day) < (self.fodelsedatum.month, self.fodelsedatum.day):
+            years -= 1
+        return years
+
+
+def parse(value: str) -> Personnummer:
+    """10 or 12 digits, with or without `-`/`+` (a `+` means 100 years or older)."""
+    cleaned = (value or "").strip().replace(" ", "")
+    digits = cleaned.replace("-", "").replace("+", "")
+    if not digits.isdigit() or len(digits) not in (10, 12):
+        raise OgiltigtPersonnummer(
+            "Ange personnummer eller samordningsnummer med 10 eller 12 siffror, "
+            "t.ex. ÅÅÅÅMMDD-NNNN."
+        )
+    try:
+        parsed = _Lib(cleaned)
+    except PersonnummerException:
+        raise OgiltigtPersonnummer(
+            "Numret är inte ett giltigt personnummer eller samordningsnummer "
+            "(kontrollsiffran eller datumet stämmer inte)."
+        ) from None
+    return Personnummer(
+        nummer=parsed.format(True),
+        samordningsnummer=parsed.is_coordination_number(),
+        fodelsedatum=parsed.get_date(),
+        kon="man" if parsed.is_male() else "kvinna",
+    )
+
+
+@cache
+def _fernet(keys: tuple[str, ...]) -> MultiFernet:
+    if not keys:
+        raise ImproperlyConfigured("FINSAM_PNR_KEYS är inte satt.")
+    return MultiFernet([Fernet(key.encode()) for key in keys])
+
+
+def _keys() -> tuple[str, ...]:
+    return tuple(settings.FINSAM_PNR_KEYS)
+
+
+def encrypt(nummer: str) -> str:
+    return _fernet(_keys()).encrypt(nummer.encode()).decode()
+
+
+def decrypt(token: str) -> str:
+    try:
+        return _fernet(_keys()).decrypt(token.encode()).decode()
+    except InvalidToken:
+        raise ImproperlyConfigured(
+            "Ett krypterat personnummer kunde inte dekrypteras med FINSAM_PNR_KEYS."
+        ) from None
+
+
+def rotate(token: str) -> str:
+    """Re-encrypt with the newest key (for key rotation)."""
+    return _fernet(_keys()).rotate(token.encode()).decode()
+
+
+def lookup_hash(nummer: str) -> str:
+    key = settings.FINSAM_PNR_HMAC_KEY
+    if not key:
+        raise ImproperlyConfigured("FINSAM_PNR_HMAC_KEY är inte satt.")
+    return hmac.new(key.encode(), nummer.encode(), hashlib.sha256).hexdigest()
