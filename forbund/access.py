@@ -74,3 +74,51 @@ def can_read_registry(user) -> bool:
 def requires_two_factor(user) -> bool:
     """Accounts that can see personal data, or grant access to it, must use TOTP."""
     return bool(roles(user) & {Roll.HANDLAGGARE, Roll.ADMINISTRATOR}) or user.is_staff
+
+
+# Insatser. The rules are stated on string field paths so that forbund never
+# imports insatser (imports run forbund <- insatser <- deltagare <- rapporter).
+
+InsatsAction = Literal["insats_read", "insats_write", "counts_write"]
+
+
+def handlaggare_uppdrag_ids(user) -> list[int]:
+    """Ids of the user's handläggare assignments; insatser are linked to these."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return [u.pk for u in user.active_uppdrag() if u.roll == Roll.HANDLAGGARE]
+
+
+def insats_filter(user, action: InsatsAction, *, prefix: str = "") -> Q:
+    """A filter on Insats (or on a model reaching one through `prefix`, e.g. "insats__").
+
+    - administratör: every insats;
+    - förbundsadministratör: the own förbund's insatser, to read and write;
+    - handläggare: reads the insatser they are assigned to, and enters their counts
+      (volume and strukturdeltagare registrations), but edits nothing else;
+    - Nationella rådet: none (aggregates only).
+
+    The handläggare's branch crosses the many-valued assignment relation
+    (`<prefix>handlaggare`): apply the Q as a semi-join (`pk__in=...values("pk")`),
+    or the rows of an insats with several handläggare repeat.
+    """
+    if is_administrator(user):
+        return Q()
+    q = Q(**{f"{prefix}forbund__in": forbund_ids(user, Roll.FORBUNDSADMINISTRATOR)})
+    assigned = handlaggare_uppdrag_ids(user)
+    if action != "insats_write" and assigned:
+        q |= Q(**{f"{prefix}handlaggare__in": assigned})
+    return q
+
+
+def insats_forbund_filter(user, field: str = "pk") -> Q:
+    """Förbund whose insats list the user may open (it shows only the insatser they reach)."""
+    if is_administrator(user):
+        return Q()
+    return Q(**{f"{field}__in": forbund_ids(user, Roll.FORBUNDSADMINISTRATOR, Roll.HANDLAGGARE)})
+
+
+def ekonomi_forbund_filter(user, field: str = "pk") -> Q:
+    """Förbund whose economy (budget and utfall of all insatser and administration) the user
+    may read and edit: all for the administratör, the own förbund for a förbundsadministratör."""
+    return forbund_filter(user, "forbund_admin", field)

@@ -73,3 +73,53 @@ def full_forbund(*, kommuner: list[str], region: str | None = None, **kwargs) ->
             forbund=forbund, medlemstyp=Medlemstyp.KOMMUN, kommun=Kommun.objects.get(kod=kod)
         )
     return forbund
+
+
+# Insatser (appended by the insatser app).
+
+
+class InsatsFactory(DjangoModelFactory):
+    class Meta:
+        model = "insatser.Insats"
+        skip_postgeneration_save = True
+
+    forbund = factory.SubFactory(ForbundFactory)
+    kod = factory.Sequence(lambda n: f"INS-{n}")
+    namn = factory.Sequence(lambda n: f"Insats {n}")
+    niva = "individ"
+    typ = "rehabilitering"
+    deltagarregistrering = factory.LazyAttribute(
+        lambda o: "individuell" if o.niva == "individ" else ""
+    )
+    startdatum = dt.date(2015, 1, 1)
+
+    @factory.post_generation
+    def behovsgrupper(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.behovsgrupper.set(extracted)
+
+
+class EkonomiradFactory(DjangoModelFactory):
+    class Meta:
+        model = "insatser.Ekonomirad"
+
+    forbund = factory.SubFactory(ForbundFactory)
+    ar = 2015
+    rad = "adm_personal"
+    budget = 100_000
+
+
+class VolymregistreringFactory(DjangoModelFactory):
+    class Meta:
+        model = "insatser.Volymregistrering"
+
+    insats = factory.SubFactory(InsatsFactory, deltagarregistrering="volym")
+    datum = dt.date(2015, 3, 31)
+
+
+class StrukturdeltagareFactory(DjangoModelFactory):
+    class Meta:
+        model = "insatser.Strukturdeltagare"
+
+    insats = factory.SubFactory(InsatsFactory, niva="struktur", typ="dialog")
+    datum = dt.date(2015, 3, 31)
