@@ -1,10 +1,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django_htmx.http import HttpResponseClientRedirect
+from django_htmx.middleware import HtmxDetails
 
 from .access import requires_two_factor
 
@@ -33,9 +36,10 @@ class RequireTwoFactorMiddleware:
             from django_otp import devices_for_user
 
             target = "konto:otp_verify" if any(devices_for_user(user)) else "konto:otp_setup"
-            if request.htmx:
-                from django_htmx.http import HttpResponseClientRedirect
-
-                return HttpResponseClientRedirect(reverse(target))
-            return redirect(f"{reverse(target)}?next={request.get_full_path()}")
+            # HtmxMiddleware runs after this one, so request.htmx is not set yet.
+            htmx = HtmxDetails(request)
+            # After an htmx request, come back to the page it came from, not to the fragment.
+            back = (htmx.current_url_abs_path or "/") if htmx else request.get_full_path()
+            url = f"{reverse(target)}?{urlencode({'next': back})}"
+            return HttpResponseClientRedirect(url) if htmx else redirect(url)
         return self.get_response(request)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import base64
 import io
+import re
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
@@ -37,19 +39,18 @@ class LoginForm(StyledFormMixin, AuthenticationForm):
 
 
 class TokenForm(StyledFormMixin, forms.Form):
+    # No max_length: authenticator apps show "123 456", and a pasted space must not fail.
     token = forms.CharField(
         label="Engångskod",
-        min_length=6,
-        max_length=6,
         help_text="Sex siffror från din autentiseringsapp.",
         widget=forms.TextInput(
-            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "pattern": r"\d{6}"}
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "maxlength": 7}
         ),
     )
 
     def clean_token(self) -> str:
         token = self.cleaned_data["token"].replace(" ", "")
-        if not token.isdigit():
+        if not re.fullmatch(r"\d{6}", token):
             raise forms.ValidationError("Koden består av sex siffror.")
         return token
 
@@ -58,10 +59,17 @@ class LoginView(auth_views.LoginView):
     form_class = LoginForm
     template_name = "registration/login.html"
     redirect_authenticated_user = True
+    # FormView treats PUT as POST; sign-in takes GET and POST only, like every view here.
+    http_method_names = ["get", "post"]
+
+    def get_context_data(self, **kwargs) -> dict[str, object]:
+        return super().get_context_data(failure_limit=settings.AXES_FAILURE_LIMIT, **kwargs)
 
 
 login = login_not_required(LoginView.as_view())
-logout = auth_views.LogoutView.as_view()
+# Open to anonymous users: a "Logga ut" posted after the session expired must not send
+# the user through the login page and back to a GET of this POST-only view.
+logout = login_not_required(auth_views.LogoutView.as_view())
 
 
 def _next_url(request: HttpRequest) -> str:
