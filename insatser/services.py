@@ -1,0 +1,480 @@
+"""Writes that span several rows, and the economy of a förbund's year."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from forbund.choices import Roll
+from forbund.models import Forbund, Medlemsbidrag, Medlemskap, Uppdrag
+from forbund.services import Fordelning, fordelning
+
+from .choices import (
+    ADMINISTRATIONSRADER,
+    INSATSRADER,
+    Finansiering,
+    Kostnadsslag,
+    Niva,
+    rad_label,
+)
+from .models import (
+    Ekonomirad,
+    Insats,
+    InsatsMal,
+    InsatsUppdrag,
+    Malgrupp,
+    Periodantal,
+    Strukturdeltagare,
+    Volymregistrering,
+    active_in_year_q,
+    check_count_insats,
+)
+
+# The rule of thumb for administration: at most a fifth of the costs (SUS, 002:L1847).
+ADMINISTRATION_TAK = 0.20
+
+
+# --- Insatser -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def insats_save(
+    *,
+    insats: Insats,
+    behovsgrupper: Iterable[str] = (),
+    malgrupper: Iterable[Malgrupp] = (),
+    nya_malgrupper: Iterable[str] = (),
+    parter: Iterable[Medlemskap] = (),
+    mal: Iterable[dict] | None = None,
+) -> Insats:
+    """Save an insats with its target groups, parties and (if given) its goals, all or nothing.
+
+    New target group names become the förbund's own målgrupper (an existing name is
+    reused). Målgrupper and parties must belong to the insats's förbund; `mal`
+    replaces the goals. Raises ValidationError otherwise.
+    """
+    malgrupper, parter = list(malgrupper), list(parter)
+    if any(m.forbund_id != insats.forbund_id for m in malgrupper):
+        raise ValidationError({"malgrupper": "Målgruppen hör till ett annat förbund."})
+    if any(p.forbund_id != insats.forbund_id for p in parter):
+        raise ValidationError({"parter": "Parten är inte medlem i insatsens förbund."})
+    insats.full_clean()
+    insats.save()
+    for namn in {n.strip() for n in nya_malgrupper if n.strip()}:
+        malgrupp, _ = Malgrupp.objects.get_or_create(forbund_id=insats.forbund_id, namn=namn)
+        malgrupper.append(malgrupp)
+    insats.behovsgrupper.set(list(behovsgrupper))
+    insats.malgrupper.set(malgrupper)
+    insats.parter.set(parter)
+    if mal is not None:
+        insats.mal.all().delete()
+        goals = [InsatsMal(insats=insats, **values) for values in mal]
+        for goal in goals:
+            goal.full_clean(exclude=["insats"])
+        InsatsMal.objects.bulk_create(goals)
+    return insats
+
+
+def insats_close(*, insats: Insats, datum: dt.date) -> Insats:
+    """Close an insats early on the day (its last day). Raises ValidationError in Swedish."""
+    if insats.avslutad_datum:
+        raise ValidationError(f"Insatsen avslutades redan {insats.avslutad_datum:%Y-%m-%d}.")
+    if datum > timezone.localdate():
+        raise ValidationError(
+            {"datum": "Ett avslut kan inte ligga i framtiden; ändra slutdatum i stället."}
+        )
+    if problem := insats.avslut_problem(datum):
+        raise ValidationError({"datum": problem})
+    insats.avslutad_datum = datum
+    insats.save(update_fields=["avslutad_datum", "andrad"])
+    return insats
+
+
+def handlaggare_choices(forbund: Forbund):
+    """The assignments that may be linked to the förbund's insatser: its handläggare."""
+    return (
+        Uppdrag.objects.filter(forbund=forbund, roll=Roll.HANDLAGGARE)
+        .select_related("user")
+        .order_by("user__last_name", "user__first_name", "user__username")
+    )
+
+
+@transaction.atomic
+def insats_set_handlaggare(*, insats: Insats, uppdrag: Iterable[Uppdrag]) -> None:
+    """Make exactly these handläggare assignments the insats's; they must be in its förbund."""
+    wanted = {u.pk: u for u in uppdrag}
+    for u in wanted.values():
+        link = InsatsUppdrag(insats=insats, uppdrag=u)
+        link.clean()
+    insats.tilldelningar.exclude(uppdrag__in=list(wanted)).delete()
+    present = set(insats.tilldelningar.values_list("uppdrag_id", flat=True))
+    InsatsUppdrag.objects.bulk_create(
+        InsatsUppdrag(insats=insats, uppdrag=u) for pk, u in wanted.items() if pk not in present
+    )
+
+
+# --- Money and counts -----------------------------------------------------------------
+
+
+@transaction.atomic
+def ekonomirad_set(
+    *,
+    forbund: Forbund,
+    ar: int,
+    rad: str,
+    insats: Insats | None = None,
+    budget: int | None,
+    utfall: int | None,
+) -> Ekonomirad | None:
+    """Set one budget line of the year, or with no amounts remove it.
+
+    Insats lines name an insats of the förbund; other lines none. Utfall needs a
+    budget (0 when nothing was budgeted). Raises ValidationError in Swedish.
+    """
+    if (rad in INSATSRADER) != (insats is not None):
+        raise ValidationError("Insatskostnader ska ange en insats; andra rader ska inte göra det.")
+    if insats is not None and insats.forbund_id != forbund.pk:
+        raise ValidationError("Insatsen hör till ett annat förbund.")
+    key = {"forbund": forbund, "ar": ar, "rad": rad, "insats": insats}
+    if budget is None and utfall is None:
+        Ekonomirad.objects.filter(**key).delete()
+        return None
+    if budget is None:
+        raise ValidationError({"budget": "Ange budget (0 om inget budgeterades) när utfall finns."})
+    row = Ekonomirad.objects.filter(**key).first() or Ekonomirad(**key)
+    row.budget, row.utfall = budget, utfall
+    row.full_clean()
+    row.save()
+    return row
+
+
+def antal_set(
+    *, model: type[Periodantal], insats: Insats, datum: dt.date, antal: dict[str, int]
+) -> Periodantal:
+    """Enter the counts for the insats and period (the day); an earlier entry for the day
+    is replaced. Volume counts need a volyminsats, strukturdeltagare a strukturinriktad insats."""
+    if set(antal) != set(model.ANTAL):
+        raise ValueError(f"{model.__name__} counts {model.ANTAL}, got {sorted(antal)}")
+    check_count_insats(insats, datum, volym=model.VOLYM)
+    row, _ = model.objects.update_or_create(insats=insats, datum=datum, defaults=antal)
+    return row
+
+
+# --- The economy of a year ------------------------------------------------------------
+
+# Participants registered one by one (deltagarregistrering `individuell`) are counted by
+# the deltagare app, which imports this app and not the other way round. It registers
+# a counter here (in its AppConfig.ready): called with the förbund and the year, it
+# returns {insats id: number of participants}. Until then, participants come from the
+# volume counts and the strukturdeltagare counts only.
+DeltagareRaknare = Callable[[Forbund, int], dict[int, int]]
+deltagare_raknare: list[DeltagareRaknare] = []
+
+
+def register_deltagare_raknare(raknare: DeltagareRaknare) -> None:
+    if raknare not in deltagare_raknare:
+        deltagare_raknare.append(raknare)
+
+
+@dataclass(frozen=True)
+class Belopp:
+    """Budget and utfall of one or more lines; utfall counts only the lines that have one."""
+
+    budget: int = 0
+    utfall: int = 0
+    rader: int = 0
+    saknar_utfall: int = 0
+
+    def __add__(self, other: Belopp) -> Belopp:
+        return Belopp(
+            self.budget + other.budget,
+            self.utfall + other.utfall,
+            self.rader + other.rader,
+            self.saknar_utfall + other.saknar_utfall,
+        )
+
+    @property
+    def har_utfall(self) -> bool:
+        return self.rader > self.saknar_utfall
+
+
+def _summa(belopp: Iterable[Belopp]) -> Belopp:
+    return sum(belopp, Belopp())
+
+
+def _andel(del_: int, helhet: int) -> float | None:
+    return del_ / helhet if helhet else None
+
+
+@dataclass
+class Insatsrad:
+    insats: Insats
+    kostnad: Belopp
+    esf: Belopp
+    antal_deltagare: int
+
+    @property
+    def total(self) -> Belopp:
+        return self.kostnad + self.esf
+
+    @property
+    def kostnad_underlag(self) -> int:
+        """The cost shared among participants: the utfall, or the budget while there is none."""
+        total = self.total
+        return total.utfall if total.har_utfall else total.budget
+
+    @property
+    def kostnad_per_deltagare(self) -> int | None:
+        if not self.antal_deltagare:
+            return None
+        return round(self.kostnad_underlag / self.antal_deltagare)
+
+
+@dataclass
+class Nivasumma:
+    niva: str
+    rader: list[Insatsrad]
+
+    @property
+    def label(self) -> str:
+        return Niva(self.niva).label
+
+    @property
+    def belopp(self) -> Belopp:
+        return _summa(r.total for r in self.rader)
+
+    @property
+    def esf(self) -> Belopp:
+        return _summa(r.esf for r in self.rader)
+
+    @property
+    def antal_deltagare(self) -> int:
+        return sum(r.antal_deltagare for r in self.rader)
+
+    @property
+    def kostnad_per_deltagare(self) -> int | None:
+        """Over the insatser that have participants, on the same basis as each row."""
+        counted = [r for r in self.rader if r.antal_deltagare]
+        if not counted:
+            return None
+        return round(sum(r.kostnad_underlag for r in counted) / self.antal_deltagare)
+
+
+@dataclass
+class Rad:
+    kod: str
+    belopp: Belopp
+
+    @property
+    def label(self) -> str:
+        return rad_label(self.kod)
+
+
+@dataclass
+class Ekonomiar:
+    """A förbund's year: costs by level and administration, income, shares and warnings."""
+
+    forbund: Forbund
+    ar: int
+    individ: Nivasumma
+    struktur: Nivasumma
+    administration: list[Rad]
+    finansiering: list[Rad]
+    medlemsbidrag_beslutat: Fordelning
+    medlemsbidrag_inbetalt: Fordelning
+    varningar: list[str] = field(default_factory=list)
+
+    @property
+    def administration_summa(self) -> Belopp:
+        return _summa(r.belopp for r in self.administration)
+
+    @property
+    def kostnader(self) -> Belopp:
+        return self.individ.belopp + self.struktur.belopp + self.administration_summa
+
+    @property
+    def medlemsbidrag(self) -> Belopp:
+        has_paid = self.medlemsbidrag_inbetalt.total > 0
+        return Belopp(
+            budget=self.medlemsbidrag_beslutat.total,
+            utfall=self.medlemsbidrag_inbetalt.total,
+            rader=1,
+            saknar_utfall=0 if has_paid else 1,
+        )
+
+    @property
+    def intakter(self) -> Belopp:
+        return self.medlemsbidrag + _summa(r.belopp for r in self.finansiering)
+
+    @property
+    def resultat_budget(self) -> int:
+        return self.intakter.budget - self.kostnader.budget
+
+    @property
+    def administration_andel_budget(self) -> float | None:
+        return _andel(self.administration_summa.budget, self.kostnader.budget)
+
+    @property
+    def administration_andel_utfall(self) -> float | None:
+        if not self.kostnader.har_utfall:
+            return None
+        return _andel(self.administration_summa.utfall, self.kostnader.utfall)
+
+    @property
+    def saknar_utfall(self) -> int:
+        """Cost and income lines of the year without utfall (contributions not included)."""
+        return (
+            self.kostnader.saknar_utfall + _summa(r.belopp for r in self.finansiering).saknar_utfall
+        )
+
+
+def _procent(andel: float) -> str:
+    return f"{andel * 100:.1f}".replace(".", ",") + " %"
+
+
+def _warnings(year: Ekonomiar, today: dt.date) -> list[str]:
+    found = []
+    for andel, slag in (
+        (year.administration_andel_budget, "budgeterade"),
+        (year.administration_andel_utfall, "redovisade"),
+    ):
+        if andel is not None and andel > ADMINISTRATION_TAK:
+            found.append(
+                f"Administrationen är {_procent(andel)} av de {slag} kostnaderna {year.ar}. "
+                f"Tumregeln är högst {ADMINISTRATION_TAK * 100:.0f} %."
+            )
+    if year.ar < today.year and year.saknar_utfall:
+        rader = "rad" if year.saknar_utfall == 1 else "rader"
+        found.append(
+            f"Utfall saknas för {year.saknar_utfall} {rader} trots att {year.ar} är avslutat."
+        )
+    return found
+
+
+def _summed(lines, *keys: str):
+    """Budget lines summed per key, with how many lines lack utfall."""
+    return (
+        lines.values(*keys)
+        .annotate(
+            sum_budget=Sum("budget"),
+            sum_utfall=Sum("utfall"),
+            rader=Count("pk"),
+            saknar_utfall=Count("pk", filter=Q(utfall__isnull=True)),
+        )
+        .order_by()
+    )
+
+
+def _belopp(row: dict) -> Belopp:
+    return Belopp(
+        budget=row["sum_budget"] or 0,
+        utfall=row["sum_utfall"] or 0,
+        rader=row["rader"],
+        saknar_utfall=row["saknar_utfall"],
+    )
+
+
+def _antal_subquery(model: type[Periodantal], ar: int) -> Coalesce:
+    total = sum((F(name) for name in model.ANTAL[1:]), F(model.ANTAL[0]))
+    per_insats = (
+        model.objects.filter(insats=OuterRef("pk"), datum__year=ar)
+        .order_by()
+        .values("insats")
+        .annotate(n=Sum(total))
+        .values("n")
+    )
+    return Coalesce(Subquery(per_insats, output_field=IntegerField()), 0)
+
+
+def ekonomiar(forbund: Forbund, ar: int, *, today: dt.date | None = None) -> Ekonomiar:
+    """The year's budget against utfall for individ- and strukturinriktade insatser and
+    administration, income, the administration share and the rule-of-thumb warnings.
+
+    Runs three queries whatever the number of insatser (plus one per registered
+    participant counter): the year's lines summed per line and insats, the insatser
+    of the year with their participants, and the members' contributions.
+    """
+    today = today or timezone.localdate()
+    lines: dict[tuple[str, int | None], Belopp] = {
+        (row["rad"], row["insats_id"]): _belopp(row)
+        for row in _summed(Ekonomirad.objects.filter(forbund=forbund, ar=ar), "rad", "insats_id")
+    }
+    with_money = {insats_id for _, insats_id in lines if insats_id}
+    insatser = (
+        forbund.insatser.filter(active_in_year_q(ar) | Q(pk__in=with_money))
+        .annotate(
+            antal_volym=_antal_subquery(Volymregistrering, ar),
+            antal_struktur=_antal_subquery(Strukturdeltagare, ar),
+        )
+        .order_by("niva", "kod")
+    )
+    extra: dict[int, int] = {}
+    for raknare in deltagare_raknare:
+        for insats_id, n in raknare(forbund, ar).items():
+            extra[insats_id] = extra.get(insats_id, 0) + n
+
+    per_niva: dict[str, list[Insatsrad]] = {Niva.INDIVID: [], Niva.STRUKTUR: []}
+    for insats in insatser:
+        per_niva[insats.niva].append(
+            Insatsrad(
+                insats=insats,
+                kostnad=lines.get((Kostnadsslag.INSATS, insats.pk), Belopp()),
+                esf=lines.get((Kostnadsslag.INSATS_ESF, insats.pk), Belopp()),
+                antal_deltagare=insats.antal_volym
+                + insats.antal_struktur
+                + extra.get(insats.pk, 0),
+            )
+        )
+    bidrag = list(
+        Medlemsbidrag.objects.filter(medlemskap__forbund=forbund, ar=ar).select_related(
+            "medlemskap"
+        )
+    )
+    year = Ekonomiar(
+        forbund=forbund,
+        ar=ar,
+        individ=Nivasumma(Niva.INDIVID, per_niva[Niva.INDIVID]),
+        struktur=Nivasumma(Niva.STRUKTUR, per_niva[Niva.STRUKTUR]),
+        administration=[Rad(k, lines.get((k, None), Belopp())) for k in ADMINISTRATIONSRADER],
+        finansiering=[Rad(k, lines.get((k, None), Belopp())) for k in Finansiering.values],
+        medlemsbidrag_beslutat=fordelning(bidrag, ar=ar, belopp="beslutat"),
+        medlemsbidrag_inbetalt=fordelning(bidrag, ar=ar, belopp="inbetalt"),
+    )
+    year.varningar = _warnings(year, today)
+    return year
+
+
+@dataclass
+class InsatsAr:
+    ar: int
+    kostnad: Belopp
+    esf: Belopp
+
+    @property
+    def total(self) -> Belopp:
+        return self.kostnad + self.esf
+
+
+def insats_ekonomi(insats: Insats) -> list[InsatsAr]:
+    """The insats's budget and utfall per year (its years and any year with lines), one query."""
+    lines: dict[tuple[int, str], Belopp] = {
+        (row["ar"], row["rad"]): _belopp(row)
+        for row in _summed(insats.ekonomirader.all(), "ar", "rad")
+    }
+    # Budgets are set in the autumn: a running insats shows next year too.
+    years = set(insats.years(until=timezone.localdate().year + 1)) | {ar for ar, _ in lines}
+    return [
+        InsatsAr(
+            ar=ar,
+            kostnad=lines.get((ar, Kostnadsslag.INSATS), Belopp()),
+            esf=lines.get((ar, Kostnadsslag.INSATS_ESF), Belopp()),
+        )
+        for ar in sorted(years, reverse=True)
+    ]
