@@ -45,6 +45,7 @@ urlpatterns = [
     path("halsa/", forbund_views.health, name="health"),
     path("konto/", include("forbund.urls_konto")),
     path("forbund/", include("forbund.urls")),
+    path("", include("insatser.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -118,7 +118,8 @@ def insats_forbund_filter(user, field: str = "pk") -> Q:
     return Q(**{f"{field}__in": forbund_ids(user, Roll.FORBUNDSADMINISTRATOR, Roll.HANDLAGGARE)})
 
 
-def ekonomi_forbund_filter(user, field: str = "pk") -> Q:
-    """Förbund whose economy (budget and utfall of all insatser and administration) the user
-    may read and edit: all for the administratör, the own förbund for a förbundsadministratör."""
+def insats_write_forbund_filter(user, field: str = "pk") -> Q:
+    """Förbund where the user may create and edit insatser and keep the economy (budget and
+    utfall of all insatser and of the administration): all for the administratör, the own
+    förbund for a förbundsadministratör."""
     return forbund_filter(user, "forbund_admin", field)

@@ -15,6 +15,10 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     items: list[tuple[str, str]] = [("start", "Start")]
     if user_roles & {Roll.ADMINISTRATOR, Roll.NATIONELLA_RADET, Roll.FORBUNDSADMINISTRATOR}:
         items.append(("forbund:list", "Förbund"))
+    if user_roles & {Roll.ADMINISTRATOR, Roll.FORBUNDSADMINISTRATOR, Roll.HANDLAGGARE}:
+        items.append(("insatser:start", "Insatser"))
+    if user_roles & {Roll.ADMINISTRATOR, Roll.FORBUNDSADMINISTRATOR}:
+        items.append(("insatser:ekonomi_start", "Ekonomi"))
     if Roll.ADMINISTRATOR in user_roles:
         items.append(("admin:index", "Administration"))
     return {"nav_items": items, "user_roles": user_roles}

@@ -29,6 +29,12 @@ from .choices import (
 )
 
 KOD_REGEX = r"^[A-Za-z0-9][A-Za-z0-9_-]*$"
+RESERVERADE_KODER = ("ny",)
+
+
+def validate_kod(value: str) -> None:
+    if value in RESERVERADE_KODER:
+        raise ValidationError(f"Koden {value} är reserverad; välj en annan.")
 
 
 def status_q(status: str, day: dt.date) -> Q:
@@ -155,7 +161,8 @@ class Insats(models.Model):
             RegexValidator(
                 KOD_REGEX,
                 "Koden får bara innehålla bokstäverna a–z, siffror, bindestreck och understreck.",
-            )
+            ),
+            validate_kod,
         ],
         help_text="Kort kod, unik inom förbundet (a–z, siffror, - och _), t.ex. IND-2024-01.",
     )
@@ -251,7 +258,11 @@ class Insats(models.Model):
                 name="insats_kod_unik_i_forbundet",
                 violation_error_message="Förbundet har redan en insats med den koden.",
             ),
-            models.CheckConstraint(condition=Q(kod__regex=KOD_REGEX), name="insats_kod_format"),
+            models.CheckConstraint(
+                # "ny" is the create page's address (…/insatser/ny/).
+                condition=Q(kod__regex=KOD_REGEX) & ~Q(kod__in=RESERVERADE_KODER),
+                name="insats_kod_format",
+            ),
             models.CheckConstraint(
                 condition=(
                     Q(niva=Niva.INDIVID, typ__in=TYPER_PER_NIVA[Niva.INDIVID])

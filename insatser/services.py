@@ -243,8 +243,11 @@ class Nivasumma:
     rader: list[Insatsrad]
 
     @property
-    def label(self) -> str:
-        return Niva(self.niva).label
+    def rubrik(self) -> str:
+        return {
+            Niva.INDIVID: "Individinriktade insatser",
+            Niva.STRUKTUR: "Strukturinriktade insatser",
+        }[self.niva]
 
     @property
     def belopp(self) -> Belopp:
@@ -335,7 +338,8 @@ class Ekonomiar:
         )
 
 
-def _procent(andel: float) -> str:
+def procent(andel: float) -> str:
+    """A share as Swedish text: 0.2274 -> "22,7 %"."""
     return f"{andel * 100:.1f}".replace(".", ",") + " %"
 
 
@@ -347,7 +351,7 @@ def _warnings(year: Ekonomiar, today: dt.date) -> list[str]:
     ):
         if andel is not None and andel > ADMINISTRATION_TAK:
             found.append(
-                f"Administrationen är {_procent(andel)} av de {slag} kostnaderna {year.ar}. "
+                f"Administrationen är {procent(andel)} av de {slag} kostnaderna {year.ar}. "
                 f"Tumregeln är högst {ADMINISTRATION_TAK * 100:.0f} %."
             )
     if year.ar < today.year and year.saknar_utfall:

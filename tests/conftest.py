@@ -94,3 +94,34 @@ def client_handlaggare_a(handlaggare_a) -> Client:
 @pytest.fixture
 def client_administrator(administrator) -> Client:
     return _verified_client(administrator)
+
+
+# Insatser (appended by the insatser app): one insats per förbund, and one that
+# handlaggare_a is assigned to. handlaggare_a is *not* assigned to insats_a.
+
+
+@pytest.fixture
+def insats_a(forbund_a):
+    from .factories import InsatsFactory
+
+    return InsatsFactory(forbund=forbund_a, kod="A-1", namn="Arbetslivsinriktad rehabilitering")
+
+
+@pytest.fixture
+def insats_b(forbund_b):
+    from .factories import InsatsFactory
+
+    return InsatsFactory(forbund=forbund_b, kod="B-1", namn="Insats i förbund B")
+
+
+@pytest.fixture
+def tilldelad_insats_a(forbund_a, handlaggare_a):
+    from insatser.models import InsatsUppdrag
+
+    from .factories import InsatsFactory
+
+    insats = InsatsFactory(
+        forbund=forbund_a, kod="A-2", namn="Samtalsstöd", deltagarregistrering="volym"
+    )
+    InsatsUppdrag.objects.create(insats=insats, uppdrag=handlaggare_a.uppdrag.get())
+    return insats
