@@ -224,6 +224,29 @@ class TestForbundWithMembers:
 
 
 class TestUppdrag:
+    def test_creates_user_with_employer_and_uppdrag(self, client_administrator, forbund_a):
+        data = {
+            "username": "ny_coach",
+            "usable_password": "true",
+            "password1": "ett-annat-langt-losenord",
+            "password2": "ett-annat-langt-losenord",
+            "first_name": "Nya",
+            "last_name": "Coachen",
+            "email": "",
+            "arbetsgivartyp": "kommun",
+            "arbetsgivare": "Uppsala kommun",
+            "uppdrag-TOTAL_FORMS": 1,
+            "uppdrag-INITIAL_FORMS": 0,
+            "uppdrag-0-roll": Roll.HANDLAGGARE,
+            "uppdrag-0-forbund": forbund_a.pk,
+        }
+        response = client_administrator.post(admin_url(User, "add"), data)
+        assert response.status_code == 302, response.context["errors"]
+        user = User.objects.get(username="ny_coach")
+        assert user.arbetsgivare == "Uppsala kommun"
+        assert user.check_password("ett-annat-langt-losenord")
+        assert [(u.roll, u.forbund) for u in user.uppdrag.all()] == [(Roll.HANDLAGGARE, forbund_a)]
+
     def test_forbund_role_needs_a_forbund(self, client_administrator, radet):
         response = client_administrator.post(
             admin_url(Uppdrag, "add"),
