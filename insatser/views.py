@@ -294,12 +294,12 @@ def insats_edit(request: HttpRequest, orgnr: str, kod: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def insats_close(request: HttpRequest, orgnr: str, kod: str) -> HttpResponse:
     insats = _get_insats_for_user(request, orgnr, kod, "insats_write")
-    form = AvslutForm(request.POST or None)
+    form = AvslutForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.insats_close(insats=insats, datum=form.cleaned_data["datum"])
         except ValidationError as error:
-            form.add_error("datum" if hasattr(error, "error_dict") else None, error)
+            form.add_error(None, error)
         else:
             messages.success(
                 request, f"Insatsen {insats.kod} är avslutad från {insats.avslutad_datum:%Y-%m-%d}."
@@ -312,7 +312,7 @@ def insats_close(request: HttpRequest, orgnr: str, kod: str) -> HttpResponse:
 def insats_handlaggare(request: HttpRequest, orgnr: str, kod: str) -> HttpResponse:
     insats = _get_insats_for_user(request, orgnr, kod, "insats_write")
     form = HandlaggareForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         forbund=insats.forbund,
         initial={"uppdrag": list(insats.handlaggare.all())},
     )
