@@ -1,0 +1,340 @@
+"""The import/export framework of spec/import.md, shared by every kind.
+
+An app registers its kinds (`register(MyKind())`) in its AppConfig.ready(). The
+framework guarantees the common rules: unknown and missing columns are errors,
+every error of every row is collected, a file with any error saves nothing, a dry
+run validates fully and saves nothing, and the apply step runs in one transaction.
+Kinds guarantee that re-importing the same file changes nothing (rows are matched
+on their natural key and updated).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from django.db import transaction
+
+from .tabular import Table, TabularError, read_table, write_table
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    required: bool = False
+    help: str = ""
+
+
+@dataclass(frozen=True)
+class RowError:
+    rad: int
+    kolumn: str
+    varde: str
+    meddelande: str
+
+    def __str__(self) -> str:
+        where = f"Rad {self.rad}"
+        if self.kolumn:
+            where += f", kolumn {self.kolumn}"
+        if self.varde:
+            where += f", värde '{self.varde}'"
+        return f"{where}: {self.meddelande}"
+
+
+@dataclass
+class Counts:
+    skapade: int = 0
+    uppdaterade: int = 0
+    oforandrade: int = 0
+
+    def add(self, outcome: str) -> None:
+        setattr(self, outcome, getattr(self, outcome) + 1)
+
+
+@dataclass
+class ImportResult:
+    kind: str
+    rader: int = 0
+    skapade: int = 0
+    uppdaterade: int = 0
+    oforandrade: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    dry_run: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def summary(self) -> str:
+        if not self.ok:
+            return f"{self.kind}: {len(self.errors)} fel i filen. Inget har sparats."
+        text = (
+            f"{self.kind}: {self.rader} rader, {self.skapade} nya, "
+            f"{self.uppdaterade} ändrade, {self.oforandrade} oförändrade."
+        )
+        if self.dry_run:
+            text += " Provkörning: inget har sparats."
+        return text
+
+
+class RowErrors:
+    """Collects the errors of one row; a kind's validate() adds to it and goes on."""
+
+    def __init__(self, rad: int, row: dict[str, str], sink: list[RowError]) -> None:
+        self.rad = rad
+        self.row = row
+        self._sink = sink
+        self.count = 0
+
+    def add(self, kolumn: str, meddelande: str, varde: str | None = None) -> None:
+        value = self.row.get(kolumn, "") if varde is None else varde
+        self._sink.append(RowError(self.rad, kolumn, value, meddelande))
+        self.count += 1
+
+    # Parsers for the common cell types: each returns None and records the error on failure.
+
+    def required(self, kolumn: str) -> str | None:
+        value = self.row.get(kolumn, "")
+        if not value:
+            self.add(kolumn, "Värde saknas.")
+            return None
+        return value
+
+    def date(self, kolumn: str, *, required: bool = False) -> dt.date | None:
+        value = self.row.get(kolumn, "")
+        if not value:
+            if required:
+                self.add(kolumn, "Datum saknas (ÅÅÅÅ-MM-DD).")
+            return None
+        try:
+            return dt.date.fromisoformat(value) if len(value) == 10 else _bad_date()
+        except ValueError:
+            self.add(kolumn, "Ogiltigt datum. Skriv datum som ÅÅÅÅ-MM-DD.")
+            return None
+
+    def integer(
+        self, kolumn: str, *, required: bool = False, minimum: int | None = 0
+    ) -> int | None:
+        value = self.row.get(kolumn, "").replace(" ", "").replace("\u00a0", "")
+        if not value:
+            if required:
+                self.add(kolumn, "Värde saknas.")
+            return None
+        try:
+            number = int(value)
+        except ValueError:
+            self.add(kolumn, "Ange ett heltal.")
+            return None
+        if minimum is not None and number < minimum:
+            self.add(kolumn, f"Talet får inte vara mindre än {minimum}.")
+            return None
+        return number
+
+    def choice(self, kolumn: str, choices: Any, *, required: bool = False) -> str | None:
+        value = self.row.get(kolumn, "")
+        if not value:
+            if required:
+                self.add(kolumn, "Värde saknas.")
+            return None
+        code = parse_choice(value, choices)
+        if code is None:
+            self.add(kolumn, f"Okänd kod. Tillåtna koder: {', '.join(choices.values)}.")
+        return code
+
+    def choices(self, kolumn: str, choices: Any) -> list[str] | None:
+        """Several codes separated by `|`; None if any is unknown."""
+        value = self.row.get(kolumn, "")
+        codes: list[str] = []
+        ok = True
+        for part in split_multi(value):
+            code = parse_choice(part, choices)
+            if code is None:
+                self.add(
+                    kolumn,
+                    f"Okänd kod '{part}'. Tillåtna koder: {', '.join(choices.values)}.",
+                    varde=value,
+                )
+                ok = False
+            elif code not in codes:
+                codes.append(code)
+        return codes if ok else None
+
+
+def _bad_date() -> dt.date:
+    raise ValueError
+
+
+def split_multi(value: str) -> list[str]:
+    return [part.strip() for part in value.split("|") if part.strip()]
+
+
+def parse_choice(value: str, choices: Any) -> str | None:
+    """A code of a TextChoices by value or by its Swedish label, case-insensitively."""
+    wanted = value.strip().casefold()
+    for code, label in choices.choices:
+        if wanted in (str(code).casefold(), str(label).casefold()):
+            return code
+    return None
+
+
+class ImportKind:
+    """One kind of file. Subclasses set the class attributes and implement the three steps."""
+
+    name: ClassVar[str]
+    label: ClassVar[str]
+    columns: ClassVar[list[Column]]
+    key_columns: ClassVar[list[str]]
+
+    def validate(self, table: Table, *, user: Any) -> tuple[Any, list[RowError]]:
+        """Check every row and return what apply() needs; collect every error."""
+        raise NotImplementedError
+
+    def apply(self, prepared: Any, *, progress: Progress | None = None) -> Counts:
+        """Save the prepared rows; runs inside a transaction."""
+        raise NotImplementedError
+
+    def export_rows(self, *, forbund: Any = None, user: Any = None) -> Iterable[dict[str, Any]]:
+        raise NotImplementedError
+
+    def allowed(self, user: Any) -> bool:
+        """Whether the user may import this kind at all (None = a management command)."""
+        return user is None
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def check_columns(self, table: Table) -> list[RowError]:
+        errors = []
+        known = set(self.column_names)
+        for name in table.columns:
+            if name not in known:
+                errors.append(
+                    RowError(
+                        1,
+                        name,
+                        "",
+                        f"Okänd kolumn. Kolumnerna för {self.name} är: "
+                        f"{', '.join(self.column_names)}.",
+                    )
+                )
+        for column in self.columns:
+            if column.required and column.name not in table.columns:
+                errors.append(RowError(1, column.name, "", "Kolumnen saknas i filen."))
+        duplicates = {n for n in table.columns if table.columns.count(n) > 1}
+        errors += [RowError(1, n, "", "Kolumnen finns flera gånger.") for n in sorted(duplicates)]
+        return errors
+
+    def extra_cells(self, table: Table) -> list[RowError]:
+        return [
+            RowError(rad, "", row["\x00extra"], "Raden har fler celler än rubrikraden.")
+            for rad, row in table
+            if "\x00extra" in row
+        ]
+
+    def duplicate_keys(self, table: Table, key: Callable[[dict[str, str]], Any]) -> list[RowError]:
+        """Rows whose natural key repeats an earlier row of the same file."""
+        seen: dict[Any, int] = {}
+        errors = []
+        for rad, row in table:
+            value = key(row)
+            if value is None:
+                continue
+            if value in seen:
+                errors.append(
+                    RowError(
+                        rad,
+                        ", ".join(self.key_columns),
+                        " / ".join(row.get(c, "") for c in self.key_columns),
+                        f"Samma nyckel som rad {seen[value]}: en rad per nyckel.",
+                    )
+                )
+            else:
+                seen[value] = rad
+        return errors
+
+
+_REGISTRY: dict[str, ImportKind] = {}
+
+
+def register(kind: ImportKind) -> ImportKind:
+    _REGISTRY[kind.name] = kind
+    return kind
+
+
+def get_kind(name: str) -> ImportKind:
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        raise KeyError(f"Okänd typ '{name}'. Kända typer: {', '.join(kind_names())}.") from None
+
+
+def kind_names() -> list[str]:
+    return sorted(_REGISTRY)
+
+
+def import_file(
+    kind_name: str,
+    data: bytes,
+    *,
+    filename: str,
+    user: Any = None,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> ImportResult:
+    kind = get_kind(kind_name)
+    result = ImportResult(kind=kind.name, dry_run=dry_run)
+    if not kind.allowed(user):
+        result.errors.append(RowError(0, "", "", "Du har inte behörighet att importera detta."))
+        return result
+    try:
+        table = read_table(data, filename=filename)
+    except TabularError as error:
+        result.errors.append(RowError(0, "", "", str(error)))
+        return result
+    result.rader = len(table)
+    result.errors = kind.check_columns(table) + kind.extra_cells(table)
+    if result.errors:
+        return result
+    prepared, errors = kind.validate(table, user=user)
+    result.errors = sorted(errors, key=lambda e: (e.rad, e.kolumn))
+    if result.errors or dry_run:
+        if dry_run and not result.errors:
+            counts = _dry_counts(kind, prepared)
+            result.skapade, result.uppdaterade, result.oforandrade = counts
+        return result
+    with transaction.atomic():
+        counts = kind.apply(prepared, progress=progress)
+    result.skapade, result.uppdaterade, result.oforandrade = (
+        counts.skapade,
+        counts.uppdaterade,
+        counts.oforandrade,
+    )
+    return result
+
+
+def _dry_counts(kind: ImportKind, prepared: Any) -> tuple[int, int, int]:
+    """What apply() would do, found by applying and rolling back."""
+    try:
+        with transaction.atomic():
+            counts = kind.apply(prepared)
+            raise _Rollback(counts)
+    except _Rollback as rollback:
+        return rollback.counts.skapade, rollback.counts.uppdaterade, rollback.counts.oforandrade
+
+
+class _Rollback(Exception):
+    def __init__(self, counts: Counts) -> None:
+        self.counts = counts
+
+
+def export_file(
+    kind_name: str, *, format: str = "csv", forbund: Any = None, user: Any = None
+) -> bytes:
+    kind = get_kind(kind_name)
+    rows = kind.export_rows(forbund=forbund, user=user)
+    return write_table(kind.column_names, rows, format=format)

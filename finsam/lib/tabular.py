@@ -1,0 +1,175 @@
+"""Reading and writing the tables of spec/import.md: CSV (`;` or `,`) and XLSX (first sheet).
+
+Cells are strings after reading, whatever the format, so every import kind validates
+one representation. Exported cells that a spreadsheet would run as a formula are
+prefixed with `'`; the reader removes exactly that prefix again so that an export
+imports back unchanged.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+MAX_ROWS = 60_000
+MAX_BYTES = 50 * 1024 * 1024
+FORMULA_STARTS = ("=", "+", "-", "@")
+_ESCAPE = "'"
+_ZIP_SIGNATURE = b"PK\x03\x04"
+
+
+class TabularError(ValueError):
+    """The file cannot be read as a table; the message is Swedish and safe to show."""
+
+
+@dataclass
+class Table:
+    columns: list[str]
+    rows: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __iter__(self) -> Iterator[tuple[int, dict[str, str]]]:
+        return iter(self.rows)
+
+
+def escape_cell(value: str) -> str:
+    if value.startswith(FORMULA_STARTS) or value.startswith(_ESCAPE):
+        return _ESCAPE + value
+    return value
+
+
+def unescape_cell(value: str) -> str:
+    if value.startswith(_ESCAPE):
+        return value[1:]
+    return value
+
+
+def _is_xlsx(data: bytes, filename: str) -> bool:
+    return Path(filename).suffix.lower() in {".xlsx", ".xlsm"} or data.startswith(_ZIP_SIGNATURE)
+
+
+def read_table(data: bytes, *, filename: str, max_rows: int = MAX_ROWS) -> Table:
+    if len(data) > MAX_BYTES:
+        raise TabularError(f"Filen är för stor (högst {MAX_BYTES // (1024 * 1024)} MB).")
+    raw_rows = _read_xlsx(data) if _is_xlsx(data, filename) else _read_csv(data)
+    header: list[str] | None = None
+    table = Table(columns=[])
+    for number, cells in enumerate(raw_rows, start=1):
+        if header is None:
+            header = [c.strip().lower() for c in cells]
+            while header and not header[-1]:
+                header.pop()
+            if not header:
+                raise TabularError("Filen saknar rubrikrad med kolumnnamn.")
+            table.columns = header
+            continue
+        if not any(c.strip() for c in cells):
+            continue
+        if len(table.rows) >= max_rows:
+            raise TabularError(f"Filen har fler än {max_rows} rader. Dela upp den i flera filer.")
+        extra = [c for c in cells[len(header) :] if c.strip()]
+        row = {
+            name: unescape_cell(cells[i].strip()) if i < len(cells) else ""
+            for i, name in enumerate(header)
+        }
+        if extra:
+            row["\x00extra"] = "|".join(extra)
+        table.rows.append((number, row))
+    if header is None:
+        raise TabularError("Filen är tom.")
+    return table
+
+
+def _read_csv(data: bytes) -> Iterator[list[str]]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise TabularError(
+            "Filen är inte en CSV-fil i UTF-8. Spara den som ”CSV UTF-8” eller som Excel-fil (.xlsx)."
+        ) from None
+    if "\x00" in text:
+        raise TabularError("Filen innehåller otillåtna tecken och kan inte läsas som CSV.")
+    first_line = text.split("\n", 1)[0]
+    delimiter = ";" if first_line.count(";") >= first_line.count(",") else ","
+    try:
+        yield from csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    except csv.Error as error:
+        raise TabularError(f"CSV-filen kan inte tolkas: {error}.") from None
+
+
+def _xlsx_cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _read_xlsx(data: bytes) -> Iterator[list[str]]:
+    from python_calamine import CalamineWorkbook
+
+    try:
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        sheet = workbook.get_sheet_by_index(0)
+        rows = sheet.iter_rows()
+    except Exception:  # calamine raises several error types for broken files
+        raise TabularError(
+            "Excel-filen kan inte läsas. Kontrollera att det är en .xlsx-fil som inte är skadad."
+        ) from None
+    for row in rows:
+        yield [_xlsx_cell(v) for v in row]
+
+
+def write_table(columns: list[str], rows: Iterable[dict[str, object]], *, format: str) -> bytes:
+    if format == "csv":
+        buffer = io.StringIO(newline="")
+        writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow([_csv_cell(row.get(c)) for c in columns])
+        return buffer.getvalue().encode("utf-8")
+    if format == "xlsx":
+        return _write_xlsx(columns, rows)
+    raise ValueError(f"unknown format {format!r}")
+
+
+def _csv_cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)  # numbers are never formulas, negative ones included
+    return escape_cell(str(value))
+
+
+def _write_xlsx(columns: list[str], rows: Iterable[dict[str, object]]) -> bytes:
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet()
+    sheet.append(columns)
+    for row in rows:
+        cells: list[object] = []
+        for column in columns:
+            value = row.get(column)
+            if value is None:
+                cells.append(None)
+            elif isinstance(value, int) and not isinstance(value, bool):
+                cells.append(value)
+            else:
+                cells.append(escape_cell(str(value)))
+        sheet.append(cells)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
