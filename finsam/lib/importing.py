@@ -273,6 +273,16 @@ def get_kind(name: str) -> ImportKind:
         raise KeyError(f"Okänd typ '{name}'. Kända typer: {', '.join(kind_names())}.") from None
 
 
+def get_kind_or_command_error(name: str) -> ImportKind:
+    """For the management commands: an unknown kind is a CommandError listing the kinds."""
+    from django.core.management.base import CommandError
+
+    try:
+        return get_kind(name)
+    except KeyError as error:
+        raise CommandError(error.args[0]) from None
+
+
 def kind_names() -> list[str]:
     return sorted(_REGISTRY)
 

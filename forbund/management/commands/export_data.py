@@ -8,7 +8,7 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from finsam.lib.importing import export_file, get_kind, kind_names
+from finsam.lib.importing import export_file, get_kind_or_command_error
 from forbund.models import Forbund
 from forbund.validators import normalize_organisationsnummer
 
@@ -25,12 +25,7 @@ class Command(BaseCommand):
     def handle(
         self, *args, kind: str, forbund: str | None, format: str, out: Path | None, **options
     ):
-        try:
-            get_kind(kind)
-        except KeyError:
-            raise CommandError(
-                f"Okänd typ '{kind}'. Kända typer: {', '.join(kind_names())}."
-            ) from None
+        get_kind_or_command_error(kind)
         selected = None
         if forbund:
             try:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from finsam.lib.importing import get_kind, import_file, kind_names
+from finsam.lib.importing import get_kind_or_command_error, import_file
 
 
 class Command(BaseCommand):
@@ -19,12 +19,7 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="Kontrollera utan att spara.")
 
     def handle(self, *args, kind: str, path: Path, dry_run: bool, **options) -> None:
-        try:
-            get_kind(kind)
-        except KeyError:
-            raise CommandError(
-                f"Okänd typ '{kind}'. Kända typer: {', '.join(kind_names())}."
-            ) from None
+        get_kind_or_command_error(kind)
         try:
             data = path.read_bytes()
         except OSError as error:
