@@ -1,0 +1,259 @@
+"""Participants: persons (personal data encrypted), consent, deltaganden and follow-ups.
+
+A Person belongs to one förbund: a person's earlier deltaganden in the förbund are
+found through the keyed hash of the personnummer, never through the number itself.
+URLs, logs and tasks name persons and deltaganden by their random public id.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.db.models import Q
+
+from forbund.models import Forbund
+from insatser.models import Insats
+
+from . import pnr
+from .choices import (
+    Avslutsorsak,
+    Forsorjning,
+    Kon,
+    Registreringsform,
+    Samtyckessyfte,
+    Sysselsattning,
+    TidOffentligForsorjning,
+    Uppfoljningspunkt,
+    Utbildningsniva,
+)
+
+INGEN_OFFENTLIG = Forsorjning.INGEN_OFFENTLIG.value
+
+
+def _codes(choices, verbose_name: str) -> ArrayField:
+    return ArrayField(
+        models.CharField(max_length=30, choices=choices.choices),
+        verbose_name=verbose_name,
+        default=list,
+        blank=True,
+    )
+
+
+def _ingen_offentlig_alone(field: str, name: str) -> models.CheckConstraint:
+    """`ingen_offentlig` excludes every other försörjning code (spec/kodlistor.md)."""
+    return models.CheckConstraint(
+        condition=~Q(**{f"{field}__contains": [INGEN_OFFENTLIG]}) | Q(**{f"{field}__len": 1}),
+        name=name,
+    )
+
+
+class Person(models.Model):
+    public_id = models.UUIDField("id", default=uuid.uuid4, unique=True, editable=False)
+    forbund = models.ForeignKey(Forbund, on_delete=models.PROTECT, related_name="personer")
+    # Fernet token of the 12-digit number and its keyed hash; NULL once erased, so that
+    # erased persons do not collide in the unique (forbund, pnr_hash) constraint.
+    pnr_krypterat = models.TextField(null=True, blank=True, editable=False)  # noqa: DJ001
+    pnr_hash = models.CharField(max_length=64, null=True, blank=True, editable=False)  # noqa: DJ001
+    samordningsnummer = models.BooleanField("samordningsnummer", default=False)
+    kon = models.CharField("kön", max_length=10, choices=Kon.choices)
+    fodelsedatum = models.DateField("födelsedatum", null=True, blank=True)
+    skapad = models.DateTimeField("registrerad", auto_now_add=True)
+    raderad = models.DateTimeField(
+        "personuppgifter raderade", null=True, blank=True, help_text="Efter återkallat samtycke."
+    )
+
+    class Meta:
+        verbose_name = "person"
+        verbose_name_plural = "personer"
+        constraints = [
+            models.UniqueConstraint(fields=["forbund", "pnr_hash"], name="person_en_per_forbund"),
+            models.CheckConstraint(
+                condition=(
+                    Q(pnr_krypterat__isnull=True, pnr_hash__isnull=True, fodelsedatum__isnull=True)
+                    | Q(pnr_krypterat__isnull=False, pnr_hash__isnull=False, raderad__isnull=True)
+                ),
+                name="person_personuppgifter_hela_eller_raderade",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Person {self.public_id}"
+
+    def set_personnummer(self, parsed: pnr.Personnummer) -> None:
+        self.pnr_krypterat = pnr.encrypt(parsed.nummer)
+        self.pnr_hash = pnr.lookup_hash(parsed.nummer)
+        self.samordningsnummer = parsed.samordningsnummer
+        self.kon = parsed.kon
+        self.fodelsedatum = parsed.fodelsedatum
+
+    def personnummer(self) -> str | None:
+        """The clear number. Callers must log the read (deltagare.services.log_access)."""
+        return pnr.decrypt(self.pnr_krypterat) if self.pnr_krypterat else None
+
+
+class Samtycke(models.Model):
+    """A recorded consent, kept after withdrawal as the record of it."""
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="samtycken")
+    syfte = models.CharField("syfte", max_length=20, choices=Samtyckessyfte.choices)
+    datum = models.DateField("datum för samtycket")
+    formularversion = models.CharField("blankettversion", max_length=50, blank=True)
+    sprak = models.CharField("språk", max_length=30, default="svenska")
+    registrerad_av = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    registrerad = models.DateTimeField(auto_now_add=True)
+    aterkallat = models.DateField("återkallat", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "samtycke"
+        verbose_name_plural = "samtycken"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(aterkallat__isnull=True) | Q(aterkallat__gte=models.F("datum")),
+                name="samtycke_aterkallat_efter_datum",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_syfte_display()} {self.datum:%Y-%m-%d}"
+
+
+class DeltagandeQuerySet(models.QuerySet["Deltagande"]):
+    def open(self) -> DeltagandeQuerySet:
+        return self.filter(slutdatum__isnull=True)
+
+
+class Deltagande(models.Model):
+    public_id = models.UUIDField("id", default=uuid.uuid4, unique=True, editable=False)
+    insats = models.ForeignKey(Insats, on_delete=models.PROTECT, related_name="deltaganden")
+    registreringsform = models.CharField(
+        "registrering", max_length=10, choices=Registreringsform.choices
+    )
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, null=True, blank=True, related_name="deltaganden"
+    )
+    kon = models.CharField("kön", max_length=10, choices=Kon.choices)
+    startdatum = models.DateField("startdatum")
+    slutdatum = models.DateField("slutdatum", null=True, blank=True)
+    utbildningsniva = models.CharField(
+        "utbildningsnivå", max_length=20, choices=Utbildningsniva.choices, blank=True
+    )
+    forsorjning_fore = _codes(Forsorjning, "försörjning före")
+    tid_offentlig_forsorjning = models.CharField(
+        "tid i offentlig försörjning",
+        max_length=20,
+        choices=TidOffentligForsorjning.choices,
+        blank=True,
+    )
+    sysselsattning_fore = _codes(Sysselsattning, "sysselsättning före")
+    avslutsorsak = models.CharField(
+        "avslutsorsak", max_length=20, choices=Avslutsorsak.choices, blank=True
+    )
+    sysselsattning_efter = _codes(Sysselsattning, "sysselsättning vid avslut")
+    forsorjning_efter = _codes(Forsorjning, "försörjning vid avslut")
+    skapad = models.DateTimeField(auto_now_add=True)
+    andrad = models.DateTimeField(auto_now=True)
+
+    objects = DeltagandeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "deltagande"
+        verbose_name_plural = "deltaganden"
+        ordering = ["-startdatum", "pk"]
+        indexes = [models.Index(fields=["insats", "startdatum"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(registreringsform=Registreringsform.PERSON, person__isnull=False)
+                    | Q(
+                        registreringsform=Registreringsform.ANONYM,
+                        person__isnull=True,
+                        utbildningsniva="",
+                        tid_offentlig_forsorjning="",
+                        forsorjning_fore__len=0,
+                        sysselsattning_fore__len=0,
+                        sysselsattning_efter__len=0,
+                        forsorjning_efter__len=0,
+                    )
+                ),
+                name="deltagande_registreringsform",
+            ),
+            models.CheckConstraint(
+                condition=Q(slutdatum__isnull=True) | Q(slutdatum__gte=models.F("startdatum")),
+                name="deltagande_slut_efter_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(slutdatum__isnull=False)
+                | Q(avslutsorsak="", sysselsattning_efter__len=0, forsorjning_efter__len=0),
+                name="deltagande_avslut_kraver_slutdatum",
+            ),
+            models.UniqueConstraint(
+                fields=["person", "insats"],
+                condition=Q(slutdatum__isnull=True),
+                name="deltagande_ett_oppet_per_person_och_insats",
+            ),
+            _ingen_offentlig_alone("forsorjning_fore", "deltagande_ingen_offentlig_fore"),
+            _ingen_offentlig_alone("forsorjning_efter", "deltagande_ingen_offentlig_efter"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Deltagande {self.public_id}"
+
+
+class Uppfoljning(models.Model):
+    deltagande = models.ForeignKey(
+        Deltagande, on_delete=models.CASCADE, related_name="uppfoljningar"
+    )
+    matpunkt = models.PositiveSmallIntegerField("mätpunkt", choices=Uppfoljningspunkt.choices)
+    datum = models.DateField("datum")
+    sysselsattning = _codes(Sysselsattning, "sysselsättning")
+    forsorjning = _codes(Forsorjning, "försörjning")
+
+    class Meta:
+        verbose_name = "uppföljning"
+        verbose_name_plural = "uppföljningar"
+        ordering = ["deltagande", "matpunkt"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["deltagande", "matpunkt"], name="uppfoljning_en_per_matpunkt"
+            ),
+            _ingen_offentlig_alone("forsorjning", "uppfoljning_ingen_offentlig"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.deltagande} {self.get_matpunkt_display()}"
+
+
+class Atkomstlogg(models.Model):
+    """Who viewed a participant's personal data, when, from which page and why.
+
+    Written by deltagare.services only; the application offers no way to change it.
+    """
+
+    tid = models.DateTimeField("tid", auto_now_add=True, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="användare",
+    )
+    forbund = models.ForeignKey(Forbund, on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="atkomster")
+    deltagande = models.ForeignKey(
+        Deltagande, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    sida = models.CharField("sida", max_length=200)
+    anledning = models.CharField("anledning", max_length=200)
+
+    class Meta:
+        verbose_name = "åtkomst till personuppgifter"
+        verbose_name_plural = "åtkomstlogg"
+        ordering = ["-tid"]
+        indexes = [models.Index(fields=["forbund", "tid"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.tid:%Y-%m-%d %H:%M} {self.sida}"
