@@ -14,6 +14,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 
+from forbund import access
 from forbund.models import Forbund
 from insatser.models import Insats
 
@@ -123,6 +124,12 @@ class Samtycke(models.Model):
 
 
 class DeltagandeQuerySet(models.QuerySet["Deltagande"]):
+    def for_user(self, user, *, personal: bool) -> DeltagandeQuerySet:
+        """What the user may see: with personal data (handläggare of the insats) or
+        pseudonymised (also the förbundsadministratör). See forbund.access."""
+        q = access.deltagande_filter(user, "personal" if personal else "pseudonym")
+        return self.filter(pk__in=Deltagande.objects.filter(q).values("pk"))
+
     def open(self) -> DeltagandeQuerySet:
         return self.filter(slutdatum__isnull=True)
 

@@ -123,3 +123,32 @@ def insats_write_forbund_filter(user, field: str = "pk") -> Q:
     utfall of all insatser and of the administration): all for the administratör, the own
     förbund for a förbundsadministratör."""
     return forbund_filter(user, "forbund_admin", field)
+
+
+# Deltaganden. Per spec/product.md: the handläggare of an insats work with personal
+# data; a förbundsadministratör sees the förbund's deltaganden pseudonymised; the
+# administratör and Nationella rådet see no deltaganden at all.
+
+DeltagandeAction = Literal["personal", "pseudonym"]
+
+_NOTHING = Q(pk__in=[])
+
+
+def deltagande_filter(user, action: DeltagandeAction, *, prefix: str = "") -> Q:
+    """A filter on Deltagande (or a model reaching one through `prefix`).
+
+    Crosses the many-valued assignment relation: apply it as a semi-join.
+    """
+    q = _NOTHING
+    assigned = handlaggare_uppdrag_ids(user)
+    if assigned:
+        q |= Q(**{f"{prefix}insats__handlaggare__in": assigned})
+    if action == "pseudonym":
+        own = forbund_ids(user, Roll.FORBUNDSADMINISTRATOR)
+        if own:
+            q |= Q(**{f"{prefix}insats__forbund__in": own})
+    return q
+
+
+def can_see_personal_data(user) -> bool:
+    return bool(handlaggare_uppdrag_ids(user))

@@ -1,0 +1,198 @@
+"""Writes of the participant register. Each function states what it guarantees.
+
+The clear personnummer enters only as a `pnr.Personnummer` in memory; what is stored
+is the encrypted token and the keyed hash (deltagare.pnr).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from forbund.models import Forbund
+from insatser.choices import Deltagarregistrering, Niva
+from insatser.models import Insats
+
+from . import pnr
+from .choices import Registreringsform, Samtyckessyfte
+from .models import INGEN_OFFENTLIG, Atkomstlogg, Deltagande, Person, Samtycke, Uppfoljning
+
+
+@dataclass
+class Startprofil:
+    utbildningsniva: str = ""
+    forsorjning_fore: list[str] = field(default_factory=list)
+    tid_offentlig_forsorjning: str = ""
+    sysselsattning_fore: list[str] = field(default_factory=list)
+
+
+def find_person(*, forbund: Forbund, personnummer: pnr.Personnummer) -> Person | None:
+    """The förbund's person with this number, found through the keyed hash only."""
+    return Person.objects.filter(
+        forbund=forbund, pnr_hash=pnr.lookup_hash(personnummer.nummer)
+    ).first()
+
+
+def check_insats_takes_individuals(insats: Insats, startdatum: dt.date) -> None:
+    errors: dict[str, str] = {}
+    if (
+        insats.niva != Niva.INDIVID
+        or insats.deltagarregistrering != Deltagarregistrering.INDIVIDUELL
+    ):
+        errors["insats"] = (
+            "Insatsen registrerar inte deltagare var för sig (den är strukturinriktad eller en "
+            "volyminsats)."
+        )
+    end = insats.avslutad_datum or insats.slutdatum
+    if startdatum < insats.startdatum or (end and startdatum > end):
+        period = (
+            f"{insats.startdatum:%Y-%m-%d}–{end:%Y-%m-%d}"
+            if end
+            else (f"från {insats.startdatum:%Y-%m-%d}")
+        )
+        errors["startdatum"] = f"Startdatumet ska ligga inom insatsens period ({period})."
+    if errors:
+        raise ValidationError(errors)
+
+
+def check_forsorjning(codes: list[str], field_name: str) -> None:
+    if INGEN_OFFENTLIG in codes and len(codes) > 1:
+        raise ValidationError(
+            {field_name: "”Ingen offentlig försörjning” kan inte kombineras med andra val."}
+        )
+
+
+@transaction.atomic
+def register_person_deltagande(
+    *,
+    user,
+    insats: Insats,
+    personnummer: pnr.Personnummer,
+    samtycke_datum: dt.date,
+    startdatum: dt.date,
+    profil: Startprofil | None = None,
+    sekretess_samtycke: bool = False,
+) -> Deltagande:
+    """Registers a deltagande with personal data, its consent, and the person if new.
+
+    Raises ValidationError (nothing saved) if the insats does not take individual
+    registrations, the start is outside its period, or the person already has an
+    open deltagande in it.
+    """
+    profil = profil or Startprofil()
+    check_insats_takes_individuals(insats, startdatum)
+    check_forsorjning(profil.forsorjning_fore, "forsorjning_fore")
+    if samtycke_datum > startdatum:
+        raise ValidationError({"samtycke_datum": "Samtycket ska vara lämnat senast på startdagen."})
+    person = find_person(forbund=insats.forbund, personnummer=personnummer)
+    if person is None:
+        person = Person(forbund=insats.forbund)
+        person.set_personnummer(personnummer)
+        person.save()
+    elif Deltagande.objects.open().filter(person=person, insats=insats).exists():
+        raise ValidationError(
+            "Personen har redan ett pågående deltagande i insatsen. Avsluta det först."
+        )
+    syften = [Samtyckessyfte.REGISTRERING] + (
+        [Samtyckessyfte.SEKRETESS] if sekretess_samtycke else []
+    )
+    for syfte in syften:
+        Samtycke.objects.create(
+            person=person, syfte=syfte, datum=samtycke_datum, registrerad_av=user
+        )
+    return Deltagande.objects.create(
+        insats=insats,
+        registreringsform=Registreringsform.PERSON,
+        person=person,
+        kon=person.kon,
+        startdatum=startdatum,
+        utbildningsniva=profil.utbildningsniva,
+        forsorjning_fore=profil.forsorjning_fore,
+        tid_offentlig_forsorjning=profil.tid_offentlig_forsorjning,
+        sysselsattning_fore=profil.sysselsattning_fore,
+    )
+
+
+@transaction.atomic
+def register_anonymous_deltagande(
+    *, insats: Insats, kon: str, startdatum: dt.date, slutdatum: dt.date | None = None
+) -> Deltagande:
+    """An anonymous deltagande: only kön and dates (also for protected identities)."""
+    check_insats_takes_individuals(insats, startdatum)
+    if slutdatum and slutdatum < startdatum:
+        raise ValidationError({"slutdatum": "Slutdatumet kan inte ligga före startdatumet."})
+    return Deltagande.objects.create(
+        insats=insats,
+        registreringsform=Registreringsform.ANONYM,
+        kon=kon,
+        startdatum=startdatum,
+        slutdatum=slutdatum,
+    )
+
+
+@transaction.atomic
+def end_deltagande(
+    *,
+    deltagande: Deltagande,
+    slutdatum: dt.date,
+    avslutsorsak: str,
+    sysselsattning_efter: list[str] | None = None,
+    forsorjning_efter: list[str] | None = None,
+) -> Deltagande:
+    """Closes a deltagande with its outcome. Anonymous ones carry only the date and reason."""
+    if slutdatum < deltagande.startdatum:
+        raise ValidationError({"slutdatum": "Slutdatumet kan inte ligga före startdatumet."})
+    deltagande.slutdatum = slutdatum
+    deltagande.avslutsorsak = avslutsorsak
+    if deltagande.registreringsform == Registreringsform.PERSON:
+        check_forsorjning(forsorjning_efter or [], "forsorjning_efter")
+        deltagande.sysselsattning_efter = sysselsattning_efter or []
+        deltagande.forsorjning_efter = forsorjning_efter or []
+    deltagande.save()
+    return deltagande
+
+
+@transaction.atomic
+def withdraw_consent(*, person: Person, datum: dt.date) -> int:
+    """Turns the person's deltaganden anonymous (kön and dates kept) and erases the personal
+    data: the number, birth date, start and end profiles and follow-ups. The consent records
+    stay, marked withdrawn, as the record of the withdrawal. Returns the number of deltaganden.
+    """
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    Samtycke.objects.filter(person=person, aterkallat__isnull=True).update(aterkallat=datum)
+    deltaganden = Deltagande.objects.filter(person=person)
+    Uppfoljning.objects.filter(deltagande__in=deltaganden).delete()
+    count = deltaganden.update(
+        registreringsform=Registreringsform.ANONYM,
+        person=None,
+        utbildningsniva="",
+        forsorjning_fore=[],
+        tid_offentlig_forsorjning="",
+        sysselsattning_fore=[],
+        sysselsattning_efter=[],
+        forsorjning_efter=[],
+    )
+    person.pnr_krypterat = None
+    person.pnr_hash = None
+    person.fodelsedatum = None
+    person.raderad = timezone.now()
+    person.save()
+    return count
+
+
+def log_access(
+    *, user, person: Person, sida: str, anledning: str, deltagande: Deltagande | None = None
+) -> Atkomstlogg:
+    """Records one view of a person's personal data (who, when, which person, which page)."""
+    return Atkomstlogg.objects.create(
+        user=user,
+        forbund_id=person.forbund_id,
+        person=person,
+        deltagande=deltagande,
+        sida=sida[:200],
+        anledning=anledning[:200],
+    )
