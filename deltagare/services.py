@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 
 from forbund.models import Forbund
@@ -164,6 +165,10 @@ def withdraw_consent(*, person: Person, datum: dt.date) -> int:
     """
     person = Person.objects.select_for_update().get(pk=person.pk)
     Samtycke.objects.filter(person=person, aterkallat__isnull=True).update(aterkallat=datum)
+    return _erase(person)
+
+
+def _erase(person: Person) -> int:
     deltaganden = Deltagande.objects.filter(person=person)
     Uppfoljning.objects.filter(deltagande__in=deltaganden).delete()
     count = deltaganden.update(
@@ -182,6 +187,38 @@ def withdraw_consent(*, person: Person, datum: dt.date) -> int:
     person.raderad = timezone.now()
     person.save()
     return count
+
+
+def gallring_candidates(*, ar: int, today: dt.date) -> QuerySet[Person]:
+    """Persons with personal data whose every deltagande ended more than `ar` years ago
+    (or who were registered that long ago and have none)."""
+    try:
+        cutoff = today.replace(year=today.year - ar)
+    except ValueError:  # 29 February
+        cutoff = today.replace(year=today.year - ar, day=28)
+    return (
+        Person.objects.filter(raderad__isnull=True)
+        .annotate(
+            oppna=Count("deltaganden", filter=Q(deltaganden__slutdatum__isnull=True)),
+            antal=Count("deltaganden"),
+            senast=Max("deltaganden__slutdatum"),
+        )
+        .filter(oppna=0)
+        .filter(Q(senast__lt=cutoff) | Q(antal=0, skapad__date__lt=cutoff))
+        .select_related("forbund")
+        .order_by("forbund__namn", "senast")
+    )
+
+
+def gallra(*, ar: int, today: dt.date, dry_run: bool = False) -> list[Person]:
+    """Erases the personal data of every candidate (as a withdrawal does, without the
+    consent being marked withdrawn). A dry run only returns who would be erased."""
+    candidates = list(gallring_candidates(ar=ar, today=today))
+    if not dry_run:
+        with transaction.atomic():
+            for person in candidates:
+                _erase(person)
+    return candidates
 
 
 def log_access(

@@ -204,6 +204,11 @@ FINSAM_PNR_HMAC_KEY = env.str(
     "FINSAM_PNR_HMAC_KEY", default="" if PRODUCTION else "dev-only-pnr-hmac-key"
 )
 
+# Retention (gallring): erase personal data this many years after a person's last
+# deltagande ended. 0 turns it off (the default); set it from the förbund's
+# informationshanteringsplan.
+FINSAM_GALLRING_AR = env.int("FINSAM_GALLRING_AR", default=0)
+
 # Celery: Redis as broker only; every state a user sees lives in PostgreSQL.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
@@ -229,6 +234,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = env.str(
     "CELERY_BEAT_SCHEDULE_FILENAME", default=str(BASE_DIR / "var" / "celerybeat-schedule")
 )
 CELERY_BEAT_SCHEDULE = {
+    "gallring": {"task": "deltagare.tasks.gallra", "schedule": 24 * 60 * 60},
     "clear-expired-sessions": {
         "task": "forbund.tasks.clear_expired_sessions",
         "schedule": 24 * 60 * 60,
