@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Case, Q, Value, When
@@ -429,7 +429,8 @@ class InsatsUppdrag(models.Model):
         return f"{self.uppdrag.user} i {self.insats}"
 
     def clean(self) -> None:
-        if not (self.insats_id and self.uppdrag_id):
+        # The insats may be new and unsaved (an admin inline): test the objects, not ids.
+        if not (_related(self, "insats") and _related(self, "uppdrag")):
             return
         if self.uppdrag.roll != Roll.HANDLAGGARE:
             raise ValidationError({"uppdrag": "Bara handläggare kan tilldelas en insats."})
@@ -564,8 +565,8 @@ class Periodantal(models.Model):
         return sum(getattr(self, name) for name in self.ANTAL)
 
     def clean(self) -> None:
-        if self.insats_id:
-            check_count_insats(self.insats, self.datum, volym=self.VOLYM)
+        if insats := _related(self, "insats"):
+            check_count_insats(insats, self.datum, volym=self.VOLYM)
 
 
 class Volymregistrering(Periodantal):
@@ -609,6 +610,14 @@ class Strukturdeltagare(Periodantal):
     class Meta(Periodantal.Meta):
         verbose_name = "strukturdeltagare"
         verbose_name_plural = "strukturdeltagare"
+
+
+def _related(obj: models.Model, name: str) -> models.Model | None:
+    """The related object, also when it is assigned but unsaved; None when unset."""
+    try:
+        return getattr(obj, name)
+    except ObjectDoesNotExist:
+        return None
 
 
 def check_count_insats(insats: Insats, datum: dt.date | None, *, volym: bool) -> None:

@@ -125,3 +125,32 @@ def tilldelad_insats_a(forbund_a, handlaggare_a):
     )
     InsatsUppdrag.objects.create(insats=insats, uppdrag=handlaggare_a.uppdrag.get())
     return insats
+
+
+@pytest.fixture(autouse=True)
+def _insatser_rows_for_every_model(request):
+    """forbund's admin test opens every registered model's admin pages and asks for a row
+    of each (`every_model_has_a_row` in tests/forbund/test_admin.py): add insatser's rows."""
+    if "every_model_has_a_row" not in request.fixturenames:
+        return
+    import datetime as dt
+
+    from insatser.models import InsatsMal, InsatsUppdrag
+
+    from .factories import (
+        EkonomiradFactory,
+        InsatsFactory,
+        StrukturdeltagareFactory,
+        VolymregistreringFactory,
+    )
+
+    forbund = request.getfixturevalue("forbund_a")
+    handlaggare = request.getfixturevalue("handlaggare_a")
+    volym = InsatsFactory(forbund=forbund, kod="ADMIN-V", deltagarregistrering="volym")
+    volym.malgrupper.create(forbund=forbund, namn="Unga 16–29 år")
+    InsatsMal.objects.create(insats=volym, matt="arbete_studier", malvarde_procent=30)
+    InsatsUppdrag.objects.create(insats=volym, uppdrag=handlaggare.uppdrag.get())
+    VolymregistreringFactory(insats=volym, datum=dt.date(2015, 3, 31), kvinnor=3)
+    struktur = InsatsFactory(forbund=forbund, kod="ADMIN-S", niva="struktur", typ="dialog")
+    StrukturdeltagareFactory(insats=struktur, datum=dt.date(2015, 3, 31), arbetsgivare=2)
+    EkonomiradFactory(forbund=forbund, rad="insats", insats=volym)
