@@ -162,6 +162,9 @@ class Deltagande(models.Model):
     )
     sysselsattning_efter = _codes(Sysselsattning, "sysselsättning vid avslut")
     forsorjning_efter = _codes(Forsorjning, "försörjning vid avslut")
+    # For anonymous rows from an import file: the row number, part of their natural key
+    # (spec/import.md), so that importing the same file twice does not double them.
+    importrad = models.PositiveIntegerField(null=True, blank=True, editable=False)
     skapad = models.DateTimeField(auto_now_add=True)
     andrad = models.DateTimeField(auto_now=True)
 
@@ -202,6 +205,11 @@ class Deltagande(models.Model):
                 fields=["person", "insats"],
                 condition=Q(slutdatum__isnull=True),
                 name="deltagande_ett_oppet_per_person_och_insats",
+            ),
+            models.UniqueConstraint(
+                fields=["insats", "kon", "startdatum", "importrad"],
+                condition=Q(registreringsform=Registreringsform.ANONYM, importrad__isnull=False),
+                name="deltagande_anonym_importrad_unik",
             ),
             _ingen_offentlig_alone("forsorjning_fore", "deltagande_ingen_offentlig_fore"),
             _ingen_offentlig_alone("forsorjning_efter", "deltagande_ingen_offentlig_efter"),

@@ -152,3 +152,18 @@ def deltagande_filter(user, action: DeltagandeAction, *, prefix: str = "") -> Q:
 
 def can_see_personal_data(user) -> bool:
     return bool(handlaggare_uppdrag_ids(user))
+
+
+def deltagande_import_filter(user, *, personal: bool) -> Q:
+    """A filter on Insats: where the user may import deltaganden (spec/product.md, Import):
+    with personnummer only as the insats's handläggare; anonymous rows also as the
+    förbundsadministratör of the förbund. The administratör imports no deltaganden."""
+    q = _NOTHING
+    assigned = handlaggare_uppdrag_ids(user)
+    if assigned:
+        q |= Q(handlaggare__in=assigned)
+    if not personal:
+        own = forbund_ids(user, Roll.FORBUNDSADMINISTRATOR)
+        if own:
+            q |= Q(forbund__in=own)
+    return q

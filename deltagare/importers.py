@@ -1,0 +1,579 @@
+"""The `deltaganden` and `uppfoljningar` kinds of spec/import.md.
+
+Built for 50 000 rows in one go: every look-up is one query for the whole file
+(insatser, persons by keyed hash, existing deltaganden), and the apply step uses
+bulk operations. The personnummer is parsed, hashed and encrypted in memory only;
+error messages name the row and column, never the number.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+
+from finsam.lib.importing import Column, Counts, ImportKind, Progress, RowErrors, register
+from finsam.lib.tabular import Table
+from forbund import access
+from forbund.choices import Roll
+from forbund.validators import normalize_organisationsnummer
+from insatser.choices import Deltagarregistrering, Niva
+from insatser.models import Insats
+
+from . import pnr
+from .choices import (
+    Avslutsorsak,
+    Forsorjning,
+    Kon,
+    Registreringsform,
+    Samtyckessyfte,
+    Sysselsattning,
+    TidOffentligForsorjning,
+    Uppfoljningspunkt,
+    Utbildningsniva,
+)
+from .models import INGEN_OFFENTLIG, Deltagande, Person, Samtycke, Uppfoljning
+
+FORBUND_INSATS = (
+    Column("forbund", True, "Förbundets organisationsnummer."),
+    Column("insats", True, "Insatskoden."),
+)
+PERSON_ONLY = (
+    "utbildningsniva",
+    "forsorjning_fore",
+    "tid_offentlig_forsorjning",
+    "sysselsattning_fore",
+    "sysselsattning_efter",
+    "forsorjning_efter",
+)
+CODE_FIELDS = (
+    "forsorjning_fore",
+    "sysselsattning_fore",
+    "sysselsattning_efter",
+    "forsorjning_efter",
+)
+VALUE_FIELDS = (
+    "kon",
+    "slutdatum",
+    "utbildningsniva",
+    "forsorjning_fore",
+    "tid_offentlig_forsorjning",
+    "sysselsattning_fore",
+    "avslutsorsak",
+    "sysselsattning_efter",
+    "forsorjning_efter",
+)
+
+
+def _insatser_for_file(table: Table, user: Any) -> dict[tuple[str, str], Insats]:
+    """The file's insatser by (organisationsnummer, kod), in one query."""
+    orgnrs = set()
+    for _, row in table:
+        with contextlib.suppress(ValidationError):
+            orgnrs.add(normalize_organisationsnummer(row.get("forbund", "")))
+    insatser = Insats.objects.filter(forbund__organisationsnummer__in=orgnrs).select_related(
+        "forbund"
+    )
+    return {(i.forbund.organisationsnummer, i.kod): i for i in insatser}
+
+
+class _Rows:
+    """Shared cell checks of the two kinds."""
+
+    @staticmethod
+    def insats(check: RowErrors, insatser: dict, user: Any, writable: set[int] | None):
+        orgnr = None
+        if value := check.required("forbund"):
+            try:
+                orgnr = normalize_organisationsnummer(value)
+            except ValidationError as error:
+                check.add("forbund", error.messages[0])
+        kod = check.required("insats")
+        if not (orgnr and kod):
+            return None
+        insats = insatser.get((orgnr, kod))
+        if insats is None:
+            check.add("insats", f"Förbundet {orgnr} har ingen insats med koden {kod}.")
+            return None
+        if writable is not None and insats.pk not in writable:
+            check.add("insats", "Du har inte behörighet att registrera deltagare i insatsen.")
+            return None
+        return insats
+
+    @staticmethod
+    def personnummer(check: RowErrors) -> pnr.Personnummer | None:
+        value = check.row.get("personnummer", "")
+        if not value:
+            check.add("personnummer", "Personnummer saknas.", varde="")
+            return None
+        try:
+            return pnr.parse(value)
+        except pnr.OgiltigtPersonnummer as error:
+            # The cell is not repeated in the message: it may be a real number with a typo.
+            check.add("personnummer", str(error), varde="(dolt)")
+            return None
+
+
+def _writable_insatser(user: Any, *, personal: bool) -> set[int] | None:
+    """Insatser whose deltaganden the user may import (None = a command: all)."""
+    if user is None:
+        return None
+    q = access.deltagande_import_filter(user, personal=personal)
+    return set(Insats.objects.filter(q).values_list("pk", flat=True))
+
+
+@dataclass
+class _Deltagande:
+    rad: int
+    insats: Insats
+    registreringsform: str
+    startdatum: dt.date
+    values: dict[str, Any]
+    personnummer: pnr.Personnummer | None = None
+    samtycke_datum: dt.date | None = None
+
+
+@dataclass
+class _Prepared:
+    rows: list[_Deltagande] = field(default_factory=list)
+    persons: dict[tuple[int, str], Person] = field(default_factory=dict)  # (forbund, hash)
+
+
+class DeltagandenKind(ImportKind):
+    name = "deltaganden"
+    label = "Deltaganden"
+    columns = [
+        *FORBUND_INSATS,
+        Column("registreringsform", True, "person eller anonym."),
+        Column("personnummer", False, "För person: 10 eller 12 siffror."),
+        Column("samtycke_datum", False, "För person: dag då samtycket lämnades."),
+        Column("kon", False, "För anonym: kvinna eller man."),
+        Column("startdatum", True, "ÅÅÅÅ-MM-DD, inom insatsens period."),
+        Column("slutdatum", False, "ÅÅÅÅ-MM-DD, inte före startdatum."),
+        Column("utbildningsniva", False, ""),
+        Column("forsorjning_fore", False, "Koder åtskilda med |."),
+        Column("tid_offentlig_forsorjning", False, ""),
+        Column("sysselsattning_fore", False, "Koder åtskilda med |."),
+        Column("avslutsorsak", False, "Kräver slutdatum."),
+        Column("sysselsattning_efter", False, "Kräver slutdatum."),
+        Column("forsorjning_efter", False, "Kräver slutdatum."),
+    ]
+    key_columns = ["forbund", "insats", "personnummer", "startdatum"]
+
+    def allowed(self, user: Any) -> bool:
+        return user is None or bool(
+            access.roles(user) & {Roll.HANDLAGGARE, Roll.FORBUNDSADMINISTRATOR}
+        )
+
+    def validate(self, table: Table, *, user: Any) -> tuple[_Prepared, list]:
+        errors: list = []
+        insatser = _insatser_for_file(table, user)
+        personal_ok = _writable_insatser(user, personal=True)
+        anonymous_ok = _writable_insatser(user, personal=False)
+        prepared = _Prepared()
+        seen: dict[tuple, int] = {}
+        open_in_file: dict[tuple[int, str], int] = {}
+        for rad, row in table:
+            check = RowErrors(rad, row, errors)
+            form = check.choice("registreringsform", Registreringsform, required=True)
+            writable = personal_ok if form == Registreringsform.PERSON else anonymous_ok
+            insats = _Rows.insats(check, insatser, user, writable)
+            start = check.date("startdatum", required=True)
+            end = check.date("slutdatum")
+            values: dict[str, Any] = {
+                "slutdatum": end,
+                "avslutsorsak": check.choice("avslutsorsak", Avslutsorsak) or "",
+                "utbildningsniva": check.choice("utbildningsniva", Utbildningsniva) or "",
+                "tid_offentlig_forsorjning": (
+                    check.choice("tid_offentlig_forsorjning", TidOffentligForsorjning) or ""
+                ),
+                "forsorjning_fore": check.choices("forsorjning_fore", Forsorjning) or [],
+                "sysselsattning_fore": check.choices("sysselsattning_fore", Sysselsattning) or [],
+                "sysselsattning_efter": check.choices("sysselsattning_efter", Sysselsattning) or [],
+                "forsorjning_efter": check.choices("forsorjning_efter", Forsorjning) or [],
+            }
+            kon = check.choice("kon", Kon)
+            for name in ("forsorjning_fore", "forsorjning_efter"):
+                if INGEN_OFFENTLIG in values[name] and len(values[name]) > 1:
+                    check.add(name, "ingen_offentlig kan inte kombineras med andra koder.")
+            if not end:
+                for name in ("avslutsorsak", "sysselsattning_efter", "forsorjning_efter"):
+                    if row.get(name):
+                        check.add(name, "Kräver slutdatum.")
+            if start and end and end < start:
+                check.add("slutdatum", "Slutdatumet ligger före startdatumet.")
+            if insats is not None:
+                if not (
+                    insats.niva == Niva.INDIVID
+                    and insats.deltagarregistrering == Deltagarregistrering.INDIVIDUELL
+                ):
+                    check.add("insats", "Insatsen registrerar inte deltagare var för sig.")
+                last = insats.avslutad_datum or insats.slutdatum
+                if start and (start < insats.startdatum or (last and start > last)):
+                    check.add("startdatum", "Startdatumet ligger utanför insatsens period.")
+            parsed = samtycke = None
+            if form == Registreringsform.PERSON:
+                parsed = _Rows.personnummer(check)
+                samtycke = check.date("samtycke_datum", required=True)
+                if samtycke and start and samtycke > start:
+                    check.add("samtycke_datum", "Samtycket ska vara lämnat senast på startdagen.")
+                if parsed and kon and kon != parsed.kon:
+                    check.add("kon", "Könet stämmer inte med personnumret.")
+                kon = parsed.kon if parsed else kon
+            elif form == Registreringsform.ANONYM:
+                if row.get("personnummer"):
+                    check.add(
+                        "personnummer", "Ska vara tomt för anonym registrering.", varde="(dolt)"
+                    )
+                if row.get("samtycke_datum"):
+                    check.add("samtycke_datum", "Ska vara tomt för anonym registrering.")
+                if not kon:
+                    check.add("kon", "Kön krävs för anonym registrering.")
+                for name in PERSON_ONLY:
+                    if row.get(name):
+                        check.add(
+                            name, "Uppgiften registreras bara för deltagare med personuppgifter."
+                        )
+            if check.count or insats is None or start is None:
+                continue
+            values["kon"] = kon
+            if parsed:
+                key = (insats.pk, parsed.nummer, start)
+                if not end:
+                    if (insats.pk, parsed.nummer) in open_in_file:
+                        check.add(
+                            "slutdatum",
+                            f"Personen har redan ett pågående deltagande i insatsen på rad "
+                            f"{open_in_file[insats.pk, parsed.nummer]}.",
+                        )
+                    open_in_file[insats.pk, parsed.nummer] = rad
+            else:
+                key = (insats.pk, "anonym", kon, start, rad)
+            if key in seen:
+                check.add("startdatum", f"Samma deltagande som rad {seen[key]}.")
+                continue
+            seen[key] = rad
+            prepared.rows.append(_Deltagande(rad, insats, form, start, values, parsed, samtycke))
+        self._check_against_database(prepared, errors)
+        return prepared, errors
+
+    def _check_against_database(self, prepared: _Prepared, errors: list) -> None:
+        """Persons are found by keyed hash; an open deltagande elsewhere in the insats blocks."""
+        from finsam.lib.importing import RowError
+
+        hashes = defaultdict(set)
+        for r in prepared.rows:
+            if r.personnummer:
+                r.values["_hash"] = pnr.lookup_hash(r.personnummer.nummer)
+                hashes[r.insats.forbund_id].add(r.values["_hash"])
+        for forbund_id, wanted in hashes.items():
+            for person in Person.objects.filter(forbund_id=forbund_id, pnr_hash__in=wanted):
+                prepared.persons[forbund_id, person.pnr_hash] = person
+        person_ids = [p.pk for p in prepared.persons.values()]
+        open_elsewhere = defaultdict(set)
+        for person_id, insats_id, start in Deltagande.objects.filter(
+            person_id__in=person_ids, slutdatum__isnull=True
+        ).values_list("person_id", "insats_id", "startdatum"):
+            open_elsewhere[person_id, insats_id].add(start)
+        for r in prepared.rows:
+            person = prepared.persons.get((r.insats.forbund_id, r.values.get("_hash")))
+            if person and r.values["slutdatum"] is None:
+                others = open_elsewhere.get((person.pk, r.insats.pk), set())
+                if others - {r.startdatum}:
+                    errors.append(
+                        RowError(
+                            r.rad,
+                            "startdatum",
+                            r.startdatum.isoformat(),
+                            "Personen har redan ett annat pågående deltagande i insatsen.",
+                        )
+                    )
+
+    def apply(self, prepared: _Prepared, *, progress: Progress | None = None) -> Counts:
+        counts = Counts()
+        new_persons: list[Person] = []
+        for r in prepared.rows:
+            if r.personnummer is None:
+                continue
+            key = (r.insats.forbund_id, r.values["_hash"])
+            if key not in prepared.persons:
+                person = Person(forbund_id=r.insats.forbund_id)
+                person.set_personnummer(r.personnummer)
+                prepared.persons[key] = person
+                new_persons.append(person)
+        Person.objects.bulk_create(new_persons, batch_size=2000)
+        existing = self._existing(prepared)
+        consents = self._existing_consents(prepared)
+        to_create: list[Deltagande] = []
+        to_update: list[Deltagande] = []
+        new_consents: list[Samtycke] = []
+        for index, r in enumerate(prepared.rows, start=1):
+            person = None
+            if r.personnummer is not None:
+                person = prepared.persons[r.insats.forbund_id, r.values["_hash"]]
+                if (person.pk, r.samtycke_datum) not in consents:
+                    consents.add((person.pk, r.samtycke_datum))
+                    new_consents.append(
+                        Samtycke(
+                            person=person, syfte=Samtyckessyfte.REGISTRERING, datum=r.samtycke_datum
+                        )
+                    )
+                key = (r.insats.pk, person.pk, r.startdatum)
+            else:
+                key = (r.insats.pk, r.values["kon"], r.startdatum, r.rad)
+            values = {k: v for k, v in r.values.items() if not k.startswith("_")}
+            current = existing.get(key)
+            if current is None:
+                to_create.append(
+                    Deltagande(
+                        insats=r.insats,
+                        registreringsform=r.registreringsform,
+                        person=person,
+                        startdatum=r.startdatum,
+                        importrad=r.rad if person is None else None,
+                        **values,
+                    )
+                )
+                counts.add("skapade")
+            elif any(getattr(current, k) != v for k, v in values.items()):
+                for k, v in values.items():
+                    setattr(current, k, v)
+                to_update.append(current)
+                counts.add("uppdaterade")
+            else:
+                counts.add("oforandrade")
+            if progress and index % 1000 == 0:
+                progress(index, len(prepared.rows))
+        Samtycke.objects.bulk_create(new_consents, batch_size=2000)
+        Deltagande.objects.bulk_update(to_update, VALUE_FIELDS, batch_size=2000)
+        Deltagande.objects.bulk_create(to_create, batch_size=2000)
+        if progress:
+            progress(len(prepared.rows), len(prepared.rows))
+        return counts
+
+    @staticmethod
+    def _existing(prepared: _Prepared) -> dict[tuple, Deltagande]:
+        insats_ids = {r.insats.pk for r in prepared.rows}
+        found: dict[tuple, Deltagande] = {}
+        for d in Deltagande.objects.filter(insats_id__in=insats_ids).filter(
+            person__isnull=False
+        ) | Deltagande.objects.filter(insats_id__in=insats_ids, importrad__isnull=False):
+            if d.person_id:
+                found[d.insats_id, d.person_id, d.startdatum] = d
+            else:
+                found[d.insats_id, d.kon, d.startdatum, d.importrad] = d
+        return found
+
+    @staticmethod
+    def _existing_consents(prepared: _Prepared) -> set[tuple[int, dt.date]]:
+        ids = [p.pk for p in prepared.persons.values()]
+        return set(
+            Samtycke.objects.filter(
+                person_id__in=ids, syfte=Samtyckessyfte.REGISTRERING
+            ).values_list("person_id", "datum")
+        )
+
+    def export_rows(self, *, forbund: Any = None, user: Any = None):
+        personal = user is None or access.can_see_personal_data(user)
+        queryset = (
+            Deltagande.objects.all()
+            if user is None
+            else Deltagande.objects.for_user(user, personal=False)
+        )
+        if forbund is not None:
+            queryset = queryset.filter(insats__forbund=forbund)
+        visible = (
+            None
+            if user is None
+            else set(Deltagande.objects.for_user(user, personal=True).values_list("pk", flat=True))
+        )
+        consent = {}
+        for person_id, datum in (
+            Samtycke.objects.filter(
+                syfte=Samtyckessyfte.REGISTRERING, person__deltaganden__in=queryset
+            )
+            .values_list("person_id", "datum")
+            .order_by("datum")
+        ):
+            consent.setdefault(person_id, datum)
+        for d in queryset.select_related("insats__forbund", "person").order_by(
+            "insats_id", "startdatum", "pk"
+        ):
+            show_person = d.person_id and personal and (visible is None or d.pk in visible)
+            if d.person_id and not show_person:
+                continue  # a person's row without the number cannot be imported back
+            yield {
+                "forbund": d.insats.forbund.organisationsnummer,
+                "insats": d.insats.kod,
+                "registreringsform": d.registreringsform,
+                "personnummer": d.person.personnummer() if show_person else "",
+                "samtycke_datum": consent[d.person_id].isoformat() if show_person else "",
+                "kon": d.kon,
+                "startdatum": d.startdatum.isoformat(),
+                "slutdatum": d.slutdatum.isoformat() if d.slutdatum else "",
+                "utbildningsniva": d.utbildningsniva,
+                "forsorjning_fore": "|".join(d.forsorjning_fore),
+                "tid_offentlig_forsorjning": d.tid_offentlig_forsorjning,
+                "sysselsattning_fore": "|".join(d.sysselsattning_fore),
+                "avslutsorsak": d.avslutsorsak,
+                "sysselsattning_efter": "|".join(d.sysselsattning_efter),
+                "forsorjning_efter": "|".join(d.forsorjning_efter),
+            }
+
+
+@dataclass
+class _Uppfoljning:
+    deltagande: Deltagande
+    matpunkt: int
+    datum: dt.date
+    sysselsattning: list[str]
+    forsorjning: list[str]
+
+
+class UppfoljningarKind(ImportKind):
+    name = "uppfoljningar"
+    label = "Uppföljningar"
+    columns = [
+        *FORBUND_INSATS,
+        Column("personnummer", True, "Deltagarens personnummer."),
+        Column("startdatum", True, "Deltagandets startdatum."),
+        Column("matpunkt", True, "90, 180 eller 365."),
+        Column("datum", True, "Dag för uppföljningen."),
+        Column("sysselsattning", True, "Koder åtskilda med |."),
+        Column("forsorjning", True, "Koder åtskilda med |."),
+    ]
+    key_columns = ["forbund", "insats", "personnummer", "startdatum", "matpunkt"]
+
+    def allowed(self, user: Any) -> bool:
+        return user is None or access.can_see_personal_data(user)
+
+    def validate(self, table: Table, *, user: Any) -> tuple[list[_Uppfoljning], list]:
+        errors: list = []
+        insatser = _insatser_for_file(table, user)
+        writable = _writable_insatser(user, personal=True)
+        parsed_rows = []
+        hashes: dict[int, set[str]] = defaultdict(set)
+        for rad, row in table:
+            check = RowErrors(rad, row, errors)
+            insats = _Rows.insats(check, insatser, user, writable)
+            parsed = _Rows.personnummer(check)
+            start = check.date("startdatum", required=True)
+            matpunkt = check.choice("matpunkt", Uppfoljningspunkt, required=True)
+            datum = check.date("datum", required=True)
+            sysselsattning = check.choices("sysselsattning", Sysselsattning)
+            forsorjning = check.choices("forsorjning", Forsorjning)
+            for name, codes in (("sysselsattning", sysselsattning), ("forsorjning", forsorjning)):
+                if codes == []:
+                    check.add(name, "Ange minst en kod.")
+            if forsorjning and INGEN_OFFENTLIG in forsorjning and len(forsorjning) > 1:
+                check.add("forsorjning", "ingen_offentlig kan inte kombineras med andra koder.")
+            if check.count or not (insats and parsed and start):
+                continue
+            digest = pnr.lookup_hash(parsed.nummer)
+            hashes[insats.forbund_id].add(digest)
+            parsed_rows.append(
+                (check, insats, digest, start, int(matpunkt), datum, sysselsattning, forsorjning)
+            )
+        found: dict[tuple, Deltagande] = {}
+        for forbund_id, wanted in hashes.items():
+            for d in Deltagande.objects.filter(
+                insats__forbund_id=forbund_id, person__pnr_hash__in=wanted
+            ).select_related("person"):
+                found[d.insats_id, d.person.pnr_hash, d.startdatum] = d
+        prepared = []
+        seen: dict[tuple, int] = {}
+        for (
+            check,
+            insats,
+            digest,
+            start,
+            matpunkt,
+            datum,
+            sysselsattning,
+            forsorjning,
+        ) in parsed_rows:
+            deltagande = found.get((insats.pk, digest, start))
+            if deltagande is None:
+                check.add(
+                    "startdatum",
+                    "Inget deltagande med detta personnummer och startdatum i insatsen.",
+                )
+                continue
+            if deltagande.slutdatum is None:
+                check.add(
+                    "startdatum", "Deltagandet är inte avslutat; uppföljning görs efter avslut."
+                )
+                continue
+            if datum < deltagande.slutdatum:
+                check.add("datum", "Uppföljningen kan inte ligga före deltagandets slutdatum.")
+                continue
+            key = (deltagande.pk, matpunkt)
+            if key in seen:
+                check.add("matpunkt", f"Samma uppföljning som rad {seen[key]}.")
+                continue
+            seen[key] = check.rad
+            prepared.append(_Uppfoljning(deltagande, matpunkt, datum, sysselsattning, forsorjning))
+        return prepared, errors
+
+    def apply(self, prepared: list[_Uppfoljning], *, progress: Progress | None = None) -> Counts:
+        counts = Counts()
+        existing = {
+            (u.deltagande_id, u.matpunkt): u
+            for u in Uppfoljning.objects.filter(deltagande__in=[p.deltagande for p in prepared])
+        }
+        to_create, to_update = [], []
+        for p in prepared:
+            current = existing.get((p.deltagande.pk, p.matpunkt))
+            values = {
+                "datum": p.datum,
+                "sysselsattning": p.sysselsattning,
+                "forsorjning": p.forsorjning,
+            }
+            if current is None:
+                to_create.append(
+                    Uppfoljning(deltagande=p.deltagande, matpunkt=p.matpunkt, **values)
+                )
+                counts.add("skapade")
+            elif any(getattr(current, k) != v for k, v in values.items()):
+                for k, v in values.items():
+                    setattr(current, k, v)
+                to_update.append(current)
+                counts.add("uppdaterade")
+            else:
+                counts.add("oforandrade")
+        Uppfoljning.objects.bulk_create(to_create, batch_size=2000)
+        Uppfoljning.objects.bulk_update(
+            to_update, ["datum", "sysselsattning", "forsorjning"], batch_size=2000
+        )
+        return counts
+
+    def export_rows(self, *, forbund: Any = None, user: Any = None):
+        queryset = Uppfoljning.objects.filter(deltagande__person__isnull=False)
+        if user is not None:
+            queryset = queryset.filter(
+                deltagande__in=Deltagande.objects.for_user(user, personal=True)
+            )
+        if forbund is not None:
+            queryset = queryset.filter(deltagande__insats__forbund=forbund)
+        for u in queryset.select_related(
+            "deltagande__insats__forbund", "deltagande__person"
+        ).order_by("deltagande_id", "matpunkt"):
+            d = u.deltagande
+            yield {
+                "forbund": d.insats.forbund.organisationsnummer,
+                "insats": d.insats.kod,
+                "personnummer": d.person.personnummer(),
+                "startdatum": d.startdatum.isoformat(),
+                "matpunkt": u.matpunkt,
+                "datum": u.datum.isoformat(),
+                "sysselsattning": "|".join(u.sysselsattning),
+                "forsorjning": "|".join(u.forsorjning),
+            }
+
+
+register(DeltagandenKind())
+register(UppfoljningarKind())
