@@ -209,6 +209,9 @@ FINSAM_PNR_HMAC_KEY = env.str(
 # informationshanteringsplan.
 FINSAM_GALLRING_AR = env.int("FINSAM_GALLRING_AR", default=0)
 
+# Återrapportering: counts of persons below this are suppressed in aggregated output.
+FINSAM_UNDERTRYCK_GRANS = env.int("FINSAM_UNDERTRYCK_GRANS", default=5)
+
 # Celery: Redis as broker only; every state a user sees lives in PostgreSQL.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_BROKER_CONNECTION_TIMEOUT = 2

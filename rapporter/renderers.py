@@ -1,0 +1,86 @@
+"""The report's forms: JSON and XLSX from the same `Rapport` (rapporter.tabeller)."""
+
+from __future__ import annotations
+
+import io
+import json
+
+from .tabeller import Rapport
+
+UNDERTRYCKT = ".."
+
+KOLUMNRUBRIKER = {
+    "kvinnor": "Kvinnor",
+    "man": "Män",
+    "totalt": "Totalt",
+    "forbund": "Förbund",
+    "kommuner": "Kommuner",
+    "antal": "Antal",
+    "nya": "Nya",
+    "fore_kvinnor": "Före, kvinnor",
+    "fore_man": "Före, män",
+    "fore": "Före, totalt",
+    "efter_kvinnor": "Efter, kvinnor",
+    "efter_man": "Efter, män",
+    "efter": "Efter, totalt",
+    "foregaende_ar": "Föregående år",
+    "budget": "Budget (kr)",
+    "utfall": "Utfall (kr)",
+    "insatser": "Insatser",
+    "myndighetspersonal": "Myndighetspersonal",
+    "arbetsgivare": "Arbetsgivare",
+    "ovriga": "Övriga",
+    "uppfoljda": "Uppföljda",
+    "arbete_eller_studier": "Arbete eller studier",
+    "ingen_offentlig": "Ingen offentlig försörjning",
+    "andel_promille": "Andel (promille)",
+    "person_deltaganden": "Deltaganden med personuppgifter",
+    "anonyma_deltaganden": "Anonyma deltaganden",
+    "volym": "Volym",
+    "avslutade": "Avslutade",
+    "personuppgifter_promille": "Med personuppgifter (promille)",
+    "niva": "Nivå",
+    "typ": "Typ",
+    "planerat_antal": "Planerat antal",
+    "deltagare_kvinnor": "Deltagare, kvinnor",
+    "deltagare_man": "Deltagare, män",
+    "deltagare_okant": "Deltagare, kön ej angivet",
+    "strukturdeltagare": "Strukturdeltagare",
+}
+
+
+def to_json(rapport: Rapport) -> bytes:
+    return json.dumps(rapport.as_json(), ensure_ascii=False, indent=2).encode("utf-8")
+
+
+def to_xlsx(rapport: Rapport) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    for kod, tabell in rapport.tabeller.items():
+        sheet = workbook.create_sheet(kod)
+        sheet.append([f"{kod} {tabell.rubrik}"])
+        sheet["A1"].font = Font(bold=True, size=13)
+        sheet.append([tabell.regel])
+        sheet.append([])
+        sheet.append(["Rad", *(KOLUMNRUBRIKER.get(c, c) for c in tabell.kolumner)])
+        for cell in sheet[4]:
+            cell.font = Font(bold=True)
+        for row in tabell.rader:
+            values = []
+            for column in tabell.kolumner:
+                value = row[column]
+                values.append(UNDERTRYCKT if value is None else value)
+            sheet.append([row["etikett"], *values])
+        sheet.column_dimensions["A"].width = 48
+        for cell in sheet[4][1:]:
+            sheet.column_dimensions[cell.column_letter].width = 16
+        for row_cells in sheet.iter_rows(min_row=5):
+            for cell in row_cells[1:]:
+                if isinstance(cell.value, int):
+                    cell.number_format = "# ##0"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

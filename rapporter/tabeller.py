@@ -1,0 +1,1050 @@
+"""The återrapportering: (year, scope) → the tables T0–T18 of spec/aterrapportering.md.
+
+This module is the one place where the counting rules live. Every table is computed by
+conditional aggregation in PostgreSQL (`Count(..., filter=Q(...))`), so the number of
+queries does not grow with the number of förbund, insatser or deltaganden. The JSON,
+XLSX and PDF renderers all read the `Rapport` built here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db.models import (
+    Count,
+    DateField,
+    F,
+    Func,
+    IntegerField,
+    Q,
+    QuerySet,
+    Sum,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from deltagare.choices import (
+    ARBETE_ELLER_STUDIER,
+    FORSORJNING_RAPPORTGRUPP,
+    Avslutsorsak,
+    Forsorjning,
+    Registreringsform,
+    Sysselsattning,
+    TidOffentligForsorjning,
+    Uppfoljningspunkt,
+    Utbildningsniva,
+)
+from deltagare.models import Deltagande, Uppfoljning
+from forbund.choices import Lan, Medlemstyp
+from forbund.models import Forbund, Medlemsbidrag, Medlemskap
+from insatser.choices import (
+    ADMINISTRATIONSRADER,
+    INSATSRADER,
+    TYPER_PER_NIVA,
+    BehovsgruppKod,
+    Deltagarregistrering,
+    Finansiering,
+    Niva,
+)
+from insatser.models import Ekonomirad, Insats, Strukturdeltagare, Volymregistrering
+
+KON = ("kvinnor", "man", "totalt")
+RAPPORTGRUPPER = tuple(dict.fromkeys(FORSORJNING_RAPPORTGRUPP.values()))
+AOS = list(ARBETE_ELLER_STUDIER)
+
+
+# ---------------------------------------------------------------- scope and year
+
+
+@dataclass(frozen=True)
+class Omfattning:
+    typ: str  # "forbund" | "lan" | "nationell"
+    kod: str | None = None  # organisationsnummer, län code, or None
+
+    def forbund_q(self, prefix: str = "") -> Q:
+        if self.typ == "forbund":
+            return Q(**{f"{prefix}organisationsnummer": self.kod})
+        if self.typ == "lan":
+            return Q(**{f"{prefix}lan": self.kod})
+        return Q()
+
+    def label(self) -> str:
+        if self.typ == "forbund":
+            forbund = Forbund.objects.filter(organisationsnummer=self.kod).first()
+            return forbund.namn if forbund else self.kod or ""
+        if self.typ == "lan":
+            return f"{Lan(self.kod).label} län"
+        return "Hela landet"
+
+
+def _year(ar: int) -> tuple[dt.date, dt.date]:
+    return dt.date(ar, 1, 1), dt.date(ar, 12, 31)
+
+
+def _active(ar: int, start: str, end: str) -> Q:
+    """Active in Y: start ≤ 31 Dec Y and (end empty or end ≥ 1 Jan Y)."""
+    first, last = _year(ar)
+    return Q(**{f"{start}__lte": last}) & (
+        Q(**{f"{end}__isnull": True}) | Q(**{f"{end}__gte": first})
+    )
+
+
+def _in_year(ar: int, field_name: str) -> Q:
+    first, last = _year(ar)
+    return Q(**{f"{field_name}__gte": first, f"{field_name}__lte": last})
+
+
+class _PlusMonths(Func):
+    """date + n calendar months, in PostgreSQL's calendar arithmetic."""
+
+    output_field = DateField()
+
+    def __init__(self, expression: Any, months: int) -> None:
+        super().__init__(
+            expression, template=f"(%(expressions)s + interval '{int(months)} months')::date"
+        )
+
+
+class _Age(Func):
+    """Whole years between two dates (birth date, start date)."""
+
+    output_field = IntegerField()
+    template = "date_part('year', age(%(expressions)s))::int"
+    arg_joiner = ", "
+
+
+# ---------------------------------------------------------------- the table object
+
+
+@dataclass
+class Tabell:
+    kod: str
+    rubrik: str
+    kolumner: list[str]
+    regel: str  # the counting rule in one sentence, for the PDF
+    rader: list[dict[str, Any]] = field(default_factory=list)
+    # Columns holding counts of persons or deltaganden (suppressed); shares derived from them.
+    personkolumner: set[str] = field(default_factory=set)
+    andelar: dict[str, str] = field(default_factory=dict)  # share column -> count column
+    radsummor: list[tuple[tuple[str, ...], str]] = field(default_factory=list)
+    kolumnsummor: list[tuple[tuple[str, ...], str]] = field(default_factory=list)
+    undertryckta: list[str] = field(default_factory=list)
+
+    def rad(self, kod: str, etikett: str, **values: Any) -> None:
+        row = {"kod": kod, "etikett": etikett}
+        for column in self.kolumner:
+            row[column] = values.get(column, 0)
+        self.rader.append(row)
+
+    def varde(self, radkod: str, kolumn: str) -> Any:
+        for row in self.rader:
+            if row["kod"] == radkod:
+                return row[kolumn]
+        raise KeyError(radkod)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "rubrik": self.rubrik,
+            "kolumner": self.kolumner,
+            "rader": self.rader,
+            "undertryckta": self.undertryckta,
+        }
+
+
+@dataclass
+class Rapport:
+    ar: int
+    omfattning: Omfattning
+    undertryckt: bool
+    skapad: dt.datetime
+    tabeller: dict[str, Tabell]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "rapport": "aterrapportering",
+            "version": 1,
+            "ar": self.ar,
+            "omfattning": {"typ": self.omfattning.typ, "kod": self.omfattning.kod},
+            "undertryckt": self.undertryckt,
+            "skapad": self.skapad.isoformat(timespec="seconds"),
+            "tabeller": {kod: t.as_json() for kod, t in self.tabeller.items()},
+        }
+
+
+def promille(part: int | None, whole: int | None) -> int | None:
+    """part × 1000 / whole, rounded half up; 0 when whole is 0."""
+    if part is None or whole is None:
+        return None
+    if not whole:
+        return 0
+    return int((Decimal(part) * 1000 / Decimal(whole)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+# ---------------------------------------------------------------- the computation
+
+
+class _Underlag:
+    """The scoped base querysets of one report."""
+
+    def __init__(self, ar: int, omfattning: Omfattning) -> None:
+        self.ar = ar
+        self.omfattning = omfattning
+        self.forbund = Forbund.objects.filter(omfattning.forbund_q()).filter(
+            _active(ar, "bildad", "upphord")
+        )
+        forbund_scope = omfattning.forbund_q("forbund__")
+        self.insatser = (
+            Insats.objects.filter(forbund_scope)
+            .annotate(slut=Coalesce("avslutad_datum", "slutdatum"))
+            .filter(_active(ar, "startdatum", "slut"))
+        )
+        self.deltaganden_alla = Deltagande.objects.filter(
+            omfattning.forbund_q("insats__forbund__"),
+            insats__niva=Niva.INDIVID,
+            insats__deltagarregistrering=Deltagarregistrering.INDIVIDUELL,
+        )
+        self.deltaganden = self.deltaganden_alla.annotate(
+            alder=_Age(F("startdatum"), F("person__fodelsedatum"))
+        )
+        self.volym = Volymregistrering.objects.filter(
+            omfattning.forbund_q("insats__forbund__"), _in_year(ar, "datum")
+        )
+        self.struktur = Strukturdeltagare.objects.filter(
+            omfattning.forbund_q("insats__forbund__"), _in_year(ar, "datum")
+        )
+        self.ekonomi = Ekonomirad.objects.filter(forbund_scope, ar=ar)
+        self.bidrag = Medlemsbidrag.objects.filter(
+            omfattning.forbund_q("medlemskap__forbund__"), ar=ar
+        )
+
+    def active(self, ar: int | None = None) -> Q:
+        return _active(ar or self.ar, "startdatum", "slutdatum")
+
+    def avslutade(self) -> Q:
+        return _in_year(self.ar, "slutdatum")
+
+
+PERSON = Q(registreringsform=Registreringsform.PERSON)
+ANONYM = Q(registreringsform=Registreringsform.ANONYM)
+
+
+def _kon_counts(queryset: QuerySet, rows: dict[str, Q], *, distinct: str | None = None) -> dict:
+    """For each row condition: kvinnor, man, totalt, in one query."""
+    aggregates = {}
+    for kod, condition in rows.items():
+        for kon, kon_q in (("kvinnor", Q(kon="kvinna")), ("man", Q(kon="man")), ("totalt", Q())):
+            aggregates[f"{kod}__{kon}"] = Count(
+                distinct or "pk", filter=condition & kon_q, distinct=bool(distinct)
+            )
+    result = queryset.aggregate(**aggregates) if aggregates else {}
+    return {kod: {k: result[f"{kod}__{k}"] for k in KON} for kod in rows}
+
+
+def _forsorjning_q(field_name: str, grupp: str) -> Q:
+    if grupp == "nagon_offentlig":
+        codes = [c for c in Forsorjning.values if c != Forsorjning.INGEN_OFFENTLIG]
+    else:
+        codes = [c for c, g in FORSORJNING_RAPPORTGRUPP.items() if g == grupp]
+    return Q(**{f"{field_name}__overlap": codes})
+
+
+def _label(choices: Any, value: str) -> str:
+    return str(choices(value).label)
+
+
+def build(*, ar: int, omfattning: Omfattning, undertryck: bool) -> Rapport:
+    """The whole report for one year and scope. Suppressed when `undertryck` is set."""
+    u = _Underlag(ar, omfattning)
+    tabeller: dict[str, Tabell] = {}
+    builders = [_t0, _t1, _t2, _t3, _t4, _t5, _t6, _t7, _t8, _t9, _t10, _t11, _t12, _t13]
+    builders += [_t14, _t15, _t16, _t17, _t18]
+    for builder in builders:
+        tabell = builder(u)
+        if tabell is not None:
+            tabeller[tabell.kod] = tabell
+    if undertryck:
+        for tabell in tabeller.values():
+            suppress(tabell, settings.FINSAM_UNDERTRYCK_GRANS)
+    return Rapport(ar, omfattning, undertryck, timezone.localtime(), tabeller)
+
+
+def _t0(u: _Underlag) -> Tabell | None:
+    if u.omfattning.typ == "forbund":
+        return None
+    t = Tabell(
+        "T0",
+        "Förbund och kommuner",
+        ["forbund", "kommuner"],
+        "Förbund verksamma under året, per län; kommuner som var medlemmar i ett verksamt förbund.",
+    )
+    per_lan = dict(u.forbund.values("lan").annotate(n=Count("pk")).values_list("lan", "n"))
+    members = Medlemskap.objects.filter(forbund__in=u.forbund, kommun__isnull=False).filter(
+        _active(u.ar, "intrade", "uttrade")
+    )
+    kommuner = dict(
+        members.values("forbund__lan")
+        .annotate(n=Count("kommun", distinct=True))
+        .values_list("forbund__lan", "n")
+    )
+    for lan in sorted(per_lan):
+        t.rad(lan, f"{Lan(lan).label} län", forbund=per_lan[lan], kommuner=kommuner.get(lan, 0))
+    t.rad(
+        "totalt",
+        "Totalt",
+        forbund=sum(per_lan.values()),
+        kommuner=members.aggregate(n=Count("kommun", distinct=True))["n"],
+    )
+    return t
+
+
+def _t1(u: _Underlag) -> Tabell:
+    t = Tabell(
+        "T1",
+        "Insatser",
+        ["antal", "nya", "forbund"],
+        "Insatser verksamma under året; nya = startade under året; förbund = antal förbund med "
+        "minst en sådan insats.",
+    )
+    first, last = _year(u.ar)
+    rows: dict[str, Q] = {}
+    for niva, typer in TYPER_PER_NIVA.items():
+        for typ in typer:
+            rows[f"{niva}_{typ}"] = Q(niva=niva, typ=typ)
+        rows[str(niva)] = Q(niva=niva)
+    rows["totalt"] = Q()
+    for kod in BehovsgruppKod.values:
+        rows[f"behovsgrupp_{kod}"] = Q(behovsgrupper__kod=kod)
+    rows["volyminsatser"] = Q(niva=Niva.INDIVID, deltagarregistrering=Deltagarregistrering.VOLYM)
+    aggregates = {}
+    for kod, q in rows.items():
+        aggregates[f"{kod}__antal"] = Count("pk", filter=q, distinct=True)
+        aggregates[f"{kod}__nya"] = Count(
+            "pk", filter=q & Q(startdatum__gte=first, startdatum__lte=last), distinct=True
+        )
+        aggregates[f"{kod}__forbund"] = Count("forbund", filter=q, distinct=True)
+    result = u.insatser.aggregate(**aggregates)
+    labels = _t1_labels()
+    for kod in rows:
+        t.rad(kod, labels[kod], **{c: result[f"{kod}__{c}"] for c in t.kolumner})
+    return t
+
+
+def _t1_labels() -> dict[str, str]:
+    from insatser.choices import Insatstyp
+
+    labels = {}
+    for niva, typer in TYPER_PER_NIVA.items():
+        for typ in typer:
+            labels[f"{niva}_{typ}"] = f"{Niva(niva).label}: {Insatstyp(typ).label}"
+        labels[str(niva)] = f"{Niva(niva).label}er, totalt"
+    labels["totalt"] = "Insatser totalt"
+    for kod, label in BehovsgruppKod.choices:
+        labels[f"behovsgrupp_{kod}"] = f"Riktade till {str(label).lower()}"
+    labels["volyminsatser"] = "Volyminsatser"
+    return labels
+
+
+def _t2(u: _Underlag) -> Tabell:
+    t = Tabell(
+        "T2",
+        "Deltagare i individinriktade insatser",
+        list(KON),
+        "Deltaganden verksamma under året (start senast 31 december och inget slut före 1 januari); "
+        "individer = olika personer; volym och strukturdeltagare = antal registrerade under året.",
+        personkolumner=set(KON),
+        radsummor=[(("kvinnor", "man"), "totalt")],
+    )
+    first, last = _year(u.ar)
+    counts = _kon_counts(
+        u.deltaganden_alla,
+        {
+            "person_deltaganden": PERSON & u.active(),
+            "anonyma_deltaganden": ANONYM & u.active(),
+            "nyinskrivna_person": PERSON & Q(startdatum__gte=first, startdatum__lte=last),
+            "nyinskrivna_anonyma": ANONYM & Q(startdatum__gte=first, startdatum__lte=last),
+        },
+    )
+    individer = _kon_counts(
+        u.deltaganden_alla.filter(PERSON & u.active()),
+        {"person_individer": Q()},
+        distinct="person",
+    )["person_individer"]
+    volym = u.volym.aggregate(
+        kvinnor=Coalesce(Sum("kvinnor"), 0),
+        man=Coalesce(Sum("man"), 0),
+        okant=Coalesce(Sum("okant"), 0),
+    )
+    volym_row = {"kvinnor": volym["kvinnor"], "man": volym["man"]}
+    volym_row["totalt"] = volym["kvinnor"] + volym["man"] + volym["okant"]
+    struktur = u.struktur.aggregate(
+        n=Coalesce(Sum(F("myndighetspersonal") + F("arbetsgivare") + F("ovriga")), 0)
+    )["n"]
+    total = {
+        k: counts["person_deltaganden"][k] + counts["anonyma_deltaganden"][k] + volym_row[k]
+        for k in KON
+    }
+    t.rad("person_deltaganden", "Deltaganden med personuppgifter", **counts["person_deltaganden"])
+    t.rad("person_individer", "Individer med personuppgifter", **individer)
+    t.rad("anonyma_deltaganden", "Anonyma deltaganden", **counts["anonyma_deltaganden"])
+    t.rad("volym", "Deltagare i volyminsatser", **volym_row)
+    t.rad("individinriktade_totalt", "Deltagare i individinriktade insatser, totalt", **total)
+    t.rad("nyinskrivna_person", "Nyinskrivna med personuppgifter", **counts["nyinskrivna_person"])
+    t.rad("nyinskrivna_anonyma", "Nyinskrivna anonyma", **counts["nyinskrivna_anonyma"])
+    t.rad("strukturdeltagare", "Deltagare i strukturinriktade insatser", totalt=struktur)
+    t.kolumnsummor = [
+        (("person_deltaganden", "anonyma_deltaganden", "volym"), "individinriktade_totalt")
+    ]
+    return t
+
+
+def _person_table(
+    u: _Underlag, kod: str, rubrik: str, regel: str, rows: dict[str, tuple[str, Q]], base: Q
+) -> Tabell:
+    t = Tabell(
+        kod,
+        rubrik,
+        list(KON),
+        regel,
+        personkolumner=set(KON),
+        radsummor=[(("kvinnor", "man"), "totalt")],
+    )
+    counts = _kon_counts(u.deltaganden.filter(base), {k: q for k, (_, q) in rows.items()})
+    for row_kod, (label, _) in rows.items():
+        t.rad(row_kod, label, **counts[row_kod])
+    return t
+
+
+def _t3(u: _Underlag) -> Tabell:
+    bands = {
+        "under_16": ("Under 16 år", Q(alder__lt=16)),
+        "16_29": ("16–29 år", Q(alder__gte=16, alder__lte=29)),
+        "30_44": ("30–44 år", Q(alder__gte=30, alder__lte=44)),
+        "45_59": ("45–59 år", Q(alder__gte=45, alder__lte=59)),
+        "60_": ("60 år och äldre", Q(alder__gte=60)),
+    }
+    return _person_table(
+        u,
+        "T3",
+        "Ålder vid start",
+        "Deltaganden med personuppgifter verksamma under året, efter ålder på startdagen.",
+        bands,
+        PERSON & u.active(),
+    )
+
+
+def _coded_rows(choices: Any, field_name: str) -> dict[str, tuple[str, Q]]:
+    """One row per code; a missing value counts as `okand`."""
+    rows = {}
+    for code, label in choices.choices:
+        q = Q(**{field_name: code})
+        if code == "okand":
+            q |= Q(**{field_name: ""})
+        rows[code] = (str(label), q)
+    return rows
+
+
+def _t4(u: _Underlag) -> Tabell:
+    return _person_table(
+        u,
+        "T4",
+        "Utbildningsnivå",
+        "Deltaganden med personuppgifter verksamma under året; saknad uppgift räknas som uppgift saknas.",
+        _coded_rows(Utbildningsniva, "utbildningsniva"),
+        PERSON & u.active(),
+    )
+
+
+def _forsorjning_rows(field_name: str) -> dict[str, tuple[str, Q]]:
+    labels = {
+        "forsorjningsstod": "Försörjningsstöd",
+        "aktivitetsstod": "Aktivitetsstöd",
+        "sjuk_rehabpenning": "Sjuk- eller rehabiliteringspenning",
+        "sjuk_aktivitetsersattning": "Sjuk- eller aktivitetsersättning",
+        "studiestod": "Studiestöd",
+        "a_kassa": "Arbetslöshetsersättning",
+        "annan_offentlig": "Annan offentlig försörjning",
+        "ingen_offentlig": "Ingen offentlig försörjning",
+        "nagon_offentlig": "Någon offentlig försörjning",
+    }
+    return {
+        g: (labels[g], _forsorjning_q(field_name, g)) for g in (*RAPPORTGRUPPER, "nagon_offentlig")
+    }
+
+
+def _t5(u: _Underlag) -> Tabell:
+    return _person_table(
+        u,
+        "T5",
+        "Försörjning före insats",
+        "Deltaganden med personuppgifter verksamma under året; ett deltagande räknas en gång i "
+        "varje grupp det har, så raderna kan summera till mer än antalet deltaganden.",
+        _forsorjning_rows("forsorjning_fore"),
+        PERSON & u.active(),
+    )
+
+
+def _t6(u: _Underlag) -> Tabell:
+    return _person_table(
+        u,
+        "T6",
+        "Tid i offentlig försörjning före insats",
+        "Deltaganden med personuppgifter verksamma under året; saknad uppgift räknas som uppgift saknas.",
+        _coded_rows(TidOffentligForsorjning, "tid_offentlig_forsorjning"),
+        PERSON & u.active(),
+    )
+
+
+def _t7(u: _Underlag) -> Tabell:
+    rows = {
+        "registrerade": ("Registrerade deltaganden", u.active()),
+        "avslutade": ("Avslutade deltaganden", u.avslutade()),
+    }
+    for code, (label, q) in _coded_rows(Avslutsorsak, "avslutsorsak").items():
+        rows[code] = (label, q & u.avslutade())
+    t = _person_table(
+        u,
+        "T7",
+        "Avslut",
+        "Deltaganden med personuppgifter: registrerade = verksamma under året; avslutade = "
+        "slutdatum under året, fördelade efter avslutsorsak.",
+        rows,
+        PERSON,
+    )
+    t.kolumnsummor = [(tuple(Avslutsorsak.values), "avslutade")]
+    return t
+
+
+def _sysselsattning_rows(field_name: str) -> dict[str, tuple[str, Q]]:
+    rows = {}
+    for code, label in Sysselsattning.choices:
+        q = Q(**{f"{field_name}__contains": [code]})
+        if code == Sysselsattning.OKAND:
+            q |= Q(**{f"{field_name}__len": 0})
+        rows[code] = (str(label), q)
+    return rows
+
+
+def _t8(u: _Underlag) -> Tabell:
+    rows = {
+        "avslutade": ("Avslutade deltaganden", Q()),
+        "arbete_eller_studier": ("Arbete eller studier", Q(sysselsattning_efter__overlap=AOS)),
+        **_sysselsattning_rows("sysselsattning_efter"),
+    }
+    return _person_table(
+        u,
+        "T8",
+        "Sysselsättning efter avslut",
+        "Deltaganden med personuppgifter avslutade under året; ett deltagande kan räknas i flera "
+        "rader, ett utan uppgift räknas som uppgift saknas.",
+        rows,
+        PERSON & u.avslutade(),
+    )
+
+
+def _t9(u: _Underlag) -> Tabell:
+    rows = {
+        "avslutade": ("Avslutade deltaganden", Q()),
+        "fore": ("Arbete eller studier vid start", Q(sysselsattning_fore__overlap=AOS)),
+        "efter": ("Arbete eller studier vid avslut", Q(sysselsattning_efter__overlap=AOS)),
+    }
+    return _person_table(
+        u,
+        "T9",
+        "Arbete eller studier före och efter",
+        "Deltaganden med personuppgifter avslutade under året.",
+        rows,
+        PERSON & u.avslutade(),
+    )
+
+
+def _t10(u: _Underlag) -> Tabell:
+    columns = ["fore_kvinnor", "fore_man", "fore", "efter_kvinnor", "efter_man", "efter"]
+    t = Tabell(
+        "T10",
+        "Försörjning före och efter",
+        columns,
+        "Deltaganden med personuppgifter avslutade under året, försörjning vid start och vid avslut.",
+        personkolumner=set(columns),
+        radsummor=[
+            (("fore_kvinnor", "fore_man"), "fore"),
+            (("efter_kvinnor", "efter_man"), "efter"),
+        ],
+    )
+    base = u.deltaganden.filter(PERSON & u.avslutade())
+    fore = _kon_counts(
+        base,
+        {"avslutade": Q(), **{k: q for k, (_, q) in _forsorjning_rows("forsorjning_fore").items()}},
+    )
+    efter = _kon_counts(
+        base,
+        {
+            "avslutade": Q(),
+            **{k: q for k, (_, q) in _forsorjning_rows("forsorjning_efter").items()},
+        },
+    )
+    labels = {
+        "avslutade": "Avslutade deltaganden",
+        **{k: v[0] for k, v in _forsorjning_rows("x").items()},
+    }
+    for kod, label in labels.items():
+        t.rad(
+            kod,
+            label,
+            fore_kvinnor=fore[kod]["kvinnor"],
+            fore_man=fore[kod]["man"],
+            fore=fore[kod]["totalt"],
+            efter_kvinnor=efter[kod]["kvinnor"],
+            efter_man=efter[kod]["man"],
+            efter=efter[kod]["totalt"],
+        )
+    return t
+
+
+def _t11(u: _Underlag) -> Tabell:
+    six = Q(slutdatum__lte=_PlusMonths(F("startdatum"), 6))
+    twelve = Q(slutdatum__lte=_PlusMonths(F("startdatum"), 12))
+    rows = {
+        "upp_till_6": ("Upp till 6 månader", six),
+        "upp_till_12": ("Mer än 6 och upp till 12 månader", twelve & ~six),
+        "over_12": ("Mer än 12 månader", ~twelve),
+    }
+    return _person_table(
+        u,
+        "T11",
+        "Tid i insats",
+        "Deltaganden med personuppgifter avslutade under året, efter tid från start till avslut "
+        "(kalendermånader).",
+        rows,
+        PERSON & u.avslutade(),
+    )
+
+
+def _t12(u: _Underlag) -> Tabell:
+    t = Tabell(
+        "T12",
+        "Behovsgrupper bland deltagarna",
+        [*KON, "foregaende_ar"],
+        "Deltaganden med personuppgifter verksamma under året; unga med aktivitetsersättning = "
+        "högst 29 år med aktivitetsersättning vid start; sjukskrivna = sjuk- eller "
+        "rehabiliteringspenning vid start; föregående år = totalt året före.",
+        personkolumner={*KON, "foregaende_ar"},
+        radsummor=[(("kvinnor", "man"), "totalt")],
+    )
+    groups = {
+        "unga_16_29": ("Unga 16–29 år", Q(alder__gte=16, alder__lte=29)),
+        "unga_aktivitetsersattning": (
+            "Unga med aktivitetsersättning",
+            Q(alder__lte=29, forsorjning_fore__contains=[Forsorjning.AKTIVITETSERSATTNING]),
+        ),
+        "sjukskrivna": (
+            "Sjukskrivna (sjuk- eller rehabiliteringspenning)",
+            Q(
+                forsorjning_fore__overlap=[
+                    Forsorjning.SJUKPENNING,
+                    Forsorjning.REHABILITERINGSPENNING,
+                ]
+            ),
+        ),
+    }
+    now = _kon_counts(
+        u.deltaganden.filter(PERSON & u.active()), {k: q for k, (_, q) in groups.items()}
+    )
+    before = _kon_counts(
+        u.deltaganden.filter(PERSON & u.active(u.ar - 1)), {k: q for k, (_, q) in groups.items()}
+    )
+    for kod, (label, _) in groups.items():
+        t.rad(kod, label, **now[kod], foregaende_ar=before[kod]["totalt"])
+    return t
+
+
+def _t13(u: _Underlag) -> Tabell:
+    t = Tabell(
+        "T13",
+        "Ekonomi",
+        ["budget", "utfall"],
+        "Medlemsbidrag för året ur förbundsregistret (beslutat som budget, inbetalt som utfall), "
+        "övrig finansiering och kostnader; administrationens andel i promille av kostnaderna.",
+    )
+    bidrag = u.bidrag.aggregate(
+        **{
+            f"{typ}__{col}": Coalesce(Sum(src, filter=Q(medlemskap__medlemstyp=typ)), 0)
+            for typ in (Medlemstyp.FORSAKRINGSKASSAN, Medlemstyp.REGION, Medlemstyp.KOMMUN)
+            for col, src in (("budget", "beslutat"), ("utfall", "inbetalt"))
+        }
+    )
+    lines = {
+        "finansiering_esf": Q(rad=Finansiering.ESF),
+        "finansiering_annan_extern": Q(rad=Finansiering.ANNAN_EXTERN),
+        "finansiering_eget_kapital": Q(rad=Finansiering.EGET_KAPITAL),
+        "kostnad_individ": Q(rad__in=INSATSRADER, insats__niva=Niva.INDIVID),
+        "kostnad_struktur": Q(rad__in=INSATSRADER, insats__niva=Niva.STRUKTUR),
+        "kostnad_administration": Q(rad__in=ADMINISTRATIONSRADER),
+    }
+    ekonomi = u.ekonomi.aggregate(
+        **{
+            f"{kod}__{col}": Coalesce(Sum(col, filter=q), 0)
+            for kod, q in lines.items()
+            for col in ("budget", "utfall")
+        }
+    )
+    values: dict[str, dict[str, int]] = {}
+    for typ, kod in (
+        ("forsakringskassan", "bidrag_forsakringskassan"),
+        ("region", "bidrag_region"),
+        ("kommun", "bidrag_kommun"),
+    ):
+        values[kod] = {c: bidrag[f"{typ}__{c}"] for c in ("budget", "utfall")}
+    for kod in lines:
+        values[kod] = {c: ekonomi[f"{kod}__{c}"] for c in ("budget", "utfall")}
+    intakter = (
+        "bidrag_forsakringskassan",
+        "bidrag_region",
+        "bidrag_kommun",
+        "finansiering_esf",
+        "finansiering_annan_extern",
+        "finansiering_eget_kapital",
+    )
+    kostnader = ("kostnad_individ", "kostnad_struktur", "kostnad_administration")
+    values["intakter"] = {c: sum(values[k][c] for k in intakter) for c in ("budget", "utfall")}
+    values["kostnader"] = {c: sum(values[k][c] for k in kostnader) for c in ("budget", "utfall")}
+    values["administration_andel_promille"] = {
+        c: promille(values["kostnad_administration"][c], values["kostnader"][c])
+        for c in ("budget", "utfall")
+    }
+    labels = {
+        "bidrag_forsakringskassan": "Bidrag från Försäkringskassan (staten)",
+        "bidrag_region": "Bidrag från regioner",
+        "bidrag_kommun": "Bidrag från kommuner",
+        "finansiering_esf": "Europeiska socialfonden",
+        "finansiering_annan_extern": "Annan extern finansiering",
+        "finansiering_eget_kapital": "Ianspråktaget eget kapital",
+        "intakter": "Intäkter totalt",
+        "kostnad_individ": "Kostnader för individinriktade insatser",
+        "kostnad_struktur": "Kostnader för strukturinriktade insatser",
+        "kostnad_administration": "Kostnader för administration",
+        "kostnader": "Kostnader totalt",
+        "administration_andel_promille": "Administrationens andel av kostnaderna (promille)",
+    }
+    for kod, label in labels.items():
+        t.rad(kod, label, **values[kod])
+    return t
+
+
+def _t14(u: _Underlag) -> Tabell:
+    columns = ["insatser", "myndighetspersonal", "arbetsgivare", "ovriga", "totalt"]
+    t = Tabell(
+        "T14",
+        "Strukturinriktade insatser",
+        columns,
+        "Strukturinriktade insatser verksamma under året och deras deltagare registrerade under året.",
+        personkolumner={"myndighetspersonal", "arbetsgivare", "ovriga", "totalt"},
+        radsummor=[(("myndighetspersonal", "arbetsgivare", "ovriga"), "totalt")],
+    )
+    typer = TYPER_PER_NIVA[Niva.STRUKTUR]
+    insatser = u.insatser.filter(niva=Niva.STRUKTUR).aggregate(
+        **{t_: Count("pk", filter=Q(typ=t_)) for t_ in typer}, totalt=Count("pk")
+    )
+    kategorier = ("myndighetspersonal", "arbetsgivare", "ovriga")
+    aggregates = {
+        f"{t_}__{c}": Coalesce(Sum(c, filter=Q(insats__typ=t_)), 0)
+        for t_ in typer
+        for c in kategorier
+    }
+    aggregates |= {f"totalt__{c}": Coalesce(Sum(c), 0) for c in kategorier}
+    deltagare = u.struktur.filter(insats__niva=Niva.STRUKTUR).aggregate(**aggregates)
+    from insatser.choices import Insatstyp
+
+    for kod in (*typer, "totalt"):
+        parts = {c: deltagare[f"{kod}__{c}"] for c in kategorier}
+        label = "Totalt" if kod == "totalt" else str(Insatstyp(kod).label)
+        t.rad(kod, label, insatser=insatser[kod], **parts, totalt=sum(parts.values()))
+    t.kolumnsummor = [(tuple(typer), "totalt")]
+    return t
+
+
+def _t15(u: _Underlag) -> Tabell:
+    t = Tabell(
+        "T15",
+        "Uppföljning efter avslut",
+        ["uppfoljda", "arbete_eller_studier", "ingen_offentlig"],
+        "Uppföljningar med uppföljningsdatum under året, per mätpunkt.",
+        personkolumner={"uppfoljda", "arbete_eller_studier", "ingen_offentlig"},
+    )
+    base = Uppfoljning.objects.filter(
+        u.omfattning.forbund_q("deltagande__insats__forbund__"), _in_year(u.ar, "datum")
+    )
+    result = base.aggregate(
+        **{
+            f"{m}__{c}": Count("pk", filter=Q(matpunkt=m) & q)
+            for m in Uppfoljningspunkt.values
+            for c, q in (
+                ("uppfoljda", Q()),
+                ("arbete_eller_studier", Q(sysselsattning__overlap=AOS)),
+                ("ingen_offentlig", Q(forsorjning__contains=[Forsorjning.INGEN_OFFENTLIG])),
+            )
+        }
+    )
+    for m, label in Uppfoljningspunkt.choices:
+        t.rad(str(m), str(label), **{c: result[f"{m}__{c}"] for c in t.kolumner})
+    return t
+
+
+def _t16(u: _Underlag) -> Tabell:
+    t = Tabell(
+        "T16",
+        "Datakvalitet",
+        ["antal", "andel_promille"],
+        "Andelar i promille av radens nämnare: personuppgifter av alla deltaganden verksamma under "
+        "året; öppna efter insatsens slut av alla verksamma; avslutade utan uppgift av avslutade.",
+        personkolumner={"antal"},
+        andelar={"andel_promille": "antal"},
+    )
+    last = _year(u.ar)[1]
+    ended_insats = Q(insats__slutdatum__lte=last) | Q(insats__avslutad_datum__lte=last)
+    no_syss = Q(sysselsattning_efter__len=0) | Q(sysselsattning_efter=[Sysselsattning.OKAND])
+    r = u.deltaganden_alla.aggregate(
+        active=Count("pk", filter=u.active()),
+        person=Count("pk", filter=u.active() & PERSON),
+        oppna=Count("pk", filter=u.active() & Q(slutdatum__isnull=True) & ended_insats),
+        avslutade=Count("pk", filter=u.avslutade() & PERSON),
+        utan_syss=Count("pk", filter=u.avslutade() & PERSON & no_syss),
+        utan_fors=Count("pk", filter=u.avslutade() & PERSON & Q(forsorjning_efter__len=0)),
+    )
+    rows = [
+        ("personuppgifter", "Deltaganden med personuppgifter", r["person"], r["active"]),
+        (
+            "oppna_efter_insatsslut",
+            "Öppna deltaganden efter insatsens slut",
+            r["oppna"],
+            r["active"],
+        ),
+        (
+            "avslutade_utan_sysselsattning",
+            "Avslutade utan sysselsättning vid avslut",
+            r["utan_syss"],
+            r["avslutade"],
+        ),
+        (
+            "avslutade_utan_forsorjning",
+            "Avslutade utan försörjning vid avslut",
+            r["utan_fors"],
+            r["avslutade"],
+        ),
+    ]
+    for kod, label, part, whole in rows:
+        t.rad(kod, label, antal=part, andel_promille=promille(part, whole))
+    return t
+
+
+def _t17(u: _Underlag) -> Tabell | None:
+    if u.omfattning.typ == "forbund":
+        return None
+    columns = [
+        "person_deltaganden",
+        "anonyma_deltaganden",
+        "volym",
+        "avslutade",
+        "arbete_eller_studier",
+        "personuppgifter_promille",
+        "insatser",
+    ]
+    t = Tabell(
+        "T17",
+        "Förbund jämförda",
+        columns,
+        "Per förbund: deltaganden verksamma under året, volym under året, avslutade under året "
+        "och andelen med arbete eller studier vid avslut, andel med personuppgifter, insatser.",
+        personkolumner={
+            "person_deltaganden",
+            "anonyma_deltaganden",
+            "volym",
+            "avslutade",
+            "arbete_eller_studier",
+        },
+        andelar={"personuppgifter_promille": "person_deltaganden"},
+    )
+    d = {
+        row["insats__forbund"]: row
+        for row in u.deltaganden_alla.values("insats__forbund").annotate(
+            person=Count("pk", filter=PERSON & u.active()),
+            anonyma=Count("pk", filter=ANONYM & u.active()),
+            avslutade=Count("pk", filter=PERSON & u.avslutade()),
+            aos=Count("pk", filter=PERSON & u.avslutade() & Q(sysselsattning_efter__overlap=AOS)),
+        )
+    }
+    volym = dict(
+        u.volym.values("insats__forbund")
+        .annotate(n=Sum(F("kvinnor") + F("man") + F("okant")))
+        .values_list("insats__forbund", "n")
+    )
+    insatser = dict(
+        u.insatser.values("forbund").annotate(n=Count("pk")).values_list("forbund", "n")
+    )
+    for f in u.forbund.order_by("namn"):
+        row = d.get(f.pk, {"person": 0, "anonyma": 0, "avslutade": 0, "aos": 0})
+        t.rad(
+            f.organisationsnummer,
+            f.namn,
+            person_deltaganden=row["person"],
+            anonyma_deltaganden=row["anonyma"],
+            volym=volym.get(f.pk, 0),
+            avslutade=row["avslutade"],
+            arbete_eller_studier=row["aos"],
+            personuppgifter_promille=promille(row["person"], row["person"] + row["anonyma"]),
+            insatser=insatser.get(f.pk, 0),
+        )
+    return t
+
+
+def _t18(u: _Underlag) -> Tabell:
+    columns = [
+        "niva",
+        "typ",
+        "budget",
+        "utfall",
+        "planerat_antal",
+        "deltagare_kvinnor",
+        "deltagare_man",
+        "deltagare_okant",
+        "strukturdeltagare",
+    ]
+    t = Tabell(
+        "T18",
+        "Uppföljning Finsam",
+        columns,
+        "Siffrorna som Uppföljning Finsam frågar efter: per insats (per förbund för län och "
+        "riket) budget och utfall, planerat antal, deltagare (med personuppgifter, anonyma och "
+        "volym) och strukturdeltagare under året.",
+        personkolumner={
+            "deltagare_kvinnor",
+            "deltagare_man",
+            "deltagare_okant",
+            "strukturdeltagare",
+        },
+    )
+    per_forbund = u.omfattning.typ != "forbund"
+    prefix = "insats__forbund" if per_forbund else "insats"
+    money_key = "forbund" if per_forbund else "insats"
+    money = defaultdict(lambda: {"budget": 0, "utfall": 0})
+    for key, budget, utfall in (
+        u.ekonomi.filter(rad__in=INSATSRADER)
+        .values(money_key)
+        .annotate(b=Sum("budget"), f=Coalesce(Sum("utfall"), 0))
+        .values_list(money_key, "b", "f")
+    ):
+        money[key] = {"budget": budget, "utfall": utfall}
+    people = defaultdict(lambda: {"kvinna": 0, "man": 0})
+    for key, kon, n in (
+        u.deltaganden_alla.filter(u.active())
+        .values(prefix, "kon")
+        .annotate(n=Count("pk"))
+        .values_list(prefix, "kon", "n")
+    ):
+        people[key][kon] += n
+    volym = {
+        key: (k, m, o)
+        for key, k, m, o in u.volym.values(prefix)
+        .annotate(k=Sum("kvinnor"), m=Sum("man"), o=Sum("okant"))
+        .values_list(prefix, "k", "m", "o")
+    }
+    struktur = dict(
+        u.struktur.values(prefix)
+        .annotate(n=Sum(F("myndighetspersonal") + F("arbetsgivare") + F("ovriga")))
+        .values_list(prefix, "n")
+    )
+    if per_forbund:
+        planned = dict(
+            u.insatser.values("forbund")
+            .annotate(n=Coalesce(Sum("planerat_antal_per_ar"), 0))
+            .values_list("forbund", "n")
+        )
+        keys = [
+            (f.pk, f.organisationsnummer, f.namn, "", "", planned.get(f.pk, 0))
+            for f in u.forbund.order_by("namn")
+        ]
+    else:
+        keys = [
+            (i.pk, i.kod, i.namn, i.niva, i.typ, i.planerat_antal_per_ar or 0)
+            for i in u.insatser.order_by("kod")
+        ]
+    for pk, kod, namn, niva, typ, planerat in keys:
+        k, m, o = volym.get(pk, (0, 0, 0))
+        t.rad(
+            kod,
+            namn,
+            niva=niva,
+            typ=typ,
+            **money[pk],
+            planerat_antal=planerat,
+            deltagare_kvinnor=people[pk]["kvinna"] + k,
+            deltagare_man=people[pk]["man"] + m,
+            deltagare_okant=o,
+            strukturdeltagare=struktur.get(pk, 0),
+        )
+    bidrag = u.bidrag.aggregate(b=Coalesce(Sum("beslutat"), 0), f=Coalesce(Sum("inbetalt"), 0))
+    adm = u.ekonomi.filter(rad__in=ADMINISTRATIONSRADER).aggregate(
+        b=Coalesce(Sum("budget"), 0), f=Coalesce(Sum("utfall"), 0)
+    )
+    t.rad(
+        "tilldelade_medel",
+        "Tilldelade medel (medlemsbidrag)",
+        niva="",
+        typ="",
+        budget=bidrag["b"],
+        utfall=bidrag["f"],
+    )
+    t.rad("administration", "Administration", niva="", typ="", budget=adm["b"], utfall=adm["f"])
+    return t
+
+
+# ---------------------------------------------------------------- suppression
+
+
+def suppress(t: Tabell, threshold: int) -> None:
+    """Primary suppression of counts 1..threshold-1, then complementary suppression along
+    every stated row or column total, then shares computed from suppressed counts."""
+    hidden: set[tuple[str, str]] = set()
+    for row in t.rader:
+        for column in t.personkolumner:
+            value = row[column]
+            if isinstance(value, int) and 0 < value < threshold:
+                hidden.add((row["kod"], column))
+    rows = {row["kod"]: row for row in t.rader}
+    changed = True
+    while changed:
+        changed = False
+        groups: list[list[tuple[str, str]]] = []
+        for parts, total in t.radsummor:
+            for kod in rows:
+                groups.append([(kod, c) for c in (*parts, total)])
+        for parts, total in t.kolumnsummor:
+            for column in t.personkolumner:
+                groups.append([(r, column) for r in (*parts, total) if r in rows])
+        for cells in groups:
+            in_group = [c for c in cells if c in hidden]
+            if len(in_group) != 1:
+                continue
+            candidates = [
+                c
+                for c in cells
+                if c not in hidden and isinstance(rows[c[0]][c[1]], int) and rows[c[0]][c[1]] > 0
+            ]
+            if candidates:
+                hidden.add(min(candidates, key=lambda c: rows[c[0]][c[1]]))
+                changed = True
+    for share, count in t.andelar.items():
+        for kod in rows:
+            if (kod, count) in hidden:
+                hidden.add((kod, share))
+    for kod, column in hidden:
+        rows[kod][column] = None
+    order = {row["kod"]: i for i, row in enumerate(t.rader)}
+    t.undertryckta = [
+        f"{kod}.{column}"
+        for kod, column in sorted(hidden, key=lambda c: (order[c[0]], t.kolumner.index(c[1])))
+    ]

@@ -1,0 +1,490 @@
+"""The counting rules of spec/aterrapportering.md against a small data set worked out by hand.
+
+The data (year 2015, förbund A with kommuner 0380 and 0381):
+
+insatser   A1 individ/rehabilitering/individuell 2014-01-01–      behovsgrupp långtidssjukskrivna
+           A2 individ/förberedande/volym         2015-03-01–
+           S1 struktur/dialog                    2015-01-01–2015-12-31
+           A3 individ/kartläggning/individuell   2012-01-01–2014-12-31 (not active in 2015)
+persons    P1 man 1990-01-01, P2 kvinna 1990-01-01, P3 man 1912-12-12,
+           P5 man samordningsnummer 701063-2391 (born 1970-10-03)
+deltaganden
+  D1 P1 A1 2014-06-01–2015-03-31 gymnasial, före aktivitetsersättning, upp_till_3, arbetssökande;
+     fullföljd, efter arbete+studier, ingen offentlig             (age 24, 10 months)
+  D2 P1 A1 2015-05-01–  före a-kassa; no utbildning, no sysselsättning      (age 25)
+  D3 P2 A1 2015-02-01–2015-07-15 före sjukpenning+försörjningsstöd, studier;
+     no avslutsorsak, no outcome                                   (age 25, 5.5 months)
+  D4 P3 A1 2015-01-10–2016-02-01 eftergymnasial, före ingen offentlig      (age 102)
+  D5 P5 A3 2013-01-01– (open after its insats ended)                       (age 42)
+  N1 anonym kvinna A1 2015-06-01–;  N2 anonym man A1 2013-01-01–2014-12-31
+volym      A2 2015-06-30: 10 kvinnor, 7 män, 2 okänt; 2016-01-31: 5, 5, 0
+struktur   S1 2015-09-30: 12 myndighetspersonal, 3 arbetsgivare, 0 övriga
+follow-ups D1 90 days 2015-07-01 arbete / ingen offentlig; D3 90 days 2015-10-20 ingen / försörjningsstöd
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+
+import pytest
+from django.core.management import call_command
+
+from deltagare import pnr
+from deltagare.models import Deltagande, Person, Uppfoljning
+from forbund.choices import Medlemstyp
+from insatser.models import Ekonomirad, Strukturdeltagare, Volymregistrering
+from rapporter.tabeller import Omfattning, Tabell, build, promille, suppress
+from tests.factories import InsatsFactory, MedlemsbidragFactory
+
+pytestmark = pytest.mark.django_db
+
+D = dt.date
+
+
+@pytest.fixture
+def data(forbund_a):
+    a1 = InsatsFactory(
+        forbund=forbund_a, kod="A1", startdatum=D(2014, 1, 1), behovsgrupper=["langtidssjukskrivna"]
+    )
+    a2 = InsatsFactory(
+        forbund=forbund_a,
+        kod="A2",
+        typ="forberedande",
+        deltagarregistrering="volym",
+        startdatum=D(2015, 3, 1),
+    )
+    s1 = InsatsFactory(
+        forbund=forbund_a,
+        kod="S1",
+        niva="struktur",
+        typ="dialog",
+        startdatum=D(2015, 1, 1),
+        slutdatum=D(2015, 12, 31),
+    )
+    a3 = InsatsFactory(
+        forbund=forbund_a,
+        kod="A3",
+        typ="kartlaggning",
+        startdatum=D(2012, 1, 1),
+        slutdatum=D(2014, 12, 31),
+    )
+
+    def person(nummer):
+        p = Person(forbund=forbund_a)
+        p.set_personnummer(pnr.parse(nummer))
+        p.save()
+        return p
+
+    p1, p2, p3, p5 = (
+        person(n) for n in ("19900101-0017", "19900101-0025", "19121212-1212", "701063-2391")
+    )
+
+    def deltagande(insats, p, start, end=None, **values):
+        form = "person" if p else "anonym"
+        kon = values.pop("kon", p.kon if p else None)
+        return Deltagande.objects.create(
+            insats=insats,
+            registreringsform=form,
+            person=p,
+            kon=kon,
+            startdatum=start,
+            slutdatum=end,
+            **values,
+        )
+
+    d1 = deltagande(
+        a1,
+        p1,
+        D(2014, 6, 1),
+        D(2015, 3, 31),
+        utbildningsniva="gymnasial",
+        forsorjning_fore=["aktivitetsersattning"],
+        tid_offentlig_forsorjning="upp_till_3",
+        sysselsattning_fore=["arbetssokande"],
+        avslutsorsak="fullfoljd",
+        sysselsattning_efter=["arbete", "studier"],
+        forsorjning_efter=["ingen_offentlig"],
+    )
+    deltagande(a1, p1, D(2015, 5, 1), forsorjning_fore=["a_kassa"])
+    d3 = deltagande(
+        a1,
+        p2,
+        D(2015, 2, 1),
+        D(2015, 7, 15),
+        forsorjning_fore=["sjukpenning", "forsorjningsstod"],
+        sysselsattning_fore=["studier"],
+    )
+    deltagande(
+        a1,
+        p3,
+        D(2015, 1, 10),
+        D(2016, 2, 1),
+        utbildningsniva="eftergymnasial",
+        forsorjning_fore=["ingen_offentlig"],
+    )
+    deltagande(a3, p5, D(2013, 1, 1))
+    deltagande(a1, None, D(2015, 6, 1), kon="kvinna")
+    deltagande(a1, None, D(2013, 1, 1), D(2014, 12, 31), kon="man")
+    Volymregistrering.objects.create(insats=a2, datum=D(2015, 6, 30), kvinnor=10, man=7, okant=2)
+    Volymregistrering.objects.create(insats=a2, datum=D(2016, 1, 31), kvinnor=5, man=5, okant=0)
+    Strukturdeltagare.objects.create(
+        insats=s1, datum=D(2015, 9, 30), myndighetspersonal=12, arbetsgivare=3, ovriga=0
+    )
+    Uppfoljning.objects.create(
+        deltagande=d1,
+        matpunkt=90,
+        datum=D(2015, 7, 1),
+        sysselsattning=["arbete"],
+        forsorjning=["ingen_offentlig"],
+    )
+    Uppfoljning.objects.create(
+        deltagande=d3,
+        matpunkt=90,
+        datum=D(2015, 10, 20),
+        sysselsattning=["ingen"],
+        forsorjning=["forsorjningsstod"],
+    )
+    members = {(m.medlemstyp, m.kommun_id): m for m in forbund_a.medlemskap.all()}
+    for key, beslutat, inbetalt in (
+        ((Medlemstyp.FORSAKRINGSKASSAN, None), 1_000_000, 1_000_000),
+        ((Medlemstyp.REGION, None), 500_000, 500_000),
+        ((Medlemstyp.KOMMUN, "0380"), 300_000, 300_000),
+        ((Medlemstyp.KOMMUN, "0381"), 200_000, None),
+    ):
+        MedlemsbidragFactory(medlemskap=members[key], ar=2015, beslutat=beslutat, inbetalt=inbetalt)
+    for rad, insats, budget, utfall in (
+        ("insats", a1, 800_000, 750_000),
+        ("insats_esf", a1, 100_000, None),
+        ("insats", s1, 200_000, 180_000),
+        ("adm_personal", None, 250_000, 240_000),
+        ("esf", None, 100_000, 90_000),
+    ):
+        Ekonomirad.objects.create(
+            forbund=forbund_a, ar=2015, rad=rad, insats=insats, budget=budget, utfall=utfall
+        )
+    return forbund_a
+
+
+def _rows(rapport, kod):
+    return {
+        row["kod"]: {k: v for k, v in row.items() if k not in ("kod", "etikett")}
+        for row in rapport.tabeller[kod].rader
+    }
+
+
+def _kon(k, m, t=None):
+    return {"kvinnor": k, "man": m, "totalt": k + m if t is None else t}
+
+
+@pytest.fixture
+def rapport(data):
+    return build(
+        ar=2015, omfattning=Omfattning("forbund", data.organisationsnummer), undertryck=False
+    )
+
+
+def test_t1_insatser(rapport):
+    t = _rows(rapport, "T1")
+    assert t["individ_rehabilitering"] == {"antal": 1, "nya": 0, "forbund": 1}
+    assert t["individ_forberedande"] == {"antal": 1, "nya": 1, "forbund": 1}
+    assert t["individ_kartlaggning"] == {"antal": 0, "nya": 0, "forbund": 0}
+    assert t["individ"] == {"antal": 2, "nya": 1, "forbund": 1}
+    assert t["struktur_dialog"] == {"antal": 1, "nya": 1, "forbund": 1}
+    assert t["totalt"] == {"antal": 3, "nya": 2, "forbund": 1}
+    assert t["behovsgrupp_langtidssjukskrivna"] == {"antal": 1, "nya": 0, "forbund": 1}
+    assert t["volyminsatser"] == {"antal": 1, "nya": 1, "forbund": 1}
+
+
+def test_t2_deltagare(rapport):
+    t = _rows(rapport, "T2")
+    assert list(t) == [
+        "person_deltaganden",
+        "person_individer",
+        "anonyma_deltaganden",
+        "volym",
+        "individinriktade_totalt",
+        "nyinskrivna_person",
+        "nyinskrivna_anonyma",
+        "strukturdeltagare",
+    ]
+    assert t["person_deltaganden"] == _kon(1, 4)
+    assert t["person_individer"] == _kon(1, 3)
+    assert t["anonyma_deltaganden"] == _kon(1, 0)
+    assert t["volym"] == _kon(10, 7, 19)
+    assert t["individinriktade_totalt"] == _kon(12, 11, 25)
+    assert t["nyinskrivna_person"] == _kon(1, 2)
+    assert t["nyinskrivna_anonyma"] == _kon(1, 0)
+    assert t["strukturdeltagare"] == _kon(0, 0, 15)
+
+
+def test_t3_alder_uses_the_samordningsnummer_birth_date(rapport):
+    t = _rows(rapport, "T3")
+    assert t == {
+        "under_16": _kon(0, 0),
+        "16_29": _kon(1, 2),
+        "30_44": _kon(0, 1),
+        "45_59": _kon(0, 0),
+        "60_": _kon(0, 1),
+    }
+
+
+def test_t4_and_t6_count_missing_as_okand(rapport):
+    t4 = _rows(rapport, "T4")
+    assert t4["gymnasial"] == _kon(0, 1) and t4["eftergymnasial"] == _kon(0, 1)
+    assert t4["okand"] == _kon(1, 2)  # D2, D3, D5
+    t6 = _rows(rapport, "T6")
+    assert t6["upp_till_3"] == _kon(0, 1) and t6["okand"] == _kon(1, 3)
+
+
+def test_t5_forsorjning_fore_counts_each_group_once(rapport):
+    t = _rows(rapport, "T5")
+    assert t["forsorjningsstod"] == _kon(1, 0)
+    assert t["sjuk_rehabpenning"] == _kon(1, 0)
+    assert t["sjuk_aktivitetsersattning"] == _kon(0, 1)
+    assert t["a_kassa"] == _kon(0, 1)
+    assert t["ingen_offentlig"] == _kon(0, 1)
+    assert t["aktivitetsstod"] == _kon(0, 0)
+    assert t["nagon_offentlig"] == _kon(1, 2)
+
+
+def test_t7_to_t11_avslut(rapport):
+    t7 = _rows(rapport, "T7")
+    assert t7["registrerade"] == _kon(1, 4)
+    assert t7["avslutade"] == _kon(1, 1)
+    assert t7["fullfoljd"] == _kon(0, 1)
+    assert t7["okand"] == _kon(1, 0)
+    assert t7["flytt"] == _kon(0, 0)
+    t8 = _rows(rapport, "T8")
+    assert t8["avslutade"] == _kon(1, 1)
+    assert t8["arbete_eller_studier"] == _kon(0, 1)
+    assert t8["arbete"] == _kon(0, 1) and t8["studier"] == _kon(0, 1)
+    assert t8["okand"] == _kon(1, 0)
+    assert _rows(rapport, "T9") == {
+        "avslutade": _kon(1, 1),
+        "fore": _kon(1, 0),
+        "efter": _kon(0, 1),
+    }
+    t10 = _rows(rapport, "T10")
+    assert t10["avslutade"] == {
+        "fore_kvinnor": 1,
+        "fore_man": 1,
+        "fore": 2,
+        "efter_kvinnor": 1,
+        "efter_man": 1,
+        "efter": 2,
+    }
+    assert t10["sjuk_aktivitetsersattning"]["fore_man"] == 1
+    assert t10["forsorjningsstod"] == {
+        "fore_kvinnor": 1,
+        "fore_man": 0,
+        "fore": 1,
+        "efter_kvinnor": 0,
+        "efter_man": 0,
+        "efter": 0,
+    }
+    assert t10["ingen_offentlig"]["efter"] == 1
+    assert t10["nagon_offentlig"] == {
+        "fore_kvinnor": 1,
+        "fore_man": 1,
+        "fore": 2,
+        "efter_kvinnor": 0,
+        "efter_man": 0,
+        "efter": 0,
+    }
+    assert _rows(rapport, "T11") == {
+        "upp_till_6": _kon(1, 0),
+        "upp_till_12": _kon(0, 1),
+        "over_12": _kon(0, 0),
+    }
+
+
+def test_t12_behovsgrupper_with_the_year_before(rapport):
+    t = _rows(rapport, "T12")
+    assert t["unga_16_29"] == {**_kon(1, 2), "foregaende_ar": 1}
+    assert t["unga_aktivitetsersattning"] == {**_kon(0, 1), "foregaende_ar": 1}
+    assert t["sjukskrivna"] == {**_kon(1, 0), "foregaende_ar": 0}
+
+
+def test_t13_ekonomi(rapport):
+    t = _rows(rapport, "T13")
+    assert t["bidrag_forsakringskassan"] == {"budget": 1_000_000, "utfall": 1_000_000}
+    assert t["bidrag_kommun"] == {"budget": 500_000, "utfall": 300_000}
+    assert t["finansiering_esf"] == {"budget": 100_000, "utfall": 90_000}
+    assert t["intakter"] == {"budget": 2_100_000, "utfall": 1_890_000}
+    assert t["kostnad_individ"] == {"budget": 900_000, "utfall": 750_000}
+    assert t["kostnad_struktur"] == {"budget": 200_000, "utfall": 180_000}
+    assert t["kostnad_administration"] == {"budget": 250_000, "utfall": 240_000}
+    assert t["kostnader"] == {"budget": 1_350_000, "utfall": 1_170_000}
+    # 250 000 × 1000 / 1 350 000 = 185.19 → 185; 240 000 × 1000 / 1 170 000 = 205.13 → 205
+    assert t["administration_andel_promille"] == {"budget": 185, "utfall": 205}
+
+
+def test_t14_to_t16(rapport):
+    t14 = _rows(rapport, "T14")
+    assert t14["dialog"] == {
+        "insatser": 1,
+        "myndighetspersonal": 12,
+        "arbetsgivare": 3,
+        "ovriga": 0,
+        "totalt": 15,
+    }
+    assert t14["utbildning"]["insatser"] == 0
+    assert t14["totalt"] == t14["dialog"]
+    t15 = _rows(rapport, "T15")
+    assert t15["90"] == {"uppfoljda": 2, "arbete_eller_studier": 1, "ingen_offentlig": 1}
+    assert t15["180"] == {"uppfoljda": 0, "arbete_eller_studier": 0, "ingen_offentlig": 0}
+    t16 = _rows(rapport, "T16")
+    assert t16["personuppgifter"] == {"antal": 5, "andel_promille": 833}  # 5 of 6
+    assert t16["oppna_efter_insatsslut"] == {"antal": 1, "andel_promille": 167}  # 1 of 6
+    assert t16["avslutade_utan_sysselsattning"] == {"antal": 1, "andel_promille": 500}
+    assert t16["avslutade_utan_forsorjning"] == {"antal": 1, "andel_promille": 500}
+
+
+def test_t18_per_insats(rapport):
+    t = _rows(rapport, "T18")
+    assert list(t) == ["A1", "A2", "S1", "tilldelade_medel", "administration"]
+    assert t["A1"] == {
+        "niva": "individ",
+        "typ": "rehabilitering",
+        "budget": 900_000,
+        "utfall": 750_000,
+        "planerat_antal": 0,
+        "deltagare_kvinnor": 2,
+        "deltagare_man": 3,
+        "deltagare_okant": 0,
+        "strukturdeltagare": 0,
+    }
+    assert (t["A2"]["deltagare_kvinnor"], t["A2"]["deltagare_man"], t["A2"]["deltagare_okant"]) == (
+        10,
+        7,
+        2,
+    )
+    assert t["S1"]["strukturdeltagare"] == 15 and t["S1"]["budget"] == 200_000
+    assert (
+        t["tilldelade_medel"]["budget"] == 2_000_000
+        and t["tilldelade_medel"]["utfall"] == 1_800_000
+    )
+    assert t["administration"]["budget"] == 250_000
+
+
+def test_forbund_scope_has_no_t0_or_t17_and_national_has_them(data, forbund_b):
+    national = build(ar=2015, omfattning=Omfattning("nationell"), undertryck=False)
+    t0 = _rows(national, "T0")
+    assert t0["03"] == {"forbund": 1, "kommuner": 2}
+    assert t0["12"] == {"forbund": 1, "kommuner": 1}
+    assert t0["totalt"] == {"forbund": 2, "kommuner": 3}
+    t17 = _rows(national, "T17")
+    assert t17[data.organisationsnummer] == {
+        "person_deltaganden": 5,
+        "anonyma_deltaganden": 1,
+        "volym": 19,
+        "avslutade": 2,
+        "arbete_eller_studier": 1,
+        "personuppgifter_promille": 833,
+        "insatser": 3,
+    }
+    assert t17[forbund_b.organisationsnummer]["person_deltaganden"] == 0
+    lan = build(ar=2015, omfattning=Omfattning("lan", "12"), undertryck=False)
+    assert _rows(lan, "T2")["person_deltaganden"] == _kon(0, 0)
+
+
+def test_suppression_primary_complementary_and_shares():
+    t = Tabell(
+        "TX",
+        "x",
+        ["kvinnor", "man", "totalt", "andel"],
+        "",
+        personkolumner={"kvinnor", "man", "totalt"},
+        andelar={"andel": "totalt"},
+        radsummor=[(("kvinnor", "man"), "totalt")],
+    )
+    t.rad("a", "a", kvinnor=3, man=10, totalt=13, andel=100)
+    t.rad("b", "b", kvinnor=0, man=20, totalt=20, andel=200)
+    t.rad("c", "c", kvinnor=2, man=2, totalt=4, andel=50)
+    suppress(t, 5)
+    rows = {r["kod"]: r for r in t.rader}
+    # a: 3 is primary; the row has a total, so the next-smallest non-zero cell (man 10) goes too.
+    assert (rows["a"]["kvinnor"], rows["a"]["man"], rows["a"]["totalt"]) == (None, None, 13)
+    assert rows["b"] == {
+        "kod": "b",
+        "etikett": "b",
+        "kvinnor": 0,
+        "man": 20,
+        "totalt": 20,
+        "andel": 200,
+    }
+    assert (rows["c"]["kvinnor"], rows["c"]["man"], rows["c"]["totalt"], rows["c"]["andel"]) == (
+        None,
+        None,
+        None,
+        None,
+    )
+    assert t.undertryckta == ["a.kvinnor", "a.man", "c.kvinnor", "c.man", "c.totalt", "c.andel"]
+
+
+def test_suppressed_national_report_hides_small_counts_but_not_money(data):
+    rapport = build(ar=2015, omfattning=Omfattning("nationell"), undertryck=True)
+    t2 = rapport.tabeller["T2"]
+    assert t2.varde("person_deltaganden", "kvinnor") is None
+    assert "person_deltaganden.kvinnor" in t2.undertryckta
+    assert t2.varde("volym", "totalt") == 19
+    assert rapport.tabeller["T13"].varde("kostnader", "budget") == 1_350_000
+    assert rapport.tabeller["T1"].varde("totalt", "antal") == 3  # insatser are never suppressed
+    for tabell in rapport.tabeller.values():
+        for row in tabell.rader:
+            for column in tabell.personkolumner:
+                value = row[column]
+                assert value is None or value == 0 or value >= 5
+
+
+def test_promille_rounds_half_up():
+    assert promille(1, 8) == 125  # 125.0
+    assert promille(1, 16) == 63  # 62.5 → 63
+    assert promille(0, 0) == 0
+
+
+def test_command_writes_the_json_form(data):
+    out = io.StringIO()
+    call_command(
+        "aterrapportering", "--ar", "2015", "--forbund", data.organisationsnummer, stdout=out
+    )
+    doc = json.loads(out.getvalue())
+    assert doc["rapport"] == "aterrapportering" and doc["version"] == 1 and doc["ar"] == 2015
+    assert doc["omfattning"] == {"typ": "forbund", "kod": data.organisationsnummer}
+    assert doc["undertryckt"] is False
+    assert list(doc["tabeller"]) == [f"T{i}" for i in range(1, 17)] + ["T18"]
+    row = doc["tabeller"]["T2"]["rader"][0]
+    assert row == {
+        "kod": "person_deltaganden",
+        "etikett": "Deltaganden med personuppgifter",
+        "kvinnor": 1,
+        "man": 4,
+        "totalt": 5,
+    }
+
+
+def test_xlsx_holds_the_same_numbers(data, tmp_path):
+    from openpyxl import load_workbook
+
+    path = tmp_path / "r.xlsx"
+    call_command(
+        "aterrapportering", "--ar", "2015", "--undertryck", "--format", "xlsx", "--out", str(path)
+    )
+    sheet = load_workbook(path)["T2"]
+    rows = {r[0]: r[1:] for r in sheet.iter_rows(min_row=5, values_only=True)}
+    assert rows["Deltagare i volyminsatser"][2] == 19
+    assert rows["Deltaganden med personuppgifter"][0] == ".."
+
+
+def test_query_count_does_not_grow_with_forbund(data, django_assert_max_num_queries, forbund_b):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as few:
+        build(ar=2015, omfattning=Omfattning("nationell"), undertryck=True)
+    for i in range(5):
+        InsatsFactory(forbund=forbund_b, kod=f"B{i}", startdatum=D(2015, 1, 1))
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        build(ar=2015, omfattning=Omfattning("nationell"), undertryck=True)
