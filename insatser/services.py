@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, F, IntegerField, Max, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -181,6 +181,13 @@ deltagare_raknare: list[DeltagareRaknare] = []
 def register_deltagare_raknare(raknare: DeltagareRaknare) -> None:
     if raknare not in deltagare_raknare:
         deltagare_raknare.append(raknare)
+
+
+def ekonomi_default_year(forbund: Forbund) -> int:
+    """The latest year with budget lines (up to next year), else the current year."""
+    this_year = timezone.localdate().year
+    latest = forbund.ekonomirader.filter(ar__lte=this_year + 1).aggregate(m=Max("ar"))["m"]
+    return latest or this_year
 
 
 @dataclass(frozen=True)

@@ -329,7 +329,8 @@ def insats_handlaggare(request: HttpRequest, orgnr: str, kod: str) -> HttpRespon
 @require_GET
 def ekonomi_current(request: HttpRequest, orgnr: str) -> HttpResponse:
     forbund = _get_forbund(request, orgnr, write=True)
-    return redirect("insatser:ekonomi", forbund.organisationsnummer, timezone.localdate().year)
+    ar = services.ekonomi_default_year(forbund)
+    return redirect("insatser:ekonomi", forbund.organisationsnummer, ar)
 
 
 def _ekonomi_context(forbund: Forbund, ar: int, **extra: object) -> dict[str, object]:

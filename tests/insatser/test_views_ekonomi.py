@@ -46,11 +46,19 @@ class TestEkonomiPage:
         assert "Utfall saknas för 1 rad trots att 2015 är avslutat." in response.text
         assert "30,0 %" in response.text
 
-    def test_current_year_redirect(self, client_admin_a, forbund_a):
+    def test_default_year_is_the_current_one_without_lines(self, client_admin_a, forbund_a):
         response = client_admin_a.get(
             reverse("insatser:ekonomi_current", args=[forbund_a.organisationsnummer])
         )
         assert response["Location"] == ekonomi_url(forbund_a, timezone.localdate().year)
+
+    def test_default_year_is_the_latest_with_lines(self, client_admin_a, forbund_a):
+        EkonomiradFactory(forbund=forbund_a, ar=2016)
+        EkonomiradFactory(forbund=forbund_a, ar=2090)  # far ahead: not a default
+        response = client_admin_a.get(
+            reverse("insatser:ekonomi_current", args=[forbund_a.organisationsnummer])
+        )
+        assert response["Location"] == ekonomi_url(forbund_a, 2016)
 
     def test_entry_page_goes_to_the_only_forbund(self, client_admin_a, forbund_a):
         response = client_admin_a.get(reverse("insatser:ekonomi_start"))
