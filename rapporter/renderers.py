@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import json
 
-from .tabeller import Rapport
+from .tabeller import Omfattning, Rapport, build
 
 UNDERTRYCKT = ".."
 
@@ -46,6 +46,9 @@ KOLUMNRUBRIKER = {
     "deltagare_man": "Deltagare, män",
     "deltagare_okant": "Deltagare, kön ej angivet",
     "strukturdeltagare": "Strukturdeltagare",
+    "startdatum": "Start",
+    "slutdatum": "Slut",
+    "deltagare": "Deltagare",
 }
 
 
@@ -84,3 +87,18 @@ def to_xlsx(rapport: Rapport) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def render(*, ar: int, omfattning: Omfattning, undertryck: bool, format: str) -> bytes:
+    """One report in one format; the PDF also reads the year before for its summary."""
+    rapport = build(ar=ar, omfattning=omfattning, undertryck=undertryck)
+    if format == "json":
+        return to_json(rapport)
+    if format == "xlsx":
+        return to_xlsx(rapport)
+    if format == "pdf":
+        from .pdf import render_pdf
+
+        foregaende = build(ar=ar - 1, omfattning=omfattning, undertryck=undertryck)
+        return render_pdf(rapport, foregaende=foregaende)
+    raise ValueError(f"unknown format {format!r}")

@@ -163,8 +163,11 @@ class Rapport:
     undertryckt: bool
     skapad: dt.datetime
     tabeller: dict[str, Tabell]
+    # Scope `forbund` only: the förbund's insatser with their figures for the year (PDF annex).
+    insatskatalog: Tabell | None = None
 
     def as_json(self) -> dict[str, Any]:
+        extra = {"insatskatalog": self.insatskatalog.as_json()} if self.insatskatalog else {}
         return {
             "rapport": "aterrapportering",
             "version": 1,
@@ -173,6 +176,7 @@ class Rapport:
             "undertryckt": self.undertryckt,
             "skapad": self.skapad.isoformat(timespec="seconds"),
             "tabeller": {kod: t.as_json() for kod, t in self.tabeller.items()},
+            **extra,
         }
 
 
@@ -267,10 +271,59 @@ def build(*, ar: int, omfattning: Omfattning, undertryck: bool) -> Rapport:
         tabell = builder(u)
         if tabell is not None:
             tabeller[tabell.kod] = tabell
+    katalog = _insatskatalog(u) if omfattning.typ == "forbund" else None
     if undertryck:
-        for tabell in tabeller.values():
+        for tabell in [*tabeller.values(), *([katalog] if katalog else [])]:
             suppress(tabell, settings.FINSAM_UNDERTRYCK_GRANS)
-    return Rapport(ar, omfattning, undertryck, timezone.localtime(), tabeller)
+    return Rapport(ar, omfattning, undertryck, timezone.localtime(), tabeller, katalog)
+
+
+def _insatskatalog(u: _Underlag) -> Tabell:
+    columns = [
+        "niva",
+        "typ",
+        "startdatum",
+        "slutdatum",
+        "deltagare",
+        "avslutade",
+        "arbete_eller_studier",
+    ]
+    t = Tabell(
+        "insatskatalog",
+        "Förbundets insatser",
+        columns,
+        "Insatser verksamma under året; deltagare = deltaganden verksamma under året och volym "
+        "under året; avslutade och arbete eller studier vid avslut avser deltaganden med "
+        "personuppgifter avslutade under året.",
+        personkolumner={"deltagare", "avslutade", "arbete_eller_studier"},
+    )
+    d = {
+        row["insats"]: row
+        for row in u.deltaganden_alla.values("insats").annotate(
+            aktiva=Count("pk", filter=u.active()),
+            avslutade=Count("pk", filter=PERSON & u.avslutade()),
+            aos=Count("pk", filter=PERSON & u.avslutade() & Q(sysselsattning_efter__overlap=AOS)),
+        )
+    }
+    volym = dict(
+        u.volym.values("insats")
+        .annotate(n=Sum(F("kvinnor") + F("man") + F("okant")))
+        .values_list("insats", "n")
+    )
+    for insats in u.insatser.order_by("kod"):
+        row = d.get(insats.pk, {"aktiva": 0, "avslutade": 0, "aos": 0})
+        t.rad(
+            insats.kod,
+            insats.namn,
+            niva=insats.niva,
+            typ=insats.typ,
+            startdatum=insats.startdatum.isoformat(),
+            slutdatum=insats.slut.isoformat() if insats.slut else "",
+            deltagare=row["aktiva"] + volym.get(insats.pk, 0),
+            avslutade=row["avslutade"],
+            arbete_eller_studier=row["aos"],
+        )
+    return t
 
 
 def _t0(u: _Underlag) -> Tabell | None:

@@ -488,3 +488,39 @@ def test_query_count_does_not_grow_with_forbund(data, django_assert_max_num_quer
         InsatsFactory(forbund=forbund_b, kod=f"B{i}", startdatum=D(2015, 1, 1))
     with django_assert_max_num_queries(len(few.captured_queries)):
         build(ar=2015, omfattning=Omfattning("nationell"), undertryck=True)
+
+
+def test_pdf_shows_the_numbers_of_the_json(data, tmp_path):
+    from pypdf import PdfReader
+
+    path = tmp_path / "r.pdf"
+    call_command(
+        "aterrapportering",
+        "--ar",
+        "2015",
+        "--forbund",
+        data.organisationsnummer,
+        "--format",
+        "pdf",
+        "--out",
+        str(path),
+    )
+    text = "\n".join(page.extract_text() for page in PdfReader(path).pages)
+    text = text.replace("\u202f", " ").replace("\u00a0", " ")
+    assert "Återrapportering 2015" in text
+    for kod in ("T1 Insatser", "T13 Ekonomi", "T18 Uppföljning Finsam", "Förbundets insatser"):
+        assert kod in text
+    assert "Källa: Finsam, registreringar t.o.m." in text
+    assert "1 350 000" in text and "2 100 000" in text  # T13 kostnader and intäkter
+    assert "Deltaganden med personuppgifter 1 4 5" in text  # T2, the first row
+
+
+def test_suppressed_pdf_shows_dots(data, tmp_path):
+    from pypdf import PdfReader
+
+    path = tmp_path / "r.pdf"
+    call_command(
+        "aterrapportering", "--ar", "2015", "--undertryck", "--format", "pdf", "--out", str(path)
+    )
+    text = "\n".join(page.extract_text() for page in PdfReader(path).pages)
+    assert "Deltaganden med personuppgifter .. .. .." in text

@@ -1,4 +1,4 @@
-"""manage.py aterrapportering --ar Y [--forbund ORGNR | --lan KOD] [--format json|xlsx]
+"""manage.py aterrapportering --ar Y [--forbund ORGNR | --lan KOD] [--format json|pdf|xlsx]
 [--undertryck] [--out PATH] — the same computation as the web reports."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from django.core.management.base import BaseCommand, CommandError
 from forbund.choices import Lan
 from forbund.models import Forbund
 from forbund.validators import normalize_organisationsnummer
-from rapporter.renderers import to_json, to_xlsx
-from rapporter.tabeller import Omfattning, build
+from rapporter.renderers import render
+from rapporter.tabeller import Omfattning
 
 
 class Command(BaseCommand):
@@ -24,7 +24,7 @@ class Command(BaseCommand):
         scope = parser.add_mutually_exclusive_group()
         scope.add_argument("--forbund", metavar="ORGNR")
         scope.add_argument("--lan", metavar="KOD")
-        parser.add_argument("--format", choices=["json", "xlsx"], default="json")
+        parser.add_argument("--format", choices=["json", "pdf", "xlsx"], default="json")
         parser.add_argument("--undertryck", action="store_true", help="Undertryck små tal.")
         parser.add_argument("--out", type=Path)
 
@@ -46,8 +46,7 @@ class Command(BaseCommand):
             omfattning = Omfattning("lan", kod)
         else:
             omfattning = Omfattning("nationell")
-        rapport = build(ar=ar, omfattning=omfattning, undertryck=undertryck)
-        data = to_json(rapport) if format == "json" else to_xlsx(rapport)
+        data = render(ar=ar, omfattning=omfattning, undertryck=undertryck, format=format)
         if out:
             out.write_bytes(data)
             self.stderr.write(f"Skrev {out}.")

@@ -1,0 +1,155 @@
+"""The report as a PDF (WeasyPrint): every number comes from the `Rapport` of
+rapporter.tabeller, the same object the JSON and XLSX are written from."""
+
+from __future__ import annotations
+
+import base64
+import io
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from .renderers import KOLUMNRUBRIKER, UNDERTRYCKT
+from .tabeller import Rapport, Tabell
+
+FONT_DIR = Path(settings.BASE_DIR) / "static" / "fonts"
+
+# Key figures of the summary: (table, row, column, label).
+NYCKELTAL = [
+    ("T2", "person_deltaganden", "totalt", "Deltaganden med personuppgifter"),
+    ("T2", "anonyma_deltaganden", "totalt", "Anonyma deltaganden"),
+    ("T2", "volym", "totalt", "Deltagare i volyminsatser"),
+    ("T7", "avslutade", "totalt", "Avslutade deltaganden"),
+    ("T8", "arbete_eller_studier", "totalt", "Till arbete eller studier vid avslut"),
+    ("T1", "totalt", "antal", "Insatser"),
+    ("T13", "kostnader", "utfall", "Kostnader, utfall (kr)"),
+]
+
+
+def siffra(value: Any) -> str:
+    """Swedish number format: narrow no-break space between thousands, decimal comma."""
+    if value is None:
+        return UNDERTRYCKT
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        return str(value)
+    if isinstance(value, int):
+        return f"{value:,}".replace(",", "\u202f")
+    return f"{value:,.1f}".replace(",", "\u202f").replace(".", ",")
+
+
+def _rows(tabell: Tabell) -> list[dict[str, Any]]:
+    return [
+        {"etikett": r["etikett"], "celler": [siffra(r[c]) for c in tabell.kolumner]}
+        for r in tabell.rader
+    ]
+
+
+def _chart(kind: str, rapport: Rapport) -> str | None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plt.rcParams.update({"svg.fonttype": "none", "font.family": "DejaVu Sans", "font.size": 9})
+    if kind == "alder":
+        t = rapport.tabeller["T3"]
+        labels = [r["etikett"] for r in t.rader]
+        series = {"Kvinnor": [r["kvinnor"] for r in t.rader], "Män": [r["man"] for r in t.rader]}
+        title = "Deltaganden efter ålder vid start och kön"
+    elif kind == "forsorjning":
+        t = rapport.tabeller["T10"]
+        rows = [r for r in t.rader if r["kod"] != "avslutade"]
+        labels = [r["etikett"] for r in rows]
+        series = {"Före": [r["fore"] for r in rows], "Efter": [r["efter"] for r in rows]}
+        title = "Försörjning före och efter (avslutade deltaganden)"
+    else:
+        t = rapport.tabeller["T13"]
+        rows = [
+            r
+            for r in t.rader
+            if r["kod"] in ("kostnad_individ", "kostnad_struktur", "kostnad_administration")
+        ]
+        labels = [r["etikett"].replace("Kostnader för ", "").capitalize() for r in rows]
+        series = {"Budget": [r["budget"] for r in rows], "Utfall": [r["utfall"] for r in rows]}
+        title = "Budget och utfall (kr)"
+    # A suppressed cell is drawn as nothing, never as a guessed value.
+    series = {k: [v or 0 for v in vals] for k, vals in series.items()}
+    fig, ax = plt.subplots(figsize=(6.3, 2.6))
+    width = 0.8 / len(series)
+    for i, (name, values) in enumerate(series.items()):
+        ax.barh(
+            [y + i * width for y in range(len(labels))],
+            values,
+            height=width,
+            label=name,
+            color=["#004072", "#8fb3d9"][i % 2],
+        )
+    ax.set_yticks([y + width / 2 for y in range(len(labels))], labels)
+    ax.invert_yaxis()
+    ax.set_title(title, loc="left", fontsize=10)
+    ax.legend(frameon=False, fontsize=8)
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    buffer = io.StringIO()
+    fig.savefig(buffer, format="svg")
+    plt.close(fig)
+    # As an image, so WeasyPrint's SVG renderer (not its HTML CSS) reads matplotlib's styles.
+    encoded = base64.b64encode(buffer.getvalue().encode()).decode()
+    return f'<img class="chart" src="data:image/svg+xml;base64,{encoded}" alt="{title}">'
+
+
+def render_pdf(rapport: Rapport, *, foregaende: Rapport | None = None) -> bytes:
+    from weasyprint import HTML
+
+    summary = []
+    for tabell, rad, kolumn, label in NYCKELTAL:
+        if tabell not in rapport.tabeller:
+            continue
+        now = rapport.tabeller[tabell].varde(rad, kolumn)
+        before = foregaende.tabeller[tabell].varde(rad, kolumn) if foregaende else None
+        change = now - before if isinstance(now, int) and isinstance(before, int) else None
+        summary.append(
+            {
+                "label": label,
+                "now": siffra(now),
+                "before": siffra(before) if foregaende else "–",
+                "change": ("+" if change and change > 0 else "") + siffra(change)
+                if change is not None
+                else "–",
+            }
+        )
+    tables = [
+        {
+            "kod": kod,
+            "rubrik": t.rubrik,
+            "regel": t.regel,
+            "kolumner": [KOLUMNRUBRIKER.get(c, c) for c in t.kolumner],
+            "rader": _rows(t),
+        }
+        for kod, t in rapport.tabeller.items()
+    ]
+    katalog = None
+    if rapport.insatskatalog:
+        katalog = {
+            "kolumner": [KOLUMNRUBRIKER.get(c, c) for c in rapport.insatskatalog.kolumner],
+            "rader": _rows(rapport.insatskatalog),
+        }
+    html = render_to_string(
+        "rapporter/pdf.html",
+        {
+            "rapport": rapport,
+            "foregaende_ar": rapport.ar - 1,
+            "omfattning": rapport.omfattning.label(),
+            "datum": timezone.localtime(rapport.skapad),
+            "summary": summary,
+            "tables": tables,
+            "katalog": katalog,
+            "charts": {k: _chart(k, rapport) for k in ("alder", "forsorjning", "ekonomi")},
+            "font_dir": FONT_DIR.as_uri(),
+        },
+    )
+    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
