@@ -1,0 +1,602 @@
+"""The `insatser`, `volym`, `strukturdeltagare` and `ekonomi` kinds of spec/import.md.
+
+Every rule that the models' constraints (and the forms' rules on existing data)
+would enforce is checked in validate(), so a file that passes saves without an
+IntegrityError. Look-ups are one query per table for the whole file; apply() uses
+bulk operations and compares with what is stored, so a second import of the same
+file reports every row unchanged and writes nothing.
+
+Who may import: a management command (user None), an administratör, or a
+förbundsadministratör for the rows of their own förbund; a row for another förbund
+is an error on that row.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import Model, Q
+from django.utils import timezone
+
+from finsam.lib.importing import Column, Counts, ImportKind, Progress, RowErrors, register
+from finsam.lib.tabular import Table
+from forbund import access
+from forbund.choices import Roll
+from forbund.models import Forbund
+from forbund.validators import normalize_organisationsnummer
+
+from .choices import (
+    INSATSRADER,
+    RADER,
+    TYPER_PER_NIVA,
+    BehovsgruppKod,
+    Deltagarregistrering,
+    Finansiering,
+    Insatsform,
+    Insatstyp,
+    Kostnadsslag,
+    Niva,
+)
+from .models import (
+    KOD_REGEX,
+    RESERVERADE_KODER,
+    Ekonomirad,
+    Insats,
+    Periodantal,
+    Strukturdeltagare,
+    Volymregistrering,
+    check_count_insats,
+)
+
+MAX_INT = 2_147_483_647  # PositiveIntegerField
+MAX_BIGINT = 9_223_372_036_854_775_807  # PositiveBigIntegerField
+BATCH = 2000
+FORBUND_COLUMN = Column(
+    "forbund", True, "Förbundets organisationsnummer, med eller utan bindestreck."
+)
+INSATS_COLUMN = Column("insats", True, "Insatskoden inom förbundet.")
+
+# An Ekonomirad's `rad`: a kostnadsslag or a finansiering code (by code or label).
+RAD = SimpleNamespace(choices=[*Kostnadsslag.choices, *Finansiering.choices], values=list(RADER))
+
+
+def _orgnr(value: str) -> str | None:
+    try:
+        return normalize_organisationsnummer(value)
+    except ValidationError:
+        return None
+
+
+def _file_orgnrs(table: Table) -> set[str]:
+    return {o for _, row in table if (o := _orgnr(row.get("forbund", "")))}
+
+
+def _writable_forbund(user: Any) -> set[int] | None:
+    """Ids of the förbund whose insatser and economy the user may write (None = all)."""
+    if user is None or access.is_administrator(user):
+        return None
+    return set(
+        Forbund.objects.filter(access.insats_write_forbund_filter(user)).values_list(
+            "pk", flat=True
+        )
+    )
+
+
+def _allowed(user: Any) -> bool:
+    return user is None or bool(
+        access.roles(user) & {Roll.ADMINISTRATOR, Roll.FORBUNDSADMINISTRATOR}
+    )
+
+
+class _Scope:
+    """The förbund (and their insatser) that a file names, loaded once for the file."""
+
+    def __init__(self, table: Table, user: Any, *, insatser: bool) -> None:
+        orgnrs = _file_orgnrs(table)
+        self.forbund = {
+            f.organisationsnummer: f for f in Forbund.objects.filter(organisationsnummer__in=orgnrs)
+        }
+        self.writable = _writable_forbund(user)
+        self.insatser: dict[tuple[int, str], Insats] = {}
+        if insatser:
+            for insats in Insats.objects.filter(forbund__organisationsnummer__in=orgnrs):
+                self.insatser[insats.forbund_id, insats.kod] = insats
+
+    def forbund_of(self, check: RowErrors) -> Forbund | None:
+        value = check.required("forbund")
+        if not value:
+            return None
+        try:
+            orgnr = normalize_organisationsnummer(value)
+        except ValidationError as error:
+            check.add("forbund", error.messages[0])
+            return None
+        forbund = self.forbund.get(orgnr)
+        if self.writable is not None and (forbund is None or forbund.pk not in self.writable):
+            # The same answer whether or not the förbund exists: nothing leaks.
+            check.add("forbund", f"Du har inte behörighet till förbundet {orgnr}.")
+            return None
+        if forbund is None:
+            check.add("forbund", f"Det finns inget förbund med organisationsnumret {orgnr}.")
+        return forbund
+
+    def insats_of(self, check: RowErrors, forbund: Forbund | None, *, required: bool = True):
+        kod = check.required("insats") if required else check.row.get("insats", "")
+        if not (kod and forbund):
+            return None
+        insats = self.insatser.get((forbund.pk, kod))
+        if insats is None:
+            check.add("insats", f"Förbundet har ingen insats med koden {kod}.")
+        return insats
+
+
+def _bounded(check: RowErrors, kolumn: str, maximum: int, *, required: bool = True) -> int | None:
+    number = check.integer(kolumn, required=required)
+    if number is not None and number > maximum:
+        check.add(kolumn, f"Talet är för stort (högst {maximum}).")
+        return None
+    return number
+
+
+def _progress(progress: Progress | None, index: int, total: int) -> None:
+    if progress and (index % 1000 == 0 or index == total):
+        progress(index, total)
+
+
+def _save(model: type[Model], new: list, changed: list, fields: Iterable[str]) -> None:
+    model.objects.bulk_create(new, batch_size=BATCH)
+    if changed:
+        model.objects.bulk_update(changed, list(fields), batch_size=BATCH)
+
+
+# --- insatser ---------------------------------------------------------------------------
+
+INSATS_FIELDS = ("namn", "niva", "typ", "deltagarregistrering", "form", "startdatum", "slutdatum")
+
+
+@dataclass
+class _Insats:
+    forbund: Forbund
+    kod: str
+    values: dict[str, Any]
+    behovsgrupper: set[str]
+
+
+def _ids_with(relation: str, insatser: Iterable[Insats]) -> set[int]:
+    """Ids of the insatser that have rows in a reverse relation (one query)."""
+    names = {f.name for f in Insats._meta.get_fields()}
+    if relation not in names:
+        return set()
+    ids = [i.pk for i in insatser]
+    return set(
+        Insats.objects.filter(pk__in=ids)
+        .filter(**{f"{relation}__isnull": False})
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+
+
+class InsatserKind(ImportKind):
+    name = "insatser"
+    label = "Insatser"
+    columns = [
+        FORBUND_COLUMN,
+        Column("kod", True, "Insatsens korta kod, unik inom förbundet."),
+        Column("namn", True, "Insatsens namn."),
+        Column("niva", True, "individ eller struktur."),
+        Column("typ", True, "Insatstyp för nivån."),
+        Column("deltagarregistrering", False, "individuell eller volym; bara för individ."),
+        Column("form", False, "projekt eller verksamhet (standard projekt)."),
+        Column("startdatum", True, "ÅÅÅÅ-MM-DD."),
+        Column("slutdatum", False, "ÅÅÅÅ-MM-DD, inte före startdatum."),
+        Column("behovsgrupper", False, "Behovsgruppskoder åtskilda med |."),
+    ]
+    key_columns = ["forbund", "kod"]
+
+    def allowed(self, user: Any) -> bool:
+        return _allowed(user)
+
+    def validate(self, table: Table, *, user: Any) -> tuple[list[_Insats], list]:
+        errors: list = []
+        scope = _Scope(table, user, insatser=True)
+        existing = list(scope.insatser.values())
+        locked = {
+            "volym": _ids_with("volymregistreringar", existing),
+            "struktur": _ids_with("strukturdeltagare", existing),
+            "individuell": _ids_with("deltaganden", existing),
+        }
+        prepared: list[_Insats] = []
+        seen: dict[tuple[int, str], int] = {}
+        for rad, row in table:
+            check = RowErrors(rad, row, errors)
+            forbund = scope.forbund_of(check)
+            kod = self._kod(check)
+            namn = check.required("namn")
+            if namn and len(namn) > 200:
+                check.add("namn", "Namnet får vara högst 200 tecken.")
+            niva = check.choice("niva", Niva, required=True)
+            typ = check.choice("typ", Insatstyp, required=True)
+            if niva and typ and typ not in TYPER_PER_NIVA[niva]:
+                allowed = ", ".join(TYPER_PER_NIVA[niva])
+                check.add("typ", f"Typen finns inte för nivån {niva}. Tillåtna typer: {allowed}.")
+            registrering = check.choice("deltagarregistrering", Deltagarregistrering)
+            if niva == Niva.INDIVID and not row.get("deltagarregistrering"):
+                check.add("deltagarregistrering", "Ange individuell eller volym för nivån individ.")
+            if niva == Niva.STRUKTUR and row.get("deltagarregistrering"):
+                check.add("deltagarregistrering", "Ska vara tomt för strukturinriktade insatser.")
+            form = check.choice("form", Insatsform) or Insatsform.PROJEKT
+            start = check.date("startdatum", required=True)
+            end = check.date("slutdatum")
+            if start and end and end < start:
+                check.add("slutdatum", "Slutdatum kan inte ligga före startdatum.")
+            behovsgrupper = check.choices("behovsgrupper", BehovsgruppKod)
+            if check.count or forbund is None or kod is None:
+                continue
+            if (forbund.pk, kod) in seen:
+                check.add(
+                    "kod", f"Samma insats som rad {seen[forbund.pk, kod]}: en rad per insats."
+                )
+                continue
+            seen[forbund.pk, kod] = rad
+            values = {
+                "namn": namn,
+                "niva": niva,
+                "typ": typ,
+                "deltagarregistrering": registrering or "",
+                "form": form,
+                "startdatum": start,
+                "slutdatum": end,
+            }
+            if current := scope.insatser.get((forbund.pk, kod)):
+                self._check_existing(check, current, values, locked)
+            if not check.count:
+                prepared.append(_Insats(forbund, kod, values, set(behovsgrupper or [])))
+        return prepared, errors
+
+    @staticmethod
+    def _kod(check: RowErrors) -> str | None:
+        kod = check.required("kod")
+        if kod is None:
+            return None
+        if len(kod) > 30:
+            check.add("kod", "Koden får vara högst 30 tecken.")
+        elif not re.match(KOD_REGEX, kod):
+            check.add(
+                "kod",
+                "Koden får bara innehålla bokstäverna a–z, siffror, bindestreck och understreck "
+                "och ska börja med en bokstav eller siffra.",
+            )
+        elif kod in RESERVERADE_KODER:
+            check.add("kod", f"Koden {kod} är reserverad; välj en annan.")
+        else:
+            return kod
+        return None
+
+    @staticmethod
+    def _check_existing(check: RowErrors, current: Insats, values: dict, locked: dict) -> None:
+        """What is stored for the insats limits a change: an early closing, its counts."""
+        if avslutad := current.avslutad_datum:
+            if values["startdatum"] > avslutad:
+                check.add(
+                    "startdatum",
+                    f"Insatsen avslutades {avslutad:%Y-%m-%d}; startdatum kan inte ligga efter det.",
+                )
+            if values["slutdatum"] and values["slutdatum"] < avslutad:
+                check.add(
+                    "slutdatum",
+                    f"Insatsen avslutades {avslutad:%Y-%m-%d}; slutdatum kan inte ligga före det.",
+                )
+        niva, registrering = values["niva"], values["deltagarregistrering"]
+        if current.pk in locked["volym"] and (niva, registrering) != (Niva.INDIVID, "volym"):
+            check.add(
+                "deltagarregistrering",
+                "Insatsen har antal deltagare registrerade: den förblir en volyminsats.",
+            )
+        if current.pk in locked["struktur"] and niva != Niva.STRUKTUR:
+            check.add(
+                "niva", "Insatsen har strukturdeltagare registrerade: den förblir strukturinriktad."
+            )
+        if current.pk in locked["individuell"] and (niva, registrering) != (
+            Niva.INDIVID,
+            "individuell",
+        ):
+            check.add(
+                "deltagarregistrering",
+                "Insatsen har deltagare registrerade var för sig: registreringen kan inte ändras.",
+            )
+
+    def apply(self, prepared: list[_Insats], *, progress: Progress | None = None) -> Counts:
+        counts = Counts()
+        forbund_ids = {r.forbund.pk for r in prepared}
+        existing = {
+            (i.forbund_id, i.kod): i for i in Insats.objects.filter(forbund_id__in=forbund_ids)
+        }
+        Through = Insats.behovsgrupper.through
+        groups: dict[int, set[str]] = {}
+        for insats_id, kod in Through.objects.filter(
+            insats_id__in=[i.pk for i in existing.values()]
+        ).values_list("insats_id", "behovsgrupp_id"):
+            groups.setdefault(insats_id, set()).add(kod)
+        new: list[tuple[Insats, set[str]]] = []
+        changed: list[Insats] = []
+        add: list = []
+        remove = Q(pk__in=[])
+        now = timezone.now()
+        for index, r in enumerate(prepared, start=1):
+            current = existing.get((r.forbund.pk, r.kod))
+            if current is None:
+                new.append((Insats(forbund=r.forbund, kod=r.kod, **r.values), r.behovsgrupper))
+                counts.add("skapade")
+                continue
+            have = groups.get(current.pk, set())
+            differs = any(getattr(current, k) != v for k, v in r.values.items())
+            if differs:
+                for k, v in r.values.items():
+                    setattr(current, k, v)
+                current.andrad = now  # bulk_update does not run auto_now
+                changed.append(current)
+            if have != r.behovsgrupper:
+                add += [
+                    Through(insats_id=current.pk, behovsgrupp_id=k) for k in r.behovsgrupper - have
+                ]
+                if gone := have - r.behovsgrupper:
+                    remove |= Q(insats_id=current.pk, behovsgrupp_id__in=gone)
+            counts.add("uppdaterade" if differs or have != r.behovsgrupper else "oforandrade")
+            _progress(progress, index, len(prepared))
+        created = Insats.objects.bulk_create([i for i, _ in new], batch_size=BATCH)
+        add += [
+            Through(insats_id=i.pk, behovsgrupp_id=k)
+            for i, (_, g) in zip(created, new, strict=True)
+            for k in g
+        ]
+        if changed:
+            Insats.objects.bulk_update(changed, [*INSATS_FIELDS, "andrad"], batch_size=BATCH)
+        Through.objects.filter(remove).delete()
+        Through.objects.bulk_create(add, batch_size=BATCH)
+        _progress(progress, len(prepared), len(prepared))
+        return counts
+
+    def export_rows(self, *, forbund: Any = None, user: Any = None):
+        queryset = Insats.objects.all() if user is None else Insats.objects.for_user(user)
+        if forbund is not None:
+            queryset = queryset.filter(forbund=forbund)
+        for i in (
+            queryset.select_related("forbund")
+            .prefetch_related("behovsgrupper")
+            .order_by("forbund__organisationsnummer", "kod")
+        ):
+            yield {
+                "forbund": i.forbund.organisationsnummer,
+                "kod": i.kod,
+                "namn": i.namn,
+                "niva": i.niva,
+                "typ": i.typ,
+                "deltagarregistrering": i.deltagarregistrering,
+                "form": i.form,
+                "startdatum": i.startdatum.isoformat(),
+                "slutdatum": i.slutdatum.isoformat() if i.slutdatum else "",
+                "behovsgrupper": "|".join(sorted(b.kod for b in i.behovsgrupper.all())),
+            }
+
+
+# --- volym and strukturdeltagare --------------------------------------------------------
+
+
+@dataclass
+class _Antal:
+    insats: Insats
+    datum: Any
+    antal: dict[str, int]
+
+
+class _AntalKind(ImportKind):
+    """Counts per insats and day: Volymregistrering or Strukturdeltagare."""
+
+    model: type[Periodantal]
+    key_columns = ["forbund", "insats", "datum"]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.columns = [
+            FORBUND_COLUMN,
+            INSATS_COLUMN,
+            Column("datum", True, "Dagen, eller sista dagen i perioden som räknats."),
+            *(
+                Column(name, True, f"Antal: {cls.model._meta.get_field(name).verbose_name}.")
+                for name in cls.model.ANTAL
+            ),
+        ]
+
+    def allowed(self, user: Any) -> bool:
+        return _allowed(user)
+
+    def validate(self, table: Table, *, user: Any) -> tuple[list[_Antal], list]:
+        errors: list = []
+        scope = _Scope(table, user, insatser=True)
+        prepared: list[_Antal] = []
+        seen: dict[tuple[int, Any], int] = {}
+        for rad, row in table:
+            check = RowErrors(rad, row, errors)
+            insats = scope.insats_of(check, scope.forbund_of(check))
+            datum = check.date("datum", required=True)
+            antal = {name: _bounded(check, name, MAX_INT) for name in self.model.ANTAL}
+            if insats is not None:
+                try:
+                    check_count_insats(insats, datum, volym=self.model.VOLYM)
+                except ValidationError as error:
+                    kolumn = "datum" if hasattr(error, "error_dict") else "insats"
+                    check.add(kolumn, error.messages[0])
+            if check.count or insats is None or datum is None:
+                continue
+            if (insats.pk, datum) in seen:
+                check.add("datum", f"Samma insats och datum som rad {seen[insats.pk, datum]}.")
+                continue
+            seen[insats.pk, datum] = rad
+            prepared.append(_Antal(insats, datum, antal))
+        return prepared, errors
+
+    def apply(self, prepared: list[_Antal], *, progress: Progress | None = None) -> Counts:
+        counts = Counts()
+        existing = {
+            (r.insats_id, r.datum): r
+            for r in self.model.objects.filter(insats_id__in={p.insats.pk for p in prepared})
+        }
+        new, changed = [], []
+        for index, p in enumerate(prepared, start=1):
+            current = existing.get((p.insats.pk, p.datum))
+            if current is None:
+                new.append(self.model(insats=p.insats, datum=p.datum, **p.antal))
+                counts.add("skapade")
+            elif any(getattr(current, k) != v for k, v in p.antal.items()):
+                for k, v in p.antal.items():
+                    setattr(current, k, v)
+                changed.append(current)
+                counts.add("uppdaterade")
+            else:
+                counts.add("oforandrade")
+            _progress(progress, index, len(prepared))
+        _save(self.model, new, changed, self.model.ANTAL)
+        return counts
+
+    def export_rows(self, *, forbund: Any = None, user: Any = None):
+        insatser = Insats.objects.all() if user is None else Insats.objects.for_user(user)
+        queryset = self.model.objects.filter(insats__in=insatser)
+        if forbund is not None:
+            queryset = queryset.filter(insats__forbund=forbund)
+        for r in queryset.select_related("insats__forbund").order_by(
+            "insats__forbund__organisationsnummer", "insats__kod", "datum"
+        ):
+            yield {
+                "forbund": r.insats.forbund.organisationsnummer,
+                "insats": r.insats.kod,
+                "datum": r.datum.isoformat(),
+                **{name: getattr(r, name) for name in self.model.ANTAL},
+            }
+
+
+class VolymKind(_AntalKind):
+    name = "volym"
+    label = "Antal deltagare i volyminsatser"
+    model = Volymregistrering
+
+
+class StrukturdeltagareKind(_AntalKind):
+    name = "strukturdeltagare"
+    label = "Strukturdeltagare"
+    model = Strukturdeltagare
+
+
+# --- ekonomi ----------------------------------------------------------------------------
+
+
+@dataclass
+class _Ekonomirad:
+    forbund: Forbund
+    ar: int
+    rad: str
+    insats: Insats | None
+    budget: int
+    utfall: int | None
+
+
+class EkonomiKind(ImportKind):
+    name = "ekonomi"
+    label = "Budget och utfall"
+    columns = [
+        FORBUND_COLUMN,
+        Column("ar", True, "År, t.ex. 2024."),
+        Column("rad", True, "Kostnadsslag eller finansiering."),
+        Column("insats", False, "Insatskoden; bara för raderna insats och insats_esf."),
+        Column("budget", True, "Hela kronor."),
+        Column("utfall", True, "Hela kronor; tomt tills året är avslutat."),
+    ]
+    key_columns = ["forbund", "ar", "rad", "insats"]
+
+    def allowed(self, user: Any) -> bool:
+        return _allowed(user)
+
+    def validate(self, table: Table, *, user: Any) -> tuple[list[_Ekonomirad], list]:
+        errors: list = []
+        scope = _Scope(table, user, insatser=True)
+        prepared: list[_Ekonomirad] = []
+        seen: dict[tuple, int] = {}
+        for rad_nr, row in table:
+            check = RowErrors(rad_nr, row, errors)
+            forbund = scope.forbund_of(check)
+            ar = check.integer("ar", required=True)
+            if ar is not None and not 2004 <= ar <= 2100:
+                check.add("ar", "Ange ett år mellan 2004 och 2100.")
+            rad = check.choice("rad", RAD, required=True)
+            insats = None
+            if rad in INSATSRADER:
+                insats = scope.insats_of(check, forbund)
+            elif rad and row.get("insats"):
+                check.add("insats", "Ska vara tomt för andra rader än insats och insats_esf.")
+            budget = _bounded(check, "budget", MAX_BIGINT)
+            utfall = _bounded(check, "utfall", MAX_BIGINT, required=False)
+            if check.count or forbund is None or rad is None:
+                continue
+            key = (forbund.pk, ar, rad, insats.pk if insats else None)
+            if key in seen:
+                check.add("rad", f"Samma rad som rad {seen[key]}: en rad per år, rad och insats.")
+                continue
+            seen[key] = rad_nr
+            prepared.append(_Ekonomirad(forbund, ar, rad, insats, budget, utfall))
+        return prepared, errors
+
+    def apply(self, prepared: list[_Ekonomirad], *, progress: Progress | None = None) -> Counts:
+        counts = Counts()
+        existing = {
+            (e.forbund_id, e.ar, e.rad, e.insats_id): e
+            for e in Ekonomirad.objects.filter(forbund_id__in={p.forbund.pk for p in prepared})
+        }
+        new, changed = [], []
+        for index, p in enumerate(prepared, start=1):
+            current = existing.get((p.forbund.pk, p.ar, p.rad, p.insats.pk if p.insats else None))
+            if current is None:
+                new.append(
+                    Ekonomirad(
+                        forbund=p.forbund,
+                        ar=p.ar,
+                        rad=p.rad,
+                        insats=p.insats,
+                        budget=p.budget,
+                        utfall=p.utfall,
+                    )
+                )
+                counts.add("skapade")
+            elif (current.budget, current.utfall) != (p.budget, p.utfall):
+                current.budget, current.utfall = p.budget, p.utfall
+                changed.append(current)
+                counts.add("uppdaterade")
+            else:
+                counts.add("oforandrade")
+            _progress(progress, index, len(prepared))
+        _save(Ekonomirad, new, changed, ["budget", "utfall"])
+        return counts
+
+    def export_rows(self, *, forbund: Any = None, user: Any = None):
+        queryset = Ekonomirad.objects.all()
+        if user is not None:
+            queryset = queryset.filter(access.insats_write_forbund_filter(user, "forbund"))
+        if forbund is not None:
+            queryset = queryset.filter(forbund=forbund)
+        for e in queryset.select_related("forbund", "insats").order_by(
+            "forbund__organisationsnummer", "ar", "rad", "insats__kod"
+        ):
+            yield {
+                "forbund": e.forbund.organisationsnummer,
+                "ar": e.ar,
+                "rad": e.rad,
+                "insats": e.insats.kod if e.insats_id else "",
+                "budget": e.budget,
+                "utfall": e.utfall,
+            }
+
+
+KINDS = [register(k) for k in (InsatserKind(), VolymKind(), StrukturdeltagareKind(), EkonomiKind())]
