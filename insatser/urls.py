@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import views
+from . import views, views_import
 
 app_name = "insatser"
 
@@ -20,6 +20,15 @@ urlpatterns = [
         name="handlaggare",
     ),
     path("forbund/<str:orgnr>/insatser/<str:kod>/antal/", views.antal_add, name="antal_add"),
+    path("forbund/<str:orgnr>/import/", views_import.import_upload, name="import"),
+    path(
+        "forbund/<str:orgnr>/import/bekrafta/", views_import.import_confirm, name="import_confirm"
+    ),
+    path(
+        "forbund/<str:orgnr>/import/export/<str:kind>.<str:format>",
+        views_import.import_export,
+        name="import_export",
+    ),
     path("forbund/<str:orgnr>/ekonomi/", views.ekonomi_current, name="ekonomi_current"),
     path("forbund/<str:orgnr>/ekonomi/<int:ar>/", views.ekonomi, name="ekonomi"),
     path(
