@@ -10,6 +10,12 @@ class Niva(models.TextChoices):
     STRUKTUR = "struktur", "Strukturinriktad insats"
 
 
+NIVA_PLURAL = {
+    Niva.INDIVID: "Individinriktade insatser",
+    Niva.STRUKTUR: "Strukturinriktade insatser",
+}
+
+
 class Insatstyp(models.TextChoices):
     """Both levels' types in one list: `kartlaggning` and `annan` exist at both levels."""
 

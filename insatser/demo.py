@@ -25,7 +25,7 @@ from forbund.choices import Medlemstyp, Roll
 from forbund.models import Forbund, Medlemsbidrag, Uppdrag
 from forbund.services import fordelning
 
-from .choices import ADMINISTRATIONSRADER, Finansiering, Kostnadsslag, Niva
+from .choices import Finansiering, Kostnadsslag, Niva
 from .models import (
     Ekonomirad,
     Insats,
@@ -38,6 +38,15 @@ from .models import (
 
 AR = range(2013, 2017)  # the years the demo registry has members' contributions for
 BUDGET_UTAN_BIDRAG = 6_000_000
+# How a förbund's administration splits (kansli and personal the most; 002:L1845).
+ADM_ANDELAR = {
+    "adm_personal": 0.62,
+    "adm_styrelse": 0.08,
+    "adm_revision": 0.04,
+    "adm_lokaler": 0.12,
+    "adm_utvardering": 0.1,
+    "adm_ovrigt": 0.04,
+}
 
 
 @dataclass
@@ -321,9 +330,9 @@ def _money(forbund: Forbund, plans: dict[str, Plan], insatser: dict[str, Insats]
             return round(budget * rng.uniform(0.88, 1.12), -3)
 
         adm = round(total * rng.uniform(0.13, 0.19), -3)
-        rader = ADMINISTRATIONSRADER if len(plans) > 3 else ("adm_personal", "adm_ovrigt")
-        for i, rad in enumerate(rader):
-            budget = round(adm * (0.6 if i == 0 else 0.4 / (len(rader) - 1)), -3)
+        rader = ADM_ANDELAR if len(plans) > 3 else {"adm_personal": 0.8, "adm_ovrigt": 0.2}
+        for rad, andel in rader.items():
+            budget = round(adm * andel, -3)
             # The last year's evaluation is not yet invoiced: the page warns about it.
             missing = ar == AR[-1] and rad == "adm_utvardering"
             _line(ar, rad, budget, None if missing else utfall(budget))

@@ -7,7 +7,7 @@ from django.utils import timezone
 from finsam.lib.forms import StyledFormMixin
 from forbund.models import Forbund
 
-from .choices import BehovsgruppKod, Insatstyp, Niva, Status, typ_choices
+from .choices import BehovsgruppKod, Insatstyp, Matt, Niva, Status, typ_choices
 from .models import Insats, InsatsMal, Strukturdeltagare, Volymregistrering, status_q
 from .services import handlaggare_choices
 
@@ -173,6 +173,11 @@ class InsatsMalForm(StyledFormMixin, forms.ModelForm):
     class Meta:
         model = InsatsMal
         fields = ["matt", "malvarde_procent", "matpunkt_dagar", "beskrivning"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Django's own blank label ("- Select an option -") has no Swedish translation.
+        self.fields["matt"].choices = [("", "Välj mått"), *Matt.choices]
 
 
 InsatsMalFormSet = forms.inlineformset_factory(

@@ -19,6 +19,7 @@ from forbund.services import Fordelning, fordelning
 from .choices import (
     ADMINISTRATIONSRADER,
     INSATSRADER,
+    NIVA_PLURAL,
     Finansiering,
     Kostnadsslag,
     Niva,
@@ -251,10 +252,7 @@ class Nivasumma:
 
     @property
     def rubrik(self) -> str:
-        return {
-            Niva.INDIVID: "Individinriktade insatser",
-            Niva.STRUKTUR: "Strukturinriktade insatser",
-        }[self.niva]
+        return NIVA_PLURAL[self.niva]
 
     @property
     def belopp(self) -> Belopp:
@@ -479,8 +477,11 @@ def insats_ekonomi(insats: Insats) -> list[InsatsAr]:
         (row["ar"], row["rad"]): _belopp(row)
         for row in _summed(insats.ekonomirader.all(), "ar", "rad")
     }
-    # Budgets are set in the autumn: a running insats shows next year too.
-    years = set(insats.years(until=timezone.localdate().year + 1)) | {ar for ar, _ in lines}
+    # Years with lines, and this year and the next while the insats runs then (budgets
+    # are set in the autumn), so an open-ended insats does not list a row of empty years.
+    this_year = timezone.localdate().year
+    running = set(insats.years(until=this_year + 1)) & {this_year, this_year + 1}
+    years = running | {ar for ar, _ in lines} or set(insats.years())
     return [
         InsatsAr(
             ar=ar,

@@ -16,7 +16,7 @@ from forbund import access
 from forbund.models import Forbund, Medlemskap, Uppdrag
 
 from . import services
-from .choices import INSATSRADER, RADER, Niva, Status, rad_label
+from .choices import INSATSRADER, NIVA_PLURAL, RADER, Niva, Status, rad_label
 from .forms import (
     AvslutForm,
     EkonomiradForm,
@@ -115,7 +115,7 @@ def insats_list(request: HttpRequest, orgnr: str) -> HttpResponse:
             "form": form,
             "page_obj": page,
             "counts": counts,
-            "niva_counts": [(Niva(n).label, counts[n]) for n in Niva.values],
+            "niva_counts": [(NIVA_PLURAL[n], counts[n]) for n in Niva.values],
             "status_counts": [(Status(s).label, counts[s]) for s in Status.values],
             "can_create": Forbund.objects.filter(
                 access.insats_write_forbund_filter(request.user), pk=forbund.pk

@@ -69,8 +69,8 @@ class TestInsatsList:
         assert insats_b.namn not in response.text
         assert response.context["counts"]["antal"] == 4
         assert response.context["niva_counts"] == [
-            ("Individinriktad insats", 3),
-            ("Strukturinriktad insats", 1),
+            ("Individinriktade insatser", 3),
+            ("Strukturinriktade insatser", 1),
         ]
         assert response.context["can_create"] is True
 
