@@ -167,3 +167,32 @@ def deltagande_import_filter(user, *, personal: bool) -> Q:
         if own:
             q |= Q(forbund__in=own)
     return q
+
+
+# Reports (spec/product.md, Reports): the administratör all scopes; Nationella rådet
+# `nationell`, `lan` and any förbund, always suppressed; a förbundsadministratör the own
+# förbund; a handläggare none.
+
+
+def report_forbund_filter(user, field: str = "pk") -> Q:
+    """Förbund whose report the user may order."""
+    if is_administrator(user) or is_nationella_radet(user):
+        return Q()
+    return Q(**{f"{field}__in": forbund_ids(user, Roll.FORBUNDSADMINISTRATOR)})
+
+
+def can_order_reports(user) -> bool:
+    return (
+        is_administrator(user)
+        or is_nationella_radet(user)
+        or bool(forbund_ids(user, Roll.FORBUNDSADMINISTRATOR))
+    )
+
+
+def report_wide_scopes(user) -> bool:
+    """Whether the user may order `lan` and `nationell` reports."""
+    return is_administrator(user) or is_nationella_radet(user)
+
+
+def report_always_suppressed(user) -> bool:
+    return is_nationella_radet(user) and not is_administrator(user)

@@ -19,6 +19,8 @@ def navigation(request: HttpRequest) -> dict[str, object]:
         items.append(("insatser:start", "Insatser"))
     if user_roles & {Roll.ADMINISTRATOR, Roll.FORBUNDSADMINISTRATOR}:
         items.append(("insatser:ekonomi_start", "Ekonomi"))
+    if user_roles & {Roll.ADMINISTRATOR, Roll.NATIONELLA_RADET, Roll.FORBUNDSADMINISTRATOR}:
+        items.append(("rapporter:index", "Återrapportering"))
     if Roll.ADMINISTRATOR in user_roles:
         items.append(("admin:index", "Administration"))
     return {"nav_items": items, "user_roles": user_roles}

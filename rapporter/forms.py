@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils import timezone
+
+from finsam.lib.forms import StyledFormMixin
+from forbund import access
+from forbund.choices import Lan
+from forbund.models import Forbund
+
+from .models import Format, Omfattningstyp
+
+
+class BestallForm(StyledFormMixin, forms.Form):
+    ar = forms.IntegerField(label="År", min_value=2004, max_value=2100)
+    omfattning = forms.ChoiceField(label="Omfattning", choices=Omfattningstyp.choices)
+    lan = forms.ChoiceField(label="Län", choices=[("", "Välj län"), *Lan.choices], required=False)
+    forbund = forms.ModelChoiceField(
+        label="Förbund", queryset=Forbund.objects.none(), required=False, empty_label="Välj förbund"
+    )
+    format = forms.ChoiceField(label="Format", choices=Format.choices, initial=Format.PDF)
+    undertryck = forms.BooleanField(
+        label="Undertryck små tal (1–4 personer visas som ..)",
+        required=False,
+        help_text="Krävs för rapporter som lämnas ut eller publiceras.",
+    )
+
+    def __init__(self, *args, user, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["ar"].initial = timezone.localdate().year - 1
+        self.fields["forbund"].queryset = Forbund.objects.filter(
+            access.report_forbund_filter(user)
+        ).order_by("namn")
+        if not access.report_wide_scopes(user):
+            self.fields["omfattning"].choices = [(Omfattningstyp.FORBUND, "Ett förbund")]
+            del self.fields["lan"]
+        if access.report_always_suppressed(user):
+            self.fields["undertryck"].initial = True
+            self.fields["undertryck"].disabled = True
+            self.fields[
+                "undertryck"
+            ].help_text = "Nationella rådet får alltid rapporter med små tal undertryckta."
+
+    def clean(self) -> dict:
+        data = super().clean()
+        omfattning = data.get("omfattning")
+        if omfattning == Omfattningstyp.FORBUND and not data.get("forbund"):
+            self.add_error("forbund", "Välj förbund.")
+        if omfattning == Omfattningstyp.LAN and not data.get("lan"):
+            self.add_error("lan", "Välj län.")
+        if access.report_always_suppressed(self.user):
+            data["undertryck"] = True
+        data["kod"] = {
+            Omfattningstyp.FORBUND: data["forbund"].organisationsnummer
+            if data.get("forbund")
+            else "",
+            Omfattningstyp.LAN: data.get("lan") or "",
+        }.get(omfattning, "")
+        return data
