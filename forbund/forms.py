@@ -24,6 +24,8 @@ class BidragForm(StyledFormMixin, forms.Form):
         max_value=10**12,
         required=False,
         help_text="Hela kronor. Lämna båda fälten tomma för att ta bort bidraget.",
+        # The form opens in place of a table row: the cursor goes straight to it.
+        widget=forms.NumberInput(attrs={"autofocus": True}),
     )
     inbetalt = forms.IntegerField(
         label="Inbetalt (kr)",
