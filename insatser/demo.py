@@ -256,27 +256,31 @@ def _runs_in(plan: Plan, ar: int) -> bool:
 
 
 def _insats(forbund: Forbund, plan: Plan) -> Insats:
-    insats, _ = Insats.objects.update_or_create(
-        forbund=forbund,
-        kod=plan.kod,
-        defaults={
-            "namn": plan.namn,
-            "beskrivning": plan.beskrivning,
-            "niva": plan.niva,
-            "typ": plan.typ,
-            "deltagarregistrering": plan.registrering,
-            "form": plan.form,
-            "startdatum": plan.start,
-            "slutdatum": plan.slut,
-            "avslutad_datum": plan.avslutad,
-            "malgrupp_text": plan.malgrupp_text,
-            "alder_fran": plan.alder[0] if plan.alder else None,
-            "alder_till": plan.alder[1] if plan.alder else None,
-            "planerat_antal_per_ar": plan.planerat_antal,
-            "max_tid_manader": plan.max_manader,
-            "projektagare": forbund.namn,
-        },
-    )
+    values = {
+        "namn": plan.namn,
+        "beskrivning": plan.beskrivning,
+        "niva": plan.niva,
+        "typ": plan.typ,
+        "deltagarregistrering": plan.registrering,
+        "form": plan.form,
+        "startdatum": plan.start,
+        "slutdatum": plan.slut,
+        "avslutad_datum": plan.avslutad,
+        "malgrupp_text": plan.malgrupp_text,
+        "alder_fran": plan.alder[0] if plan.alder else None,
+        "alder_till": plan.alder[1] if plan.alder else None,
+        "planerat_antal_per_ar": plan.planerat_antal,
+        "max_tid_manader": plan.max_manader,
+        "projektagare": forbund.namn,
+    }
+    # Saved only when something differs, so a second run leaves even `andrad` alone.
+    insats = Insats.objects.filter(forbund=forbund, kod=plan.kod).first()
+    if insats is None:
+        insats = Insats.objects.create(forbund=forbund, kod=plan.kod, **values)
+    elif changed := [k for k, v in values.items() if getattr(insats, k) != v]:
+        for k in changed:
+            setattr(insats, k, values[k])
+        insats.save()
     # The demo never sets these otherwise, so a plan without them needs no write.
     if plan.behovsgrupper:
         insats.behovsgrupper.set(plan.behovsgrupper)
