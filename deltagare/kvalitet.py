@@ -1,0 +1,288 @@
+"""Data quality at the point of work (spec/product.md, capability 4).
+
+What is missing in a set of deltaganden: follow-ups that are due or overdue, deltaganden
+still open after their insats ended, avslutade without outcome, incomplete start profiles,
+and the share registered with personal data. Every function takes an already scoped
+queryset (`Deltagande.objects.for_user(...)`), so the handläggare's start page and the
+förbundsadministratör's use the same rules, each on what the user may see. The counts
+come from one aggregate query and the items from one query per kind, whatever the data
+size. Nothing here reads or returns personal data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Q,
+    QuerySet,
+)
+
+from .choices import Registreringsform, Uppfoljningspunkt
+from .models import Deltagande, Uppfoljning
+
+# A follow-up is due from its day (slutdatum + the mätpunkt's days) and overdue this
+# many days later.
+FORSENAD_EFTER_DAGAR = 30
+
+MATPUNKTER: tuple[int, ...] = tuple(Uppfoljningspunkt.values)
+
+PERSON = Q(registreringsform=Registreringsform.PERSON)
+
+
+def _har_uppfoljning(matpunkt: int) -> Exists:
+    return Exists(Uppfoljning.objects.filter(deltagande=OuterRef("pk"), matpunkt=matpunkt))
+
+
+def uppfoljning_due_q(matpunkt: int, today: dt.date, *, forsenad: bool = False) -> Q:
+    """Deltaganden whose follow-up at the mätpunkt is due (or, with `forsenad`, overdue)
+    and not recorded. Only deltaganden with personal data are followed up."""
+    grace = FORSENAD_EFTER_DAGAR if forsenad else 0
+    last_end = today - dt.timedelta(days=matpunkt + grace)
+    return PERSON & Q(slutdatum__lte=last_end) & ~Q(_har_uppfoljning(matpunkt))
+
+
+def uppfoljning_saknas_q(today: dt.date, *, forsenad: bool = False) -> Q:
+    q = Q(pk__in=[])
+    for matpunkt in MATPUNKTER:
+        q |= uppfoljning_due_q(matpunkt, today, forsenad=forsenad)
+    return q
+
+
+def startprofil_saknas_q() -> Q:
+    """Deltaganden with personal data whose start profile lacks an item."""
+    return PERSON & (
+        Q(utbildningsniva="")
+        | Q(tid_offentlig_forsorjning="")
+        | Q(forsorjning_fore__len=0)
+        | Q(sysselsattning_fore__len=0)
+    )
+
+
+def utfall_saknas_q() -> Q:
+    """Avslutade without outcome: no avslutsorsak, or (with personal data) no sysselsättning
+    or försörjning at the end."""
+    return Q(slutdatum__isnull=False) & (
+        Q(avslutsorsak="")
+        | (PERSON & (Q(sysselsattning_efter__len=0) | Q(forsorjning_efter__len=0)))
+    )
+
+
+def oppen_efter_slut_q(today: dt.date) -> Q:
+    """Open deltaganden whose insats has ended (its early closing or planned end passed)."""
+    return Q(slutdatum__isnull=True) & (
+        Q(insats__avslutad_datum__lt=today) | Q(insats__slutdatum__lt=today)
+    )
+
+
+def ofullstandig_q(today: dt.date) -> Q:
+    """Everything the work list asks to fix, for one deltagande: the list filter
+    `ofullständiga`. Due follow-ups count once they are overdue."""
+    return (
+        startprofil_saknas_q()
+        | utfall_saknas_q()
+        | oppen_efter_slut_q(today)
+        | uppfoljning_saknas_q(today, forsenad=True)
+    )
+
+
+def _flag(q: Q) -> ExpressionWrapper:
+    return ExpressionWrapper(q, output_field=BooleanField())
+
+
+def with_problems(deltaganden: QuerySet[Deltagande], today: dt.date) -> QuerySet[Deltagande]:
+    """Annotate each row with what it lacks, for lists: `startprofil_saknas`,
+    `utfall_saknas`, `oppen_efter_slut`, and per mätpunkt `uppfoljning_<m>` (recorded) and
+    `uppfoljning_<m>_due` / `uppfoljning_<m>_forsenad` (missing and due / overdue)."""
+    flags = {
+        "startprofil_saknas": _flag(startprofil_saknas_q()),
+        "utfall_saknas": _flag(utfall_saknas_q()),
+        "oppen_efter_slut": _flag(oppen_efter_slut_q(today)),
+    }
+    for m in MATPUNKTER:
+        flags[f"uppfoljning_{m}"] = _har_uppfoljning(m)
+        flags[f"uppfoljning_{m}_due"] = _flag(uppfoljning_due_q(m, today))
+        flags[f"uppfoljning_{m}_forsenad"] = _flag(uppfoljning_due_q(m, today, forsenad=True))
+    return deltaganden.annotate(**flags)
+
+
+def problems(deltagande: Deltagande) -> list[str]:
+    """The Swedish labels of what an annotated row (`with_problems`) lacks."""
+    found = []
+    if getattr(deltagande, "oppen_efter_slut", False):
+        found.append("Pågår efter insatsens slut")
+    if getattr(deltagande, "startprofil_saknas", False):
+        found.append("Startprofilen är ofullständig")
+    if getattr(deltagande, "utfall_saknas", False):
+        found.append("Utfall vid avslut saknas")
+    for m in MATPUNKTER:
+        if getattr(deltagande, f"uppfoljning_{m}_forsenad", False):
+            found.append(f"Uppföljning efter {m} dagar är försenad")
+        elif getattr(deltagande, f"uppfoljning_{m}_due", False):
+            found.append(f"Uppföljning efter {m} dagar ska göras")
+    return found
+
+
+@dataclass(frozen=True)
+class UppfoljningAttGora:
+    deltagande: Deltagande
+    matpunkt: int
+    dag: dt.date  # the day the follow-up became due
+    forsenad: bool
+
+    @property
+    def label(self) -> str:
+        return Uppfoljningspunkt(self.matpunkt).label
+
+
+@dataclass(frozen=True)
+class Andel:
+    """The share of deltaganden registered with personal data in one insats."""
+
+    insats_id: int
+    orgnr: str
+    kod: str
+    namn: str
+    antal: int
+    med_personuppgifter: int
+
+    @property
+    def andel(self) -> float:
+        return self.med_personuppgifter / self.antal if self.antal else 0.0
+
+    @property
+    def procent(self) -> int:
+        return round(100 * self.andel)
+
+
+@dataclass
+class Arbetslista:
+    """What to fix, with the total count of each kind and the first `limit` items."""
+
+    today: dt.date
+    antal_uppfoljningar: int = 0
+    antal_forsenade_uppfoljningar: int = 0
+    antal_oppna_efter_slut: int = 0
+    antal_utan_utfall: int = 0
+    antal_ofullstandig_startprofil: int = 0
+    uppfoljningar: list[UppfoljningAttGora] = field(default_factory=list)
+    oppna_efter_slut: list[Deltagande] = field(default_factory=list)
+    utan_utfall: list[Deltagande] = field(default_factory=list)
+    ofullstandig_startprofil: list[Deltagande] = field(default_factory=list)
+    andelar: list[Andel] = field(default_factory=list)
+
+    @property
+    def att_gora(self) -> int:
+        return (
+            self.antal_uppfoljningar
+            + self.antal_oppna_efter_slut
+            + self.antal_utan_utfall
+            + self.antal_ofullstandig_startprofil
+        )
+
+
+def _due_pairs_count(today: dt.date, *, forsenad: bool = False) -> dict[str, Count]:
+    return {
+        f"u{m}{'f' if forsenad else ''}": Count(
+            "pk", filter=uppfoljning_due_q(m, today, forsenad=forsenad)
+        )
+        for m in MATPUNKTER
+    }
+
+
+def counts(deltaganden: QuerySet[Deltagande], today: dt.date) -> dict[str, int]:
+    """The number of problems of each kind, in one query. Follow-ups count one per
+    missing mätpunkt."""
+    raw = deltaganden.aggregate(
+        oppna_efter_slut=Count("pk", filter=oppen_efter_slut_q(today)),
+        utan_utfall=Count("pk", filter=utfall_saknas_q()),
+        ofullstandig_startprofil=Count("pk", filter=startprofil_saknas_q()),
+        ofullstandiga=Count("pk", filter=ofullstandig_q(today)),
+        **_due_pairs_count(today),
+        **_due_pairs_count(today, forsenad=True),
+    )
+    return {
+        "oppna_efter_slut": raw["oppna_efter_slut"],
+        "utan_utfall": raw["utan_utfall"],
+        "ofullstandig_startprofil": raw["ofullstandig_startprofil"],
+        "ofullstandiga": raw["ofullstandiga"],
+        "uppfoljningar": sum(raw[f"u{m}"] for m in MATPUNKTER),
+        "forsenade_uppfoljningar": sum(raw[f"u{m}f"] for m in MATPUNKTER),
+    }
+
+
+def andel_personuppgifter(deltaganden: QuerySet[Deltagande], ar: int) -> list[Andel]:
+    """Per insats, the deltaganden active in the year and how many carry personal data."""
+    active = deltaganden.filter(startdatum__lte=dt.date(ar, 12, 31)).exclude(
+        slutdatum__lt=dt.date(ar, 1, 1)
+    )
+    rows = (
+        active.order_by()
+        .values("insats_id", "insats__forbund__organisationsnummer", "insats__kod", "insats__namn")
+        .annotate(antal=Count("pk"), med=Count("pk", filter=PERSON))
+        .order_by("insats__forbund__organisationsnummer", "insats__kod")
+    )
+    return [
+        Andel(
+            insats_id=row["insats_id"],
+            orgnr=row["insats__forbund__organisationsnummer"],
+            kod=row["insats__kod"],
+            namn=row["insats__namn"],
+            antal=row["antal"],
+            med_personuppgifter=row["med"],
+        )
+        for row in rows
+    ]
+
+
+def _items(deltaganden: QuerySet[Deltagande], q: Q, limit: int, *order: str) -> list[Deltagande]:
+    return list(deltaganden.filter(q).select_related("insats__forbund").order_by(*order)[:limit])
+
+
+def _uppfoljningar(
+    deltaganden: QuerySet[Deltagande], today: dt.date, limit: int
+) -> list[UppfoljningAttGora]:
+    """The due follow-ups, oldest first: one item per missing mätpunkt."""
+    rows = _items(
+        with_problems(deltaganden, today), uppfoljning_saknas_q(today), limit, "slutdatum", "pk"
+    )
+    items = [
+        UppfoljningAttGora(
+            deltagande=d,
+            matpunkt=m,
+            dag=d.slutdatum + dt.timedelta(days=m),
+            forsenad=getattr(d, f"uppfoljning_{m}_forsenad"),
+        )
+        for d in rows
+        for m in MATPUNKTER
+        if getattr(d, f"uppfoljning_{m}_due")
+    ]
+    return sorted(items, key=lambda item: item.dag)[:limit]
+
+
+def arbetslista(
+    deltaganden: QuerySet[Deltagande], *, today: dt.date, limit: int = 10
+) -> Arbetslista:
+    """The work list of a scoped set of deltaganden, in six queries whatever its size."""
+    found = counts(deltaganden, today)
+    return Arbetslista(
+        today=today,
+        antal_uppfoljningar=found["uppfoljningar"],
+        antal_forsenade_uppfoljningar=found["forsenade_uppfoljningar"],
+        antal_oppna_efter_slut=found["oppna_efter_slut"],
+        antal_utan_utfall=found["utan_utfall"],
+        antal_ofullstandig_startprofil=found["ofullstandig_startprofil"],
+        uppfoljningar=_uppfoljningar(deltaganden, today, limit),
+        oppna_efter_slut=_items(deltaganden, oppen_efter_slut_q(today), limit, "startdatum", "pk"),
+        utan_utfall=_items(deltaganden, utfall_saknas_q(), limit, "slutdatum", "pk"),
+        ofullstandig_startprofil=_items(
+            deltaganden, startprofil_saknas_q(), limit, "-startdatum", "pk"
+        ),
+        andelar=andel_personuppgifter(deltaganden, today.year),
+    )
