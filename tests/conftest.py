@@ -26,6 +26,12 @@ def _verified_client(user) -> Client:
     return client
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    """Every test user gets a password; the production hasher costs ~0.4 s per user."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def forbund_a(db):
     return full_forbund(namn="Samordningsförbundet A", lan=Lan.UPPSALA, kommuner=["0380", "0381"])
