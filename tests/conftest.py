@@ -29,7 +29,10 @@ def _verified_client(user) -> Client:
 @pytest.fixture(autouse=True)
 def _fast_password_hasher(settings):
     """Every test user gets a password; the production hasher costs ~0.4 s per user."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",  # still checks older hashes
+    ]
 
 
 @pytest.fixture
