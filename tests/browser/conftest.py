@@ -13,6 +13,7 @@ whose migration-loaded reference data (regions, kommuner) is restored before eac
 from __future__ import annotations
 
 import os
+import re
 import shutil
 
 import pytest
@@ -95,6 +96,11 @@ def login(page, live_server, username: str, password: str = PASSWORD, device=Non
         assert_accessible(page)
         page.get_by_role("button", name="Fortsätt").click()
     page.wait_for_load_state()
+
+
+def field(page, label: str):
+    """The control whose label starts with `label` (labels carry help text and errors too)."""
+    return page.get_by_label(re.compile(rf"^{re.escape(label)}(\s|$)", re.IGNORECASE))
 
 
 def assert_accessible(page) -> None:
