@@ -102,7 +102,8 @@ REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
 _REDIS_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 2}
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        # Django's RedisCache, except that a stopped Redis is a miss instead of an error.
+        "BACKEND": "finsam.lib.cache.ForgivingRedisCache",
         "LOCATION": REDIS_URL,
         "OPTIONS": _REDIS_OPTIONS,
     }
