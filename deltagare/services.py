@@ -77,6 +77,8 @@ def register_person_deltagande(
     startdatum: dt.date,
     profil: Startprofil | None = None,
     sekretess_samtycke: bool = False,
+    formularversion: str = "",
+    sprak: str = "svenska",
 ) -> Deltagande:
     """Registers a deltagande with personal data, its consent, and the person if new.
 
@@ -103,7 +105,12 @@ def register_person_deltagande(
     )
     for syfte in syften:
         Samtycke.objects.create(
-            person=person, syfte=syfte, datum=samtycke_datum, registrerad_av=user
+            person=person,
+            syfte=syfte,
+            datum=samtycke_datum,
+            formularversion=formularversion,
+            sprak=sprak or "svenska",
+            registrerad_av=user,
         )
     return Deltagande.objects.create(
         insats=insats,
@@ -155,6 +162,53 @@ def end_deltagande(
         deltagande.forsorjning_efter = forsorjning_efter or []
     deltagande.save()
     return deltagande
+
+
+@transaction.atomic
+def update_startprofil(*, deltagande: Deltagande, profil: Startprofil) -> Deltagande:
+    """Completes or corrects the start profile of a deltagande with personal data."""
+    if deltagande.registreringsform != Registreringsform.PERSON:
+        raise ValidationError("Ett anonymt deltagande har ingen startprofil.")
+    check_forsorjning(profil.forsorjning_fore, "forsorjning_fore")
+    deltagande.utbildningsniva = profil.utbildningsniva
+    deltagande.forsorjning_fore = profil.forsorjning_fore
+    deltagande.tid_offentlig_forsorjning = profil.tid_offentlig_forsorjning
+    deltagande.sysselsattning_fore = profil.sysselsattning_fore
+    deltagande.save()
+    return deltagande
+
+
+@transaction.atomic
+def record_uppfoljning(
+    *,
+    deltagande: Deltagande,
+    matpunkt: int,
+    datum: dt.date,
+    sysselsattning: list[str],
+    forsorjning: list[str],
+) -> Uppfoljning:
+    """Records (or corrects) the follow-up at a mätpunkt of an ended deltagande with
+    personal data, on or after its end; the same rules as the uppfoljningar import."""
+    errors: dict[str, str] = {}
+    if deltagande.registreringsform != Registreringsform.PERSON:
+        raise ValidationError("Anonyma deltaganden följs inte upp.")
+    if deltagande.slutdatum is None:
+        raise ValidationError("Deltagandet är inte avslutat; uppföljning görs efter avslut.")
+    if datum < deltagande.slutdatum:
+        errors["datum"] = "Uppföljningen kan inte ligga före deltagandets slutdatum."
+    if not sysselsattning:
+        errors["sysselsattning"] = "Ange minst ett alternativ."
+    if not forsorjning:
+        errors["forsorjning"] = "Ange minst ett alternativ."
+    if errors:
+        raise ValidationError(errors)
+    check_forsorjning(forsorjning, "forsorjning")
+    uppfoljning, _ = Uppfoljning.objects.update_or_create(
+        deltagande=deltagande,
+        matpunkt=matpunkt,
+        defaults={"datum": datum, "sysselsattning": sysselsattning, "forsorjning": forsorjning},
+    )
+    return uppfoljning
 
 
 @transaction.atomic
@@ -232,4 +286,21 @@ def log_access(
         deltagande=deltagande,
         sida=sida[:200],
         anledning=anledning[:200],
+    )
+
+
+def log_access_many(*, user, deltaganden: list[Deltagande], sida: str, anledning: str) -> None:
+    """Records one view per deltagande with personal data shown on a list page, in one
+    query. The deltaganden need `person` loaded (select_related)."""
+    Atkomstlogg.objects.bulk_create(
+        Atkomstlogg(
+            user=user,
+            forbund_id=d.person.forbund_id,
+            person_id=d.person_id,
+            deltagande=d,
+            sida=sida[:200],
+            anledning=anledning[:200],
+        )
+        for d in deltaganden
+        if d.person_id is not None
     )

@@ -46,6 +46,7 @@ urlpatterns = [
     path("konto/", include("forbund.urls_konto")),
     path("forbund/", include("forbund.urls")),
     path("", include("insatser.urls")),
+    path("", include("deltagare.urls")),
     path("rapporter/", include("rapporter.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -176,11 +176,19 @@ def _antal_context(request: HttpRequest, insats: Insats, form=None) -> dict[str,
     }
 
 
+def _is_handlaggare(request: HttpRequest, insats: Insats) -> bool:
+    """Whether the user is one of the insats's handläggare (its participant pages are theirs);
+    reads the prefetched handläggare when the page has them."""
+    assigned = set(access.handlaggare_uppdrag_ids(request.user))
+    return bool(assigned) and any(u.pk in assigned for u in insats.handlaggare.all())
+
+
 def _detail_context(request: HttpRequest, insats: Insats, **extra: object) -> dict[str, object]:
     return {
         "insats": insats,
         "forbund": insats.forbund,
         "can_edit": Insats.objects.editable_by(request.user).filter(pk=insats.pk).exists(),
+        "is_insats_handlaggare": _is_handlaggare(request, insats),
         "ekonomi": services.insats_ekonomi(insats),
         **_antal_context(request, insats, extra.pop("antal_form", None)),
         **extra,
