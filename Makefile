@@ -1,4 +1,4 @@
-.PHONY: run test test-fast lint fmt check install services
+.PHONY: run test test-fast lint fmt check install services load bench-pages
 
 # Start Finsam with demo data (web, Celery worker and beat).
 run:
@@ -33,3 +33,12 @@ check: install
 	FINSAM_PRODUCTION=1 SECRET_KEY=$$(.venv/bin/python -c 'import secrets;print(secrets.token_urlsafe(64))') \
 	  ALLOWED_HOSTS=finsam.example.se FINSAM_PNR_KEYS=x FINSAM_PNR_HMAC_KEY=x \
 	  .venv/bin/python manage.py check --deploy --fail-level WARNING
+
+# Load test: 50 users mixing each role's pages for 60 s against gunicorn (p50/p95/p99, errors).
+# Run `manage.py generate_data` first for the national-scale data set.
+load: install services
+	.venv/bin/python manage.py loadtest
+
+# Server time and queries of the main pages against the biggest förbund of the database.
+bench-pages: install services
+	.venv/bin/python manage.py bench_pages

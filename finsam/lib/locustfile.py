@@ -1,0 +1,86 @@
+"""Locust users for `manage.py loadtest` (see finsam/lib/loadtest.py).
+
+Each simulated user takes the next account of the plan, signs in through the real login
+page (with its TOTP code where the role needs one) and then visits that role's pages in
+random order with a think time of 0.5–2 s. Runs in Locust's process, without Django.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import itertools
+import json
+import os
+import random
+import re
+import struct
+import time
+
+from locust import HttpUser, between, events, task
+
+with open(os.environ["FINSAM_LOADTEST_PLAN"], encoding="utf-8") as _f:
+    PLAN = json.load(_f)
+_accounts = itertools.cycle(PLAN["accounts"])
+CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+SIGN_IN = {"inloggning", "tvåfaktor"}
+# Response times (ms) of the pages, without signing in (deliberately slow password hashing).
+page_times: list[float] = []
+
+
+@events.request.add_listener
+def _record(name, response_time, exception, **kwargs) -> None:
+    if name not in SIGN_IN and exception is None:
+        page_times.append(response_time)
+
+
+@events.quitting.add_listener
+def _write(**kwargs) -> None:
+    with open(os.environ["FINSAM_LOADTEST_OUT"], "w", encoding="utf-8") as f:
+        json.dump(page_times, f)
+
+
+def totp(hex_key: str, step: int = 30, digits: int = 6) -> str:
+    """RFC 6238, as django-otp's TOTPDevice computes it (SHA-1, 30 s, 6 digits)."""
+    counter = struct.pack(">Q", int(time.time()) // step)
+    digest = hmac.new(bytes.fromhex(hex_key), counter, hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    code = struct.unpack(">I", digest[offset : offset + 4])[0] & 0x7FFFFFFF
+    return f"{code % 10**digits:0{digits}d}"
+
+
+class FinsamUser(HttpUser):
+    wait_time = between(0.5, 2)
+
+    def on_start(self) -> None:
+        self.account = next(_accounts)
+        response = self.client.get("/konto/logga-in/", name="inloggning")
+        response = self.client.post(
+            "/konto/logga-in/",
+            {
+                "username": self.account["username"],
+                "password": PLAN["password"],
+                "csrfmiddlewaretoken": CSRF.search(response.text).group(1),
+            },
+            name="inloggning",
+        )
+        if self.account["totp_key"]:
+            response = self.client.post(
+                "/konto/tvafaktor/",
+                {
+                    "token": totp(self.account["totp_key"]),
+                    "csrfmiddlewaretoken": CSRF.search(response.text).group(1),
+                },
+                name="tvåfaktor",
+            )
+        if "/konto/" in response.url:
+            raise RuntimeError(f"Inloggningen misslyckades för {self.account['username']}")
+
+    @task
+    def page(self) -> None:
+        label, url = random.choice(self.account["pages"])  # noqa: S311 (not for security)
+        with self.client.get(
+            url, name=f"{self.account['roll']}: {label}", catch_response=True
+        ) as r:
+            if r.status_code != 200:
+                r.failure(f"HTTP {r.status_code}")

@@ -1,0 +1,85 @@
+"""`manage.py bench_pages`: server time and queries of the main pages at the data set's scale.
+
+For each page of spec/product.md's page bar (the insats list, the deltagare list with
+filters, a deltagande) and the other main pages of the load test, the page is requested
+`--repeat` times through Django's test client as its role's user (signed in with the
+second factor verified) against the biggest förbund of the database. Prints the median
+and the worst server time and the number of queries; the target is a median under 50 ms.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from finsam.lib import loadtest
+from forbund.models import User
+
+TARGET_MEDIAN_MS = 50
+# The pages the bar names (the others are printed for information).
+BAR = {"insatslista filtrerad", "deltagarlista filtrerad", "deltagande"}
+
+
+def signed_in(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    device = TOTPDevice.objects.filter(user=user).first()
+    if device:
+        request = type("R", (), {})()
+        request.session = client.session
+        request.user = user
+        otp_login(request, device)
+        request.session.save()
+    return client
+
+
+class Command(BaseCommand):
+    help = "Sidornas servertid (median) och antal frågor mot databasens största förbund."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--repeat", type=int, default=20)
+
+    def handle(self, *args, **options) -> None:
+        if settings.PRODUCTION:
+            raise CommandError("Mätningen skapar testkonton och körs aldrig i produktion.")
+        try:
+            plan = loadtest.prepare_plan(per_role=1, forbund_count=1)
+        except RuntimeError as error:
+            raise CommandError(str(error)) from error
+        self.stdout.write(f"{'sida':<48} {'median':>7} {'max':>7} {'frågor':>7}  mål")
+        missed = []
+        for account in plan["accounts"]:
+            client = signed_in(User.objects.get(username=account["username"]))
+            for label, url in account["pages"]:
+                times, queries = [], set()
+                for _ in range(options["repeat"]):
+                    with CaptureQueriesContext(connection) as captured:
+                        start = time.perf_counter()
+                        response = client.get(url)
+                        times.append((time.perf_counter() - start) * 1000)
+                    queries.add(len(captured))
+                    if response.status_code != 200:
+                        raise CommandError(f"{url} svarade {response.status_code}.")
+                median = statistics.median(times)
+                name = f"{account['roll']}: {label}"
+                verdict = ""
+                if label in BAR:
+                    verdict = "ok" if median < TARGET_MEDIAN_MS else "EJ uppfyllt"
+                    if median >= TARGET_MEDIAN_MS:
+                        missed.append(name)
+                self.stdout.write(
+                    f"{name[:48]:<48} {median:>5.1f}ms {max(times):>5.0f}ms "
+                    f"{'/'.join(map(str, sorted(queries))):>7}  {verdict}"
+                )
+        self.stdout.write(
+            f"\nMål: median under {TARGET_MEDIAN_MS} ms för insatslistan, deltagarlistan med "
+            f"filter och en deltagande; {'uppfyllt' if not missed else 'EJ uppfyllt: ' + ', '.join(missed)}."
+        )
