@@ -41,6 +41,11 @@ def split_by_population[K: Hashable](total: int, weights: dict[K, int]) -> dict[
     return floors
 
 
+def _procent(andel: float) -> str:
+    """Swedish style: decimal comma and a space before the sign (50,1 %)."""
+    return f"{andel * 100:.1f}".replace(".", ",") + "\u00a0%"
+
+
 @dataclass(frozen=True)
 class Fordelning:
     """The members' contributions for one year summed by party, against lag (2003:1210) 5 §.
@@ -106,12 +111,16 @@ class Fordelning:
             )
         if abs(2 * self.staten - self.total) > 2:
             found.append(
-                f"Staten (Försäkringskassan) står för {self.andelar['staten']:.1%} i stället för 50 %."
+                f"Staten (Försäkringskassan) står för {_procent(self.andelar['staten'])} i stället för 50 %."
             )
         if abs(4 * self.regioner - self.total) > 4:
-            found.append(f"Regionerna står för {self.andelar['regioner']:.1%} i stället för 25 %.")
+            found.append(
+                f"Regionerna står för {_procent(self.andelar['regioner'])} i stället för 25 %."
+            )
         if abs(4 * self.kommuner - self.total) > 4:
-            found.append(f"Kommunerna står för {self.andelar['kommuner']:.1%} i stället för 25 %.")
+            found.append(
+                f"Kommunerna står för {_procent(self.andelar['kommuner'])} i stället för 25 %."
+            )
         return found
 
 
@@ -171,6 +180,24 @@ class Bidragsar:
     @property
     def has_inbetalt(self) -> bool:
         return any(r.bidrag and r.bidrag.inbetalt is not None for r in self.rader)
+
+    @property
+    def avvikelser(self) -> list[dict]:
+        """Members whose paid amount differs from the decided one (what to chase up)."""
+        found = []
+        for rad in self.rader:
+            b = rad.bidrag
+            if b and b.inbetalt is not None and b.inbetalt != b.beslutat:
+                found.append(
+                    {
+                        "namn": rad.medlemskap.part_namn,
+                        "beslutat": b.beslutat,
+                        "inbetalt": b.inbetalt,
+                        "skillnad": b.beslutat - b.inbetalt,
+                        "overskott": b.inbetalt - b.beslutat,
+                    }
+                )
+        return found
 
     @property
     def forslag_basis(self) -> dict[str, int]:

@@ -156,9 +156,9 @@ class TestFordelning:
         )
         assert not f.ok
         assert f.problem() == [
-            "Staten (Försäkringskassan) står för 52.6% i stället för 50 %.",
-            "Regionerna står för 26.3% i stället för 25 %.",
-            "Kommunerna står för 21.1% i stället för 25 %.",
+            "Staten (Försäkringskassan) står för 52,6\u00a0% i stället för 50 %.",
+            "Regionerna står för 26,3\u00a0% i stället för 25 %.",
+            "Kommunerna står för 21,1\u00a0% i stället för 25 %.",
         ]
         assert f.forslag_behall_staten() == {
             "staten": 2_000_000,

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.db.models import Count
+from django.test import Client
 
 from forbund.choices import Medlemstyp, Roll
 from forbund.models import Folkmangd, Forbund, Medlemsbidrag, Medlemskap, Uppdrag, User
@@ -73,6 +74,12 @@ def test_one_late_payment_shows_the_warning(seeded):
     uppsala = Forbund.objects.get(namn="Samordningsförbundet i Uppsala län")
     assert not bidragsar(uppsala, 2016).inbetalt.ok
     assert bidragsar(uppsala, 2015).inbetalt.ok
+    # The förbundsadministratör sees who has not paid in full, and how much is missing.
+    client = Client()
+    client.force_login(User.objects.get(username="chef"))
+    page = client.get(uppsala.get_absolute_url(), {"ar": 2016}).text
+    text = re.sub(r"\s+", " ", page.replace("\u00a0", " "))
+    assert "Knivsta: 201 024 kr inbetalt av beslutade 221 024 kr (20 000 kr saknas)." in text
 
 
 def test_a_user_for_each_role_with_the_readme_password(seeded):
