@@ -277,6 +277,12 @@ class RegistreringForm(_InsatsStartMixin, StartprofilForm):
             )
             self.fields["skyddad"].widget.attrs.update({**attrs, "hx-trigger": "change"})
 
+    @classmethod
+    def is_skyddad(cls, data) -> bool:
+        """Whether the posted form says the person has protected identity (read as the
+        checkbox reads it, before any other validation)."""
+        return bool(cls.base_fields["skyddad"].widget.value_from_datadict(data, {}, "skyddad"))
+
     def clean(self) -> dict:
         data = super().clean()
         samtycke, start = data.get("samtycke_datum"), data.get("startdatum")

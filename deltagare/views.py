@@ -134,10 +134,7 @@ def deltagare_list(request: HttpRequest, orgnr: str, kod: str) -> HttpResponse:
         sida=request.path,
         anledning=f"Deltagarlistan i {insats.kod}",
     )
-    tabs = [
-        (value, label, counts[value or "alla"])
-        for value, label in LIST_FILTERS.items()
-    ]
+    tabs = [(value, label, counts[value or "alla"]) for value, label in LIST_FILTERS.items()]
     return render(
         request,
         "deltagare/deltagare_list.html",
@@ -191,7 +188,7 @@ def deltagare_create(request: HttpRequest, orgnr: str, kod: str) -> HttpResponse
     insats = _get_insats(request, orgnr, kod)
     check_url = reverse("deltagare:pnr_check", args=[orgnr, kod])
     if request.method == "POST":
-        if request.POST.get("skyddad"):
+        if RegistreringForm.is_skyddad(request.POST):
             return _protected_identity(request, insats)
         form = RegistreringForm(request.POST, insats=insats, check_url=check_url)
         if form.is_valid():
