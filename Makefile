@@ -1,4 +1,4 @@
-.PHONY: run test test-fast lint fmt check install services load bench-pages
+.PHONY: run test test-fast lint fmt check audit install services load bench-pages
 
 # Start Finsam with demo data (web, Celery worker and beat).
 run:
@@ -42,3 +42,7 @@ load: install services
 # Server time and queries of the main pages against the biggest förbund of the database.
 bench-pages: install services
 	.venv/bin/python manage.py bench_pages
+
+# Known vulnerabilities in the installed dependencies (pip-audit, PyPI's advisory data).
+audit: install
+	.venv/bin/python scripts/audit.py
