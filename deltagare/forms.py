@@ -261,9 +261,8 @@ class RegistreringForm(_InsatsStartMixin, StartprofilForm):
     def __init__(self, *args, insats: Insats, check_url: str = "", **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.insats = insats
-        self.fields[
-            "startdatum"
-        ].help_text = f"Första dagen i insatsen, inom insatsens period ({insats_period(insats)})."
+        period = insats_period(insats)
+        self.fields["startdatum"].help_text = f"Första dagen i insatsen, inom perioden {period}."
         if check_url:
             # Checked as it is typed, by POST so that the number never enters a URL.
             attrs = {
@@ -311,9 +310,8 @@ class AnonymForm(_InsatsStartMixin, StyledFormMixin, forms.Form):
     def __init__(self, *args, insats: Insats, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.insats = insats
-        self.fields[
-            "startdatum"
-        ].help_text = f"Första dagen i insatsen, inom insatsens period ({insats_period(insats)})."
+        period = insats_period(insats)
+        self.fields["startdatum"].help_text = f"Första dagen i insatsen, inom perioden {period}."
 
 
 class AvslutForm(StyledFormMixin, forms.Form):

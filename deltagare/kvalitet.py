@@ -122,10 +122,11 @@ def problems(deltagande: Deltagande) -> list[str]:
     if getattr(deltagande, "utfall_saknas", False):
         found.append("Utfall vid avslut saknas")
     for m in MATPUNKTER:
+        label = Uppfoljningspunkt(m).label
         if getattr(deltagande, f"uppfoljning_{m}_forsenad", False):
-            found.append(f"Uppföljning efter {m} dagar är försenad")
+            found.append(f"Uppföljning {label} är försenad")
         elif getattr(deltagande, f"uppfoljning_{m}_due", False):
-            found.append(f"Uppföljning efter {m} dagar ska göras")
+            found.append(f"Uppföljning {label} ska göras")
     return found
 
 

@@ -88,7 +88,7 @@ def test_ofullstandig_filter_names_the_rows(data):
 def test_with_problems_labels(data):
     rows = {d.pk: d for d in kvalitet.with_problems(Deltagande.objects.all(), TODAY)}
     assert kvalitet.problems(rows[data["complete"].pk]) == [
-        "Uppföljning efter 180 dagar är försenad"
+        "Uppföljning 6 månader efter avslut är försenad"
     ]
     assert kvalitet.problems(rows[data["open_past_end"].pk]) == [
         "Pågår efter insatsens slut",
@@ -98,7 +98,7 @@ def test_with_problems_labels(data):
     on_june_1 = kvalitet.with_problems(
         Deltagande.objects.filter(pk=data["due"].pk), dt.date(2016, 6, 1)
     )
-    assert kvalitet.problems(on_june_1.get()) == ["Uppföljning efter 90 dagar ska göras"]
+    assert kvalitet.problems(on_june_1.get()) == ["Uppföljning 3 månader efter avslut ska göras"]
 
 
 def test_work_list_items_and_shares(data, django_assert_max_num_queries):
