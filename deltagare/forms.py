@@ -405,6 +405,32 @@ class UppfoljningForm(StyledFormMixin, forms.Form):
         return data
 
 
+class AterkallaForm(StyledFormMixin, forms.Form):
+    datum = _date(
+        "Datum då samtycket återkallades",
+        "Dagen då deltagaren återkallade sitt samtycke.",
+    )
+
+    def __init__(self, *args, senaste_samtycke: dt.date | None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.senaste_samtycke = senaste_samtycke
+        self.fields["datum"].error_messages["required"] = "Ange datum."
+
+    def clean_datum(self) -> dt.date:
+        datum = self.cleaned_data["datum"]
+        if self.senaste_samtycke and datum < self.senaste_samtycke:
+            raise ValidationError(
+                f"Datumet kan inte ligga före det senaste samtycket "
+                f"({self.senaste_samtycke:%Y-%m-%d})."
+            )
+        return datum
+
+    def clean(self) -> dict:
+        data = super().clean()
+        _not_in_future(self, "datum", "Datumet")
+        return data
+
+
 LIST_FILTERS = {
     "": "Alla",
     "aktiva": "Aktiva",

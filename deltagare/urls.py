@@ -19,6 +19,7 @@ urlpatterns = [
     path(DELTAGANDE, views.deltagande_detail, name="detail"),
     path(DELTAGANDE + "avsluta/", views.deltagande_avsluta, name="avsluta"),
     path(DELTAGANDE + "startprofil/", views.deltagande_startprofil, name="startprofil"),
+    path(DELTAGANDE + "aterkalla/", views.samtycke_aterkalla, name="aterkalla"),
     path(
         DELTAGANDE + "uppfoljning/<int:matpunkt>/",
         views.deltagande_uppfoljning,

@@ -14,11 +14,12 @@ import uuid
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, Max, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from insatser.choices import Deltagarregistrering, Niva
@@ -29,6 +30,7 @@ from .choices import Registreringsform, Uppfoljningspunkt
 from .forms import (
     LIST_FILTERS,
     AnonymForm,
+    AterkallaForm,
     AvslutForm,
     DeltagareFilterForm,
     PersonnummerCheckForm,
@@ -106,6 +108,7 @@ def _filter(deltaganden, visa: str, today: dt.date):
     return deltaganden
 
 
+@never_cache
 @require_GET
 def deltagare_list(request: HttpRequest, orgnr: str, kod: str) -> HttpResponse:
     insats = _get_insats(request, orgnr, kod)
@@ -183,6 +186,7 @@ def _protected_identity(request: HttpRequest, insats: Insats) -> HttpResponse:
     )
 
 
+@never_cache
 @require_http_methods(["GET", "POST"])
 def deltagare_create(request: HttpRequest, orgnr: str, kod: str) -> HttpResponse:
     insats = _get_insats(request, orgnr, kod)
@@ -230,6 +234,7 @@ def _default_start(insats: Insats) -> dt.date:
     return today
 
 
+@never_cache
 @require_POST
 def pnr_check(request: HttpRequest, orgnr: str, kod: str) -> HttpResponse:
     """The live check of the number as it is typed (htmx, POST). The answer never contains
@@ -288,6 +293,7 @@ def _known_person(request: HttpRequest, insats: Insats, parsed: pnr.Personnummer
     return context
 
 
+@never_cache
 @require_http_methods(["GET", "POST"])
 def deltagare_create_anonym(request: HttpRequest, orgnr: str, kod: str) -> HttpResponse:
     insats = _get_insats(request, orgnr, kod)
@@ -337,6 +343,7 @@ def _uppfoljning_rows(deltagande: Deltagande, today: dt.date) -> list[dict[str, 
     return rows
 
 
+@never_cache
 @require_GET
 def deltagande_detail(
     request: HttpRequest, orgnr: str, kod: str, public_id: uuid.UUID
@@ -393,6 +400,7 @@ def _deltagande_form_page(
     )
 
 
+@never_cache
 @require_http_methods(["GET", "POST"])
 def deltagande_avsluta(
     request: HttpRequest, orgnr: str, kod: str, public_id: uuid.UUID
@@ -426,6 +434,7 @@ def deltagande_avsluta(
     return _deltagande_form_page(request, "deltagare/avsluta.html", deltagande, form, andra=andra)
 
 
+@never_cache
 @require_http_methods(["GET", "POST"])
 def deltagande_startprofil(
     request: HttpRequest, orgnr: str, kod: str, public_id: uuid.UUID
@@ -449,6 +458,7 @@ def deltagande_startprofil(
     return _deltagande_form_page(request, "deltagare/startprofil.html", deltagande, form)
 
 
+@never_cache
 @require_http_methods(["GET", "POST"])
 def deltagande_uppfoljning(
     request: HttpRequest, orgnr: str, kod: str, public_id: uuid.UUID, matpunkt: int
@@ -496,3 +506,31 @@ def deltagande_uppfoljning(
         matpunkt_label=label,
         existing=existing,
     )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def samtycke_aterkalla(
+    request: HttpRequest, orgnr: str, kod: str, public_id: uuid.UUID
+) -> HttpResponse:
+    """The participant withdraws consent: every deltagande of the person in the förbund
+    turns anonymous (kön and dates kept) and the personal data are erased."""
+    deltagande = _get_deltagande(request, orgnr, kod, public_id)
+    person = deltagande.person
+    if person is None:
+        raise Http404
+    _show_personal_data(request, deltagande, "Återkalla samtycke")
+    senaste = Samtycke.objects.filter(person=person).aggregate(senaste=Max("datum"))["senaste"]
+    form = AterkallaForm(
+        request.POST if request.method == "POST" else None, senaste_samtycke=senaste
+    )
+    if request.method == "POST" and form.is_valid():
+        antal = services.withdraw_consent(person=person, datum=form.cleaned_data["datum"])
+        messages.success(
+            request,
+            f"Samtycket är återkallat. Personuppgifterna är raderade och {antal} "
+            f"deltagande{'n' if antal != 1 else ''} är nu anonym{'a' if antal != 1 else 't'}.",
+        )
+        return redirect(deltagande_url(deltagande))
+    antal = Deltagande.objects.filter(person=person).count()
+    return _deltagande_form_page(request, "deltagare/aterkalla.html", deltagande, form, antal=antal)

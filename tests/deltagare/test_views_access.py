@@ -44,6 +44,7 @@ def urls(forbund_a, coach):
         ("deltagare:avsluta", one, {"GET", "POST"}),
         ("deltagare:startprofil", one, {"GET", "POST"}),
         ("deltagare:uppfoljning", [*one, 90], {"GET", "POST"}),
+        ("deltagare:aterkalla", one, {"GET", "POST"}),
     ]
 
 
@@ -98,6 +99,13 @@ def test_a_forbundsadministrator_start_page_has_no_number(client_admin_a, urls):
     html = client_admin_a.get(reverse("start")).content.decode()
     for form in PNR_FORMS:
         assert form not in html
+
+
+def test_pages_with_personal_data_are_not_cached(client_coach, urls):
+    for name, url, method in _walk(urls):
+        response = _call(client_coach, method, url)
+        if response.status_code == 200:
+            assert "no-store" in response["Cache-Control"], (name, method)
 
 
 def test_wrong_method_is_405(client_coach, urls):

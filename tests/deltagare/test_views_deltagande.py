@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from deltagare.models import Atkomstlogg, Deltagande, Uppfoljning
+from deltagare.models import Atkomstlogg, Deltagande, Person, Samtycke, Uppfoljning
 
 from .handlaggare_data import anonym, assigned_insats, end, person_deltagande
 
@@ -281,3 +281,45 @@ def test_other_insats_in_the_url_is_404(client_handlaggare_a, deltagande, forbun
         "deltagare:detail", args=[forbund_a.organisationsnummer, other.kod, deltagande.public_id]
     )
     assert client_handlaggare_a.get(url).status_code == 404
+
+
+# --- Withdrawn consent ------------------------------------------------------------------
+
+
+def test_withdraw_consent_erases_the_personal_data(client_handlaggare_a, deltagande):
+    end(deltagande)
+    Uppfoljning.objects.create(
+        deltagande=deltagande, matpunkt=90, datum=dt.date(2016, 1, 2), sysselsattning=["arbete"]
+    )
+    url = _url(deltagande, "deltagare:aterkalla")
+    response = client_handlaggare_a.get(url)
+    assert response.status_code == 200
+    assert "1 deltagande i förbundet blir anonymt" in response.content.decode()
+    response = client_handlaggare_a.post(url, {"datum": "2016-02-01"})
+    assert response.status_code == 302 and response.url == _url(deltagande)
+    deltagande.refresh_from_db()
+    assert (deltagande.registreringsform, deltagande.person_id) == ("anonym", None)
+    assert deltagande.kon == "man" and deltagande.slutdatum == dt.date(2015, 9, 30)
+    assert deltagande.sysselsattning_efter == [] and not Uppfoljning.objects.exists()
+    person = Person.objects.get()
+    assert person.pnr_krypterat is None and person.raderad is not None
+    assert list(Samtycke.objects.values_list("aterkallat", flat=True)) == [dt.date(2016, 2, 1)]
+    html = client_handlaggare_a.get(_url(deltagande)).content.decode()
+    assert "Anonym" in html and "19900101" not in html
+    assert client_handlaggare_a.get(url).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("datum", "message"),
+    [
+        ("2015-02-28", "före det senaste samtycket (2015-03-01)"),
+        ("2999-01-01", "kan inte ligga i framtiden"),
+        ("", "Ange datum"),
+    ],
+)
+def test_withdraw_consent_errors(client_handlaggare_a, deltagande, datum, message):
+    response = client_handlaggare_a.post(_url(deltagande, "deltagare:aterkalla"), {"datum": datum})
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    deltagande.refresh_from_db()
+    assert deltagande.person is not None

@@ -221,3 +221,24 @@ def test_start_profile_form_never_fails(client_handlaggare_a, person, data):
         assert after == before
         _assert_swedish(response)
     assert Atkomstlogg.objects.exists()
+
+
+@FUZZ
+@given(data=_partial({"datum": choice("2015-03-01", "2015-02-28", "2016-01-01")}))
+def test_withdraw_form_never_fails(client_handlaggare_a, insats, handlaggare_a, data):
+    # A fresh person each time: a successful withdrawal anonymises the last one.
+    from .handlaggare_data import make_nummer
+
+    d = person_deltagande(insats, handlaggare_a, nummer=make_nummer(Person.objects.count()))
+    url = reverse(
+        "deltagare:aterkalla",
+        args=[insats.forbund.organisationsnummer, insats.kod, d.public_id],
+    )
+    response = client_handlaggare_a.post(url, data)
+    assert response.status_code in {200, 302}
+    d.refresh_from_db()
+    if response.status_code == 200:
+        assert d.person is not None and d.person.pnr_krypterat
+        _assert_swedish(response)
+    else:
+        assert d.person is None
