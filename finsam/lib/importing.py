@@ -142,7 +142,7 @@ class RowErrors:
             return None
         code = parse_choice(value, choices)
         if code is None:
-            self.add(kolumn, f"Okänd kod. Tillåtna koder: {', '.join(choices.values)}.")
+            self.add(kolumn, f"Okänd kod. Tillåtna koder: {', '.join(map(str, choices.values))}.")
         return code
 
     def choices(self, kolumn: str, choices: Any) -> list[str] | None:
@@ -155,7 +155,7 @@ class RowErrors:
             if code is None:
                 self.add(
                     kolumn,
-                    f"Okänd kod '{part}'. Tillåtna koder: {', '.join(choices.values)}.",
+                    f"Okänd kod '{part}'. Tillåtna koder: {', '.join(map(str, choices.values))}.",
                     varde=value,
                 )
                 ok = False

@@ -155,6 +155,7 @@ def _csv_cell(value: object) -> str:
 
 def _write_xlsx(columns: list[str], rows: Iterable[dict[str, object]]) -> bytes:
     from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet()
@@ -168,7 +169,8 @@ def _write_xlsx(columns: list[str], rows: Iterable[dict[str, object]]) -> bytes:
             elif isinstance(value, int) and not isinstance(value, bool):
                 cells.append(value)
             else:
-                cells.append(escape_cell(str(value)))
+                # Control characters cannot be stored in a worksheet: they are left out.
+                cells.append(ILLEGAL_CHARACTERS_RE.sub("", escape_cell(str(value))))
         sheet.append(cells)
     buffer = io.BytesIO()
     workbook.save(buffer)

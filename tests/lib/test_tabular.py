@@ -89,3 +89,8 @@ def test_row_cap():
 def test_read_table_raises_nothing_but_tabular_error(data, filename):
     with contextlib.suppress(TabularError):
         read_table(data, filename=filename)
+
+
+def test_xlsx_export_leaves_out_control_characters():
+    data = write_table(["namn"], [{"namn": "Unga\x1f in\x00"}], format="xlsx")
+    assert list(read_table(data, filename="x.xlsx")) == [(2, {"namn": "Unga in"})]
