@@ -81,6 +81,16 @@ def build_world(*, forbund_a, admin_a, insats_a) -> World:
         samtycke_datum=dt.date(2015, 3, 1),
         startdatum=dt.date(2015, 3, 1),
     )
+    avslutad = services.register_person_deltagande(
+        user=inne.user,
+        insats=insats_a,
+        personnummer=pnr.parse("19851231-0213"),
+        samtycke_datum=dt.date(2015, 2, 1),
+        startdatum=dt.date(2015, 2, 1),
+    )
+    services.end_deltagande(
+        deltagande=avslutad, slutdatum=dt.date(2015, 6, 1), avslutsorsak="fullfoljd"
+    )
     anonym = services.register_anonymous_deltagande(
         insats=insats_a, kon="kvinna", startdatum=dt.date(2015, 3, 1)
     )
@@ -112,7 +122,11 @@ def build_world(*, forbund_a, admin_a, insats_a) -> World:
         # django.views.static.serve, present only with DEBUG.
         "path": "finns-inte.txt",
     }
-    w.overrides = {"insatser:antal_add": {"kod": volym.kod}}
+    w.overrides = {
+        "insatser:antal_add": {"kod": volym.kod},
+        # Follow-ups exist for ended deltaganden only.
+        "deltagare:uppfoljning": {"public_id": avslutad.public_id},
+    }
     w.post_data = {"insatser:import_confirm": {"fil": str(importfil.pk)}}
     w.secrets = [
         insats_a.namn,
@@ -120,6 +134,7 @@ def build_world(*, forbund_a, admin_a, insats_a) -> World:
         str(deltagande.public_id),
         str(deltagande.person.public_id),
         str(anonym.public_id),
+        str(avslutad.public_id),
         str(jobb.pk),
     ]
     w.admin_objects = {
