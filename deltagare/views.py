@@ -463,16 +463,20 @@ def deltagande_startprofil(
 def deltagande_uppfoljning(
     request: HttpRequest, orgnr: str, kod: str, public_id: uuid.UUID, matpunkt: int
 ) -> HttpResponse:
-    """The follow-up at 90, 180 or 365 days after the end (deltaganden with personal data)."""
+    """The follow-up at 90, 180 or 365 days after the end (deltaganden with personal data;
+    an open one is followed up once it has ended)."""
     deltagande = _get_deltagande(request, orgnr, kod, public_id)
     if (
         matpunkt not in Uppfoljningspunkt.values
         or deltagande.registreringsform != Registreringsform.PERSON
-        or deltagande.slutdatum is None
     ):
         raise Http404
     label = Uppfoljningspunkt(matpunkt).label
     _show_personal_data(request, deltagande, f"Uppföljning {label}")
+    if deltagande.slutdatum is None:
+        return _deltagande_form_page(
+            request, "deltagare/uppfoljning.html", deltagande, None, matpunkt_label=label
+        )
     existing = Uppfoljning.objects.filter(deltagande=deltagande, matpunkt=matpunkt).first()
     if request.method == "POST":
         form = UppfoljningForm(request.POST, deltagande=deltagande, matpunkt=matpunkt)

@@ -261,12 +261,16 @@ def test_follow_up_errors(client_handlaggare_a, deltagande, data, message):
     assert not Uppfoljning.objects.exists()
 
 
-def test_follow_up_only_for_ended_deltaganden_with_personal_data(
+def test_follow_up_only_after_the_end_and_with_personal_data(
     client_handlaggare_a, deltagande, insats
 ):
-    assert (
-        client_handlaggare_a.get(_url(deltagande, "deltagare:uppfoljning", 90)).status_code == 404
-    )
+    url = _url(deltagande, "deltagare:uppfoljning", 90)
+    response = client_handlaggare_a.get(url)
+    assert response.status_code == 200
+    assert "när deltagandet har avslutats" in response.content.decode()
+    values = {"datum": "2016-01-05", "sysselsattning": ["arbete"], "forsorjning": ["a_kassa"]}
+    assert client_handlaggare_a.post(url, values).status_code == 200
+    assert not Uppfoljning.objects.exists()
     end(deltagande)
     assert (
         client_handlaggare_a.get(_url(deltagande, "deltagare:uppfoljning", 91)).status_code == 404
