@@ -440,8 +440,8 @@ LIST_FILTERS = {
 
 
 class DeltagareFilterForm(forms.Form):
-    visa = forms.ChoiceField(choices=list(LIST_FILTERS.items()), required=False)
+    status = forms.ChoiceField(choices=list(LIST_FILTERS.items()), required=False)
 
     @property
-    def visa_value(self) -> str:
-        return self.cleaned_data.get("visa", "") if self.is_valid() else ""
+    def status_value(self) -> str:
+        return self.cleaned_data.get("status", "") if self.is_valid() else ""

@@ -98,12 +98,12 @@ def _show_personal_data(request: HttpRequest, deltagande: Deltagande, anledning:
 # --- The participant list -------------------------------------------------------------
 
 
-def _filter(deltaganden, visa: str, today: dt.date):
-    if visa == "aktiva":
+def _filter(deltaganden, status: str, today: dt.date):
+    if status == "aktiva":
         return deltaganden.open()
-    if visa == "avslutade":
+    if status == "avslutade":
         return deltaganden.filter(slutdatum__isnull=False)
-    if visa == "ofullstandiga":
+    if status == "ofullstandiga":
         return deltaganden.filter(kvalitet.ofullstandig_q(today))
     return deltaganden
 
@@ -113,7 +113,7 @@ def _filter(deltaganden, visa: str, today: dt.date):
 def deltagare_list(request: HttpRequest, orgnr: str, kod: str) -> HttpResponse:
     insats = _get_insats(request, orgnr, kod)
     today = timezone.localdate()
-    visa = DeltagareFilterForm(request.GET).visa_value
+    status = DeltagareFilterForm(request.GET).status_value
     deltaganden = Deltagande.objects.for_user(request.user, personal=True).filter(insats=insats)
     counts = deltaganden.aggregate(
         alla=Count("pk"),
@@ -121,7 +121,7 @@ def deltagare_list(request: HttpRequest, orgnr: str, kod: str) -> HttpResponse:
         avslutade=Count("pk", filter=Q(slutdatum__isnull=False)),
         ofullstandiga=Count("pk", filter=kvalitet.ofullstandig_q(today)),
     )
-    rows = kvalitet.with_problems(_filter(deltaganden, visa, today), today)
+    rows = kvalitet.with_problems(_filter(deltaganden, status, today), today)
     page = Paginator(
         rows.select_related("person").order_by("-startdatum", "pk"), PER_SIDA
     ).get_page(request.GET.get("sida"))
@@ -146,8 +146,8 @@ def deltagare_list(request: HttpRequest, orgnr: str, kod: str) -> HttpResponse:
             "forbund": insats.forbund,
             "page_obj": page,
             "rows": shown,
-            "visa": visa,
-            "visa_label": LIST_FILTERS[visa],
+            "status": status,
+            "status_label": LIST_FILTERS[status],
             "tabs": tabs,
             "counts": counts,
         },

@@ -59,17 +59,17 @@ def test_filters(client_handlaggare_a, insats, handlaggare_a):
         return {d.pk for d in response.context["rows"]}
 
     assert shown() == {open_one.pk, ended.pk, incomplete.pk}
-    assert shown(visa="aktiva") == {open_one.pk}
-    assert shown(visa="avslutade") == {ended.pk, incomplete.pk}
+    assert shown(status="aktiva") == {open_one.pk}
+    assert shown(status="avslutade") == {ended.pk, incomplete.pk}
     # `ended` ended 2015-09-30: its follow-ups are long overdue.
-    assert shown(visa="ofullstandiga") == {ended.pk, incomplete.pk}
+    assert shown(status="ofullstandiga") == {ended.pk, incomplete.pk}
     # An unknown filter shows all.
-    assert shown(visa="okand") == {open_one.pk, ended.pk, incomplete.pk}
+    assert shown(status="okand") == {open_one.pk, ended.pk, incomplete.pk}
 
 
 def test_problems_are_named_in_the_row(client_handlaggare_a, insats):
     anonym(insats, slutdatum=dt.date(2015, 4, 1))
-    html = client_handlaggare_a.get(_url(insats, visa="ofullstandiga")).content.decode()
+    html = client_handlaggare_a.get(_url(insats, status="ofullstandiga")).content.decode()
     assert "Utfall vid avslut saknas" in html
     assert 'Ofullständiga <span class="tab-count">(1)</span>' in html
 
@@ -121,15 +121,15 @@ def _many(insats, user, n: int) -> None:
 
 
 @pytest.mark.parametrize("n", [10, 200])
-@pytest.mark.parametrize("visa", ["", "ofullstandiga"])
+@pytest.mark.parametrize("status", ["", "ofullstandiga"])
 def test_fixed_number_of_queries(
-    client_handlaggare_a, insats, handlaggare_a, django_assert_max_num_queries, n, visa
+    client_handlaggare_a, insats, handlaggare_a, django_assert_max_num_queries, n, status
 ):
     _many(insats, handlaggare_a, n)
     # Session, user, assignments, insats, counts, page count, page rows, access log.
     with django_assert_max_num_queries(10):
-        response = client_handlaggare_a.get(_url(insats, visa=visa) if visa else _url(insats))
+        response = client_handlaggare_a.get(_url(insats, status=status) if status else _url(insats))
     assert response.status_code == 200
     # Only the ended half (with personal data, without outcome) is incomplete.
-    expected = n // 2 if visa else n
+    expected = n // 2 if status else n
     assert len(response.context["rows"]) == min(expected, 25)
