@@ -15,7 +15,7 @@
   Uppsala förbund has paid less than decided for the latest year, so the 5 § warning
   shows with real amounts;
 - the demo users of the README, one per role;
-- then the demo insatser (`insatser.demo`).
+- then the demo insatser (`insatser.demo`) and participants (`deltagare.demo`).
 
 Running it again changes nothing: rows are matched on their natural keys, and
 existing users keep their passwords.
@@ -89,6 +89,7 @@ class DemoError(Exception):
 
 
 def seed(*, stdout: TextIO | None = None) -> None:
+    from deltagare import demo as deltagare_demo
     from insatser import demo as insatser_demo
 
     with transaction.atomic():
@@ -99,6 +100,7 @@ def seed(*, stdout: TextIO | None = None) -> None:
     if stdout:
         stdout.write(f"Medlemsbidrag {AR[0]}–{AR[-1]} enligt 5 §, demoanvändare för varje roll.\n")
     insatser_demo.seed(stdout=stdout)
+    deltagare_demo.seed(stdout=stdout)
 
 
 def _registry(stdout: TextIO | None) -> None:

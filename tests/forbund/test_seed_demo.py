@@ -11,10 +11,13 @@ from django.core.management import call_command
 from django.db.models import Count
 from django.test import Client
 
+from deltagare.models import Deltagande, Person, Uppfoljning
 from forbund.choices import Medlemstyp, Roll
 from forbund.models import Folkmangd, Forbund, Medlemsbidrag, Medlemskap, Uppdrag, User
 from forbund.services import bidragsar
 from insatser.models import Ekonomirad, Insats
+
+from ..conftest import _verified_client
 
 pytestmark = pytest.mark.django_db
 
@@ -32,6 +35,9 @@ def snapshot() -> dict[str, list]:
         "uppdrag": list(Uppdrag.objects.order_by("pk").values("pk", "user", "roll", "forbund")),
         "insatser": list(Insats.objects.order_by("pk").values()),
         "ekonomi": list(Ekonomirad.objects.order_by("pk").values()),
+        "personer": list(Person.objects.order_by("pk").values()),
+        "deltaganden": list(Deltagande.objects.order_by("pk").values()),
+        "uppfoljningar": list(Uppfoljning.objects.order_by("pk").values()),
     }
 
 
@@ -112,3 +118,16 @@ def test_existing_users_keep_their_password(seeded):
     chef.save()
     call_command("seed_demo", stdout=io.StringIO())
     assert User.objects.get(username="chef").check_password("ett-eget-losenord-123")
+
+
+def test_participants_for_the_coach_with_work_to_do(seeded):
+    uppsala = Forbund.objects.get(namn="Samordningsförbundet i Uppsala län")
+    deltaganden = Deltagande.objects.filter(insats__forbund=uppsala)
+    assert deltaganden.filter(insats__kod="UPP-UNGA", slutdatum__isnull=True).count() >= 10
+    assert deltaganden.filter(insats__kod="UPP-REHAB", startdatum__year=2015).exists()
+    assert Uppfoljning.objects.filter(deltagande__insats__forbund=uppsala).exists()
+    # Registered through the services: encrypted, with the keyed hash, never in clear.
+    assert not Person.objects.filter(pnr_krypterat__isnull=True, raderad__isnull=True).exists()
+    page = _verified_client(User.objects.get(username="coach")).get("/").text
+    assert "Uppföljningar att göra" in page
+    assert "Avslutade utan utfall (1)" in page
