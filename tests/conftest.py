@@ -163,3 +163,36 @@ def _insatser_rows_for_every_model(request):
     struktur = InsatsFactory(forbund=forbund, kod="ADMIN-S", niva="struktur", typ="dialog")
     StrukturdeltagareFactory(insats=struktur, datum=dt.date(2015, 3, 31), arbetsgivare=2)
     EkonomiradFactory(forbund=forbund, rad="insats", insats=volym)
+
+
+# Reference data (regions, kommuner, behovsgrupper) is loaded by data migrations. A
+# transactional test (live server, worker processes) ends with a flush that empties it:
+# such tests get it back here. Idempotent: the loaders update or create.
+REFERENCE_DATA_MIGRATIONS = [
+    "forbund.migrations.0002_reference_data",
+    "insatser.migrations.0002_behovsgrupper",
+]
+
+
+def reload_reference_data() -> None:
+    import importlib
+
+    from django.apps import apps
+
+    for name in REFERENCE_DATA_MIGRATIONS:
+        importlib.import_module(name).load(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _reference_data_in_transactional_tests(request):
+    marker = request.node.get_closest_marker("django_db")
+    transactional = bool(marker and marker.kwargs.get("transaction")) or {
+        "transactional_db",
+        "live_server",
+    } & set(request.fixturenames)
+    if transactional:
+        request.getfixturevalue("transactional_db")
+        from forbund.models import Region
+
+        if not Region.objects.exists():
+            reload_reference_data()

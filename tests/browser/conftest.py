@@ -1,8 +1,7 @@
 """Browser tests: Playwright on Debian's chromium against pytest-django's live server.
 
 Every test in this folder is marked `browser` and runs with a transactional database
-whose migration-loaded reference data (regions, kommuner) is restored before each test
-(`serialized_rollback`). Helpers:
+(the migration-loaded reference data is put back by tests/conftest.py). Helpers:
 
 - `login(page, live_server, username, password)` signs in through the real login page,
   typing the TOTP code when the account has a confirmed device (`totp_device(user)`).
@@ -47,7 +46,7 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if str(item.path).startswith(here):
             item.add_marker(pytest.mark.browser)
-            item.add_marker(pytest.mark.django_db(transaction=True, serialized_rollback=True))
+            item.add_marker(pytest.mark.django_db(transaction=True))
 
 
 @pytest.fixture(scope="session")
