@@ -135,3 +135,17 @@ def test_refuses_to_add_twice_and_replace_leaves_other_forbund_alone():
 def test_bad_arguments_are_clear_errors(args):
     with pytest.raises(CommandError):
         call_command("generate_data", *args, stdout=io.StringIO())
+
+
+def test_bench_rapport_agrees_with_hand_written_t2_and_counts_queries():
+    run(forbund=3, per_ar=150)
+    out = io.StringIO()
+    call_command("bench_rapport", "--ar", "2024", "--repeat", "1", "--utan-pdf", stdout=out)
+    text = out.getvalue()
+    assert "T2 stämmer med den handskrivna SQL:en" in text
+    assert "Antalet frågor växer inte med antalet förbund: uppfyllt." in text, text
+
+
+def test_bench_rapport_without_data_is_a_clear_error():
+    with pytest.raises(CommandError, match="generate_data"):
+        call_command("bench_rapport", stdout=io.StringIO())
