@@ -1,4 +1,4 @@
-.PHONY: run test test-fast lint fmt check audit install services load bench-pages
+.PHONY: run test test-fast lint fmt check audit install services load bench-pages bench data
 
 # Start Finsam with demo data (web, Celery worker and beat).
 run:
@@ -46,3 +46,15 @@ bench-pages: install services
 # Known vulnerabilities in the installed dependencies (pip-audit, PyPI's advisory data).
 audit: install
 	.venv/bin/python scripts/audit.py
+
+# The national-scale data set of spec/product.md (80 förbund, 10 years, 40 000 deltaganden a
+# year) in the database of DATABASE_URL; replaces an earlier generated set. A few minutes.
+data: install services
+	.venv/bin/python manage.py generate_data --replace
+
+# Every benchmark: the report (JSON vs hand-written SQL, queries, PDF times), the pages and
+# the import of 50 000 deltaganden. Run `make data` first.
+bench: install services
+	.venv/bin/python manage.py bench_rapport
+	.venv/bin/python manage.py bench_pages
+	.venv/bin/python manage.py bench_import
