@@ -207,8 +207,12 @@ class _Underlag:
             .annotate(slut=Coalesce("avslutad_datum", "slutdatum"))
             .filter(_active(ar, "startdatum", "slut"))
         )
+        # Every deltagande table counts within Y and Y−1 (active, new, ended in Y; active
+        # in Y−1 for T12): the window lets PostgreSQL drop older rows before joining.
         self.deltaganden_alla = Deltagande.objects.filter(
             omfattning.forbund_q("insats__forbund__"),
+            Q(slutdatum__isnull=True) | Q(slutdatum__gte=dt.date(ar - 1, 1, 1)),
+            startdatum__lte=dt.date(ar, 12, 31),
             insats__niva=Niva.INDIVID,
             insats__deltagarregistrering=Deltagarregistrering.INDIVIDUELL,
         )
