@@ -98,13 +98,23 @@ def prepare_plan(*, per_role: int = 20, forbund_count: int = 10) -> dict:
         )
     password = secrets.token_urlsafe(16)
     hashed = make_password(password)
-    User.objects.filter(username__startswith=PREFIX).delete()
+    # Accounts are reused, never deleted: the access log keeps who read what.
+    old = User.objects.filter(username__startswith=PREFIX)
+    Uppdrag.objects.filter(user__in=old).delete()
+    TOTPDevice.objects.filter(user__in=old).delete()
+    old.update(is_active=False)
     accounts: list[dict] = []
     ar = max(Insats.objects.filter(forbund__in=biggest).values_list("startdatum__year", flat=True))
 
     def account(roll: str, n: int, forbund=None) -> User:
-        user = User.objects.create(
-            username=f"{PREFIX}{roll}-{n}", password=hashed, first_name="Last", last_name="Test"
+        user, _ = User.objects.update_or_create(
+            username=f"{PREFIX}{roll}-{n}",
+            defaults={
+                "password": hashed,
+                "first_name": "Last",
+                "last_name": "Test",
+                "is_active": True,
+            },
         )
         Uppdrag.objects.create(user=user, roll=roll, forbund=forbund)
         return user

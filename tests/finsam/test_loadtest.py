@@ -46,7 +46,9 @@ def test_every_page_of_the_plan_answers_its_account(world):
 def test_a_second_plan_replaces_the_accounts(world):
     loadtest.prepare_plan(per_role=2)
     loadtest.prepare_plan(per_role=1)
-    assert User.objects.filter(username__startswith=loadtest.PREFIX).count() == 3
+    accounts = User.objects.filter(username__startswith=loadtest.PREFIX)
+    assert accounts.filter(is_active=True).count() == 3
+    assert not accounts.filter(is_active=False, uppdrag__isnull=False).exists()
 
 
 def test_no_data_is_a_clear_error(db):
