@@ -2,7 +2,7 @@
 
 Each simulated user takes the next account of the plan, signs in through the real login
 page (with its TOTP code where the role needs one) and then visits that role's pages in
-random order with a think time of 0.5–2 s. Runs in Locust's process, without Django.
+random order with a think time (default 1–5 s, `--think`). Runs in Locust's process, without Django.
 """
 
 from __future__ import annotations
@@ -28,10 +28,15 @@ SIGN_IN = {"inloggning", "tvåfaktor"}
 page_times: list[float] = []
 
 
+# The steady state begins when every user has signed in and is browsing.
+_steady = False
+_signed_in = 0
+
+
 @events.request.add_listener
 def _record(name, response_time, exception, **kwargs) -> None:
-    if name not in SIGN_IN and exception is None:
-        page_times.append(response_time)
+    if _steady and name not in SIGN_IN:
+        page_times.append(response_time if exception is None else float("inf"))
 
 
 @events.quitting.add_listener
@@ -49,8 +54,12 @@ def totp(hex_key: str, step: int = 30, digits: int = 6) -> str:
     return f"{code % 10**digits:0{digits}d}"
 
 
+THINK = tuple(float(x) for x in os.environ.get("FINSAM_LOADTEST_THINK", "1-5").split("-"))
+
+
 class FinsamUser(HttpUser):
-    wait_time = between(0.5, 2)
+    # Think time between pages: a person reads the page before the next click.
+    wait_time = between(*THINK)
 
     def on_start(self) -> None:
         self.account = next(_accounts)
@@ -75,6 +84,10 @@ class FinsamUser(HttpUser):
             )
         if "/konto/" in response.url:
             raise RuntimeError(f"Inloggningen misslyckades för {self.account['username']}")
+        global _signed_in, _steady
+        _signed_in += 1
+        if _signed_in >= self.environment.runner.target_user_count:
+            _steady = True
 
     @task
     def page(self) -> None:
