@@ -47,6 +47,7 @@ urlpatterns = [
     path("forbund/", include("forbund.urls")),
     path("", include("insatser.urls")),
     path("", include("deltagare.urls")),
+    path("", include("deltagare.urls_forbund")),
     path("rapporter/", include("rapporter.urls")),
     path("admin/", admin.site.urls),
 ]

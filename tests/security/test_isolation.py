@@ -41,11 +41,13 @@ ALLOWED: dict[str, set[str]] = {
     # pages that lead to the own förbund, and the own report orders.
     "forbundsadministrator_b": COMMON
     | {"forbund:list", "insatser:start", "insatser:ekonomi_start", "rapporter:index"},
-    # Handläggare of förbund B: the entry page of the own insatser.
-    "handlaggare_b": COMMON | {"insatser:start"},
+    # Handläggare of förbund B: the entry page of the own insatser, and the register
+    # extract form (it finds only persons in the handläggare's own insatser).
+    "handlaggare_b": COMMON | {"insatser:start", "deltagare_forbund:registerutdrag"},
     # Handläggare of förbund A, assigned to another insats: the förbund's insats list,
     # which shows only the insatser they are assigned to.
-    "handlaggare_utanfor": COMMON | {"insatser:start", "insatser:list"},
+    "handlaggare_utanfor": COMMON
+    | {"insatser:start", "insatser:list", "deltagare_forbund:registerutdrag"},
     # Nationella rådet reads the registry of every förbund and orders aggregated reports;
     # it reaches no insats, deltagande or someone else's report.
     "radet": COMMON | {"forbund:list", "forbund:detail", "rapporter:index"},

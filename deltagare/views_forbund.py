@@ -1,0 +1,311 @@
+"""The förbundsadministratör's view of the participant register, and the register extract.
+
+- `deltaganden`: the förbund's deltaganden pseudonymised (public id, kön, age band, insats,
+  dates and codes; never a personnummer or birth date), filtered and downloadable;
+- `atkomstlogg`: who has viewed which person's data, when and from which page (read only);
+- `registerutdrag`: a person's data and who has viewed it. Only those who may see the
+  person's data produce it (the insats's handläggare); a förbundsadministratör never sees
+  a personnummer (spec/product.md, Roles), so the extract is the handläggare's page.
+
+Scoping: the förbund must be one where the user is förbundsadministratör (404 otherwise);
+the rows come from `Deltagande.objects.for_user(user, personal=False)`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from finsam.lib.forms import StyledFormMixin
+from finsam.lib.tabular import write_table
+from forbund import access
+from forbund.choices import Roll
+from forbund.models import Forbund, User
+from insatser.models import Insats
+
+from . import kvalitet, pnr, services
+from .models import Atkomstlogg, Deltagande, Person, Samtycke, Uppfoljning
+
+PER_SIDA = 50
+STATUS = [
+    ("", "Alla"),
+    ("aktiva", "Aktiva"),
+    ("avslutade", "Avslutade"),
+    ("ofullstandiga", "Ofullständiga"),
+    ("oppna_efter_slut", "Pågår efter insatsens slut"),
+    ("utan_utfall", "Avslutade utan utfall"),
+    ("uppfoljning_forsenad", "Försenad uppföljning"),
+]
+ALDERSBAND = [(16, "under 16"), (30, "16–29"), (45, "30–44"), (60, "45–59"), (200, "60–")]
+EXPORT_COLUMNS = [
+    "id",
+    "insats",
+    "registrering",
+    "kon",
+    "aldersband",
+    "startdatum",
+    "slutdatum",
+    "avslutsorsak",
+    "utbildningsniva",
+    "forsorjning_fore",
+    "sysselsattning_efter",
+    "forsorjning_efter",
+]
+FORMATS = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def _own_forbund(request: HttpRequest, orgnr: str) -> Forbund:
+    ids = access.forbund_ids(request.user, Roll.FORBUNDSADMINISTRATOR)
+    return get_object_or_404(Forbund.objects.filter(pk__in=ids), organisationsnummer=orgnr)
+
+
+def aldersband(fodelsedatum: dt.date | None, start: dt.date) -> str:
+    if fodelsedatum is None:
+        return "–"
+    age = (
+        start.year
+        - fodelsedatum.year
+        - ((start.month, start.day) < (fodelsedatum.month, fodelsedatum.day))
+    )
+    return next(label for limit, label in ALDERSBAND if age < limit)
+
+
+class FilterForm(StyledFormMixin, forms.Form):
+    insats = forms.ChoiceField(label="Insats", required=False)
+    ar = forms.TypedChoiceField(
+        label="Aktiv under år", coerce=int, required=False, empty_value=None
+    )
+    status = forms.ChoiceField(label="Visa", choices=STATUS, required=False)
+
+    def __init__(self, *args, forbund: Forbund, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        insatser = Insats.objects.filter(individuell_q(), forbund=forbund).order_by("kod")
+        self.fields["insats"].choices = [("", "Alla insatser")] + [
+            (i.kod, f"{i.kod} {i.namn}") for i in insatser.only("kod", "namn")
+        ]
+        this_year = timezone.localdate().year
+        self.fields["ar"].choices = [("", "Alla år")] + [
+            (y, str(y)) for y in range(this_year, this_year - 12, -1)
+        ]
+
+
+def individuell_q() -> Q:
+    return Q(niva="individ", deltagarregistrering="individuell")
+
+
+def _filtered(request: HttpRequest, forbund: Forbund):
+    form = FilterForm(request.GET or None, forbund=forbund)
+    today = timezone.localdate()
+    rows = (
+        Deltagande.objects.for_user(request.user, personal=False)
+        .filter(insats__forbund=forbund)
+        .select_related("insats", "person")
+        .only(
+            "public_id",
+            "registreringsform",
+            "kon",
+            "startdatum",
+            "slutdatum",
+            "avslutsorsak",
+            "utbildningsniva",
+            "forsorjning_fore",
+            "sysselsattning_efter",
+            "forsorjning_efter",
+            "insats__kod",
+            "insats__namn",
+            "insats__slutdatum",
+            "insats__avslutad_datum",
+            "person__fodelsedatum",
+        )
+    )
+    if form.is_valid():
+        data = form.cleaned_data
+        if data.get("insats"):
+            rows = rows.filter(insats__kod=data["insats"])
+        if ar := data.get("ar"):
+            rows = rows.filter(startdatum__lte=dt.date(ar, 12, 31)).exclude(
+                slutdatum__lt=dt.date(ar, 1, 1)
+            )
+        status = data.get("status")
+        rows = rows.filter(
+            {
+                "aktiva": Q(slutdatum__isnull=True),
+                "avslutade": Q(slutdatum__isnull=False),
+                "ofullstandiga": kvalitet.ofullstandig_q(today),
+                "oppna_efter_slut": kvalitet.oppen_efter_slut_q(today),
+                "utan_utfall": kvalitet.utfall_saknas_q(),
+                "uppfoljning_forsenad": kvalitet.uppfoljning_saknas_q(today, forsenad=True),
+            }.get(status, Q())
+        )
+    rows = kvalitet.with_problems(rows, today).order_by("-startdatum", "pk")
+    return form, rows
+
+
+def _export_row(d: Deltagande) -> dict:
+    return {
+        "id": str(d.public_id),
+        "insats": d.insats.kod,
+        "registrering": d.registreringsform,
+        "kon": d.kon,
+        "aldersband": aldersband(d.person.fodelsedatum if d.person else None, d.startdatum),
+        "startdatum": d.startdatum,
+        "slutdatum": d.slutdatum or "",
+        "avslutsorsak": d.avslutsorsak,
+        "utbildningsniva": d.utbildningsniva,
+        "forsorjning_fore": "|".join(d.forsorjning_fore),
+        "sysselsattning_efter": "|".join(d.sysselsattning_efter),
+        "forsorjning_efter": "|".join(d.forsorjning_efter),
+    }
+
+
+@require_GET
+def deltaganden(request: HttpRequest, orgnr: str) -> HttpResponse:
+    forbund = _own_forbund(request, orgnr)
+    form, rows = _filtered(request, forbund)
+    if (fmt := request.GET.get("format")) in FORMATS:
+        data = write_table(
+            EXPORT_COLUMNS, (_export_row(d) for d in rows.iterator(2000)), format=fmt
+        )
+        response = HttpResponse(data, content_type=FORMATS[fmt])
+        response["Content-Disposition"] = (
+            f'attachment; filename="deltaganden-{forbund.organisationsnummer}.{fmt}"'
+        )
+        return response
+    page = Paginator(rows, PER_SIDA).get_page(request.GET.get("sida"))
+    for d in page.object_list:
+        d.aldersband = aldersband(d.person.fodelsedatum if d.person else None, d.startdatum)
+        d.problem = kvalitet.problems(d)
+    query = request.GET.copy()
+    query.pop("sida", None)
+    query.pop("format", None)
+    return render(
+        request,
+        "deltagare/forbund/deltaganden.html",
+        {"forbund": forbund, "form": form, "page_obj": page, "query": query.urlencode()},
+    )
+
+
+class LoggFilter(StyledFormMixin, forms.Form):
+    anvandare = forms.ChoiceField(label="Användare", required=False)
+    fran = forms.DateField(
+        label="Från och med", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    till = forms.DateField(
+        label="Till och med", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, forbund: Forbund, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        users = User.objects.filter(
+            pk__in=Atkomstlogg.objects.filter(forbund=forbund).values("user")
+        ).order_by("last_name", "first_name", "username")
+        self.fields["anvandare"].choices = [("", "Alla användare")] + [
+            (str(u.pk), u.get_full_name() or u.username) for u in users
+        ]
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("fran") and data.get("till") and data["till"] < data["fran"]:
+            self.add_error("till", "Slutdatumet kan inte ligga före startdatumet.")
+        return data
+
+
+@require_GET
+def atkomstlogg(request: HttpRequest, orgnr: str) -> HttpResponse:
+    forbund = _own_forbund(request, orgnr)
+    form = LoggFilter(request.GET or None, forbund=forbund)
+    rows = Atkomstlogg.objects.filter(forbund=forbund).select_related(
+        "user", "person", "deltagande"
+    )
+    if form.is_valid():
+        data = form.cleaned_data
+        if data.get("anvandare"):
+            rows = rows.filter(user_id=data["anvandare"])
+        if data.get("fran"):
+            rows = rows.filter(tid__date__gte=data["fran"])
+        if data.get("till"):
+            rows = rows.filter(tid__date__lte=data["till"])
+    page = Paginator(rows.order_by("-tid", "-pk"), PER_SIDA).get_page(request.GET.get("sida"))
+    query = request.GET.copy()
+    query.pop("sida", None)
+    return render(
+        request,
+        "deltagare/forbund/atkomstlogg.html",
+        {"forbund": forbund, "form": form, "page_obj": page, "query": query.urlencode()},
+    )
+
+
+class UtdragForm(StyledFormMixin, forms.Form):
+    personnummer = forms.CharField(
+        label="Personnummer eller samordningsnummer",
+        max_length=20,
+        help_text="12 siffror, ÅÅÅÅMMDD-NNNN. Numret skickas aldrig i adressfältet.",
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+    def clean_personnummer(self) -> pnr.Personnummer:
+        try:
+            return pnr.parse(self.cleaned_data["personnummer"])
+        except pnr.OgiltigtPersonnummer as error:
+            raise forms.ValidationError(str(error)) from None
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def registerutdrag(request: HttpRequest) -> HttpResponse:
+    """A person's data and who has viewed it, for the insats's handläggare (404 for others)."""
+    if not access.can_see_personal_data(request.user):
+        raise Http404
+    form = UtdragForm(request.POST or None)
+    context: dict = {"form": form}
+    if request.method == "POST" and form.is_valid():
+        nummer = form.cleaned_data["personnummer"]
+        visible = Deltagande.objects.for_user(request.user, personal=True)
+        persons = Person.objects.filter(
+            pnr_hash=pnr.lookup_hash(nummer.nummer), deltaganden__in=visible
+        ).distinct()
+        if not persons:
+            form.add_error(
+                "personnummer",
+                "Personen finns inte bland deltagarna i dina insatser. Ett registerutdrag tas "
+                "fram av en handläggare i en insats där personen deltar.",
+            )
+        else:
+            utdrag = []
+            for person in persons.select_related("forbund"):
+                services.log_access(
+                    user=request.user,
+                    person=person,
+                    sida=request.path,
+                    anledning="Registerutdrag",
+                )
+                utdrag.append(
+                    {
+                        "person": person,
+                        "personnummer": pnr.decrypt(person.pnr_krypterat),
+                        "samtycken": Samtycke.objects.filter(person=person).select_related(
+                            "registrerad_av"
+                        ),
+                        "deltaganden": person.deltaganden.select_related("insats").order_by(
+                            "startdatum"
+                        ),
+                        "uppfoljningar": Uppfoljning.objects.filter(
+                            deltagande__person=person
+                        ).select_related("deltagande__insats"),
+                        "logg": person.atkomster.select_related("user").order_by("-tid"),
+                    }
+                )
+            context["utdrag"] = utdrag
+            context["skapat"] = timezone.localtime()
+    return render(request, "deltagare/forbund/registerutdrag.html", context)
