@@ -102,3 +102,12 @@ def lookup_hash(nummer: str) -> str:
     if not key:
         raise ImproperlyConfigured("FINSAM_PNR_HMAC_KEY är inte satt.")
     return hmac.new(key.encode(), nummer.encode(), hashlib.sha256).hexdigest()
+
+
+def encrypt_bytes(data: bytes) -> bytes:
+    """Authenticated encryption of a whole file (an upload holding personnummer)."""
+    return _fernet(_keys()).encrypt(data)
+
+
+def decrypt_bytes(token: bytes) -> bytes:
+    return _fernet(_keys()).decrypt(token)

@@ -13,3 +13,11 @@ def gallra() -> int:
     if not settings.FINSAM_GALLRING_AR:
         return 0
     return len(run(ar=settings.FINSAM_GALLRING_AR, today=timezone.localdate()))
+
+
+@shared_task(acks_late=True)
+def importjobb(jobb_id: str, step: str) -> None:
+    """Check (`granska`) or import (`importera`) an uploaded file; only the job's id travels."""
+    from .importjobb import run
+
+    run(jobb_id, step)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import views_forbund
+from . import views_forbund, views_import
 
 app_name = "deltagare_forbund"
 
@@ -12,4 +12,14 @@ urlpatterns = [
     path("forbund/<str:orgnr>/deltaganden/", views_forbund.deltaganden, name="list"),
     path("forbund/<str:orgnr>/atkomstlogg/", views_forbund.atkomstlogg, name="atkomstlogg"),
     path("registerutdrag/", views_forbund.registerutdrag, name="registerutdrag"),
+]
+
+urlpatterns += [
+    path("deltagare/import/", views_import.upload, name="import"),
+    path("deltagare/import/<uuid:importjobb_id>/", views_import.jobb, name="import_jobb"),
+    path(
+        "deltagare/import/<uuid:importjobb_id>/bekrafta/",
+        views_import.bekrafta,
+        name="import_bekrafta",
+    ),
 ]

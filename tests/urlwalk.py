@@ -94,6 +94,11 @@ def build_world(*, forbund_a, admin_a, insats_a) -> World:
     anonym = services.register_anonymous_deltagande(
         insats=insats_a, kon="kvinna", startdatum=dt.date(2015, 3, 1)
     )
+    from deltagare.models import Importjobb
+
+    importjobb = Importjobb.objects.create(
+        user=inne.user, kind="deltaganden", filnamn="d.csv", status="granskad", data=None
+    )
     data = b"kod;namn\n"
     importfil = Importfil.objects.create(
         user=admin_a,
@@ -115,6 +120,7 @@ def build_world(*, forbund_a, admin_a, insats_a) -> World:
         "rad": "adm_personal",
         "public_id": deltagande.public_id,
         "matpunkt": 90,
+        "importjobb_id": importjobb.pk,
         # Admin site parameters (the admin answers 404 to everyone but the administratör).
         "app_label": "forbund",
         "content_type_id": ContentType.objects.get_for_model(Forbund).pk,
@@ -136,6 +142,7 @@ def build_world(*, forbund_a, admin_a, insats_a) -> World:
         str(anonym.public_id),
         str(avslutad.public_id),
         str(jobb.pk),
+        str(importjobb.pk),
     ]
     w.admin_objects = {
         Forbund: forbund_a,

@@ -40,14 +40,26 @@ ALLOWED: dict[str, set[str]] = {
     # Förbundsadministratör of förbund B: the registry list (shows only B), the entry
     # pages that lead to the own förbund, and the own report orders.
     "forbundsadministrator_b": COMMON
-    | {"forbund:list", "insatser:start", "insatser:ekonomi_start", "rapporter:index"},
+    | {
+        "forbund:list",
+        "insatser:start",
+        "insatser:ekonomi_start",
+        "rapporter:index",
+        "deltagare_forbund:import",  # the upload form; rows are checked against their rights
+    },
     # Handläggare of förbund B: the entry page of the own insatser, and the register
     # extract form (it finds only persons in the handläggare's own insatser).
-    "handlaggare_b": COMMON | {"insatser:start", "deltagare_forbund:registerutdrag"},
+    "handlaggare_b": COMMON
+    | {"insatser:start", "deltagare_forbund:registerutdrag", "deltagare_forbund:import"},
     # Handläggare of förbund A, assigned to another insats: the förbund's insats list,
     # which shows only the insatser they are assigned to.
     "handlaggare_utanfor": COMMON
-    | {"insatser:start", "insatser:list", "deltagare_forbund:registerutdrag"},
+    | {
+        "insatser:start",
+        "insatser:list",
+        "deltagare_forbund:registerutdrag",
+        "deltagare_forbund:import",
+    },
     # Nationella rådet reads the registry of every förbund and orders aggregated reports;
     # it reaches no insats, deltagande or someone else's report.
     "radet": COMMON | {"forbund:list", "forbund:detail", "rapporter:index"},

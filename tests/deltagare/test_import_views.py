@@ -1,0 +1,164 @@
+"""Web upload of deltaganden: preview by the worker, every error listed, confirm, progress;
+the file is stored only encrypted and removed when done; only the uploader reaches the job."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from deltagare.models import Deltagande, Importjobb, Person
+from finsam.celery import app
+
+from .test_import_deltaganden import HEADER, insats, valid  # noqa: F401 (fixtures)
+
+pytestmark = pytest.mark.django_db
+
+UPLOAD = "/deltagare/import/"
+PNR_FORMS = ["199001010017", "19900101-0017", "9001010017", "900101"]
+
+
+@pytest.fixture(autouse=True)
+def eager():
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = False
+
+
+def upload(client, text: str, kind: str = "deltaganden", name: str = "d.csv"):
+    fil = SimpleUploadedFile(name, text.encode("utf-8"), content_type="text/csv")
+    return client.post(UPLOAD, {"kind": kind, "fil": fil})
+
+
+def job_url(jobb) -> str:
+    return reverse("deltagare_forbund:import_jobb", args=[jobb.pk])
+
+
+def raw_dump() -> str:
+    parts = []
+    with connection.cursor() as cursor:
+        for table in (
+            "deltagare_person",
+            "deltagare_deltagande",
+            "deltagare_samtycke",
+            "deltagare_importjobb",
+        ):
+            cursor.execute(f"SELECT * FROM {table}")  # noqa: S608 (fixed table names)
+            parts.append(repr(cursor.fetchall()))
+    return "\n".join(parts)
+
+
+def test_preview_then_confirm(client_handlaggare_a, valid):  # noqa: F811
+    response = upload(client_handlaggare_a, valid)
+    jobb = Importjobb.objects.get()
+    assert response.status_code == 302 and response.url == job_url(jobb)
+    page = client_handlaggare_a.get(job_url(jobb)).text
+    assert "Filen är felfri" in page and "4 rader: 4 nya" in page
+    assert Deltagande.objects.count() == 0  # nothing saved before the confirmation
+    # Stored encrypted while waiting: no clear number anywhere in the tables.
+    assert not any(form in raw_dump() for form in PNR_FORMS)
+
+    response = client_handlaggare_a.post(
+        reverse("deltagare_forbund:import_bekrafta", args=[jobb.pk])
+    )
+    assert response.status_code == 302
+    jobb.refresh_from_db()
+    assert (jobb.status, jobb.skapade, jobb.klara, jobb.data) == ("klar", 4, 4, None)
+    assert Deltagande.objects.count() == 4 and Person.objects.count() == 2
+    assert "Importen är klar" in client_handlaggare_a.get(job_url(jobb)).text
+    assert not any(form in raw_dump() for form in PNR_FORMS)
+    # A second confirmation (double click) imports nothing more.
+    client_handlaggare_a.post(reverse("deltagare_forbund:import_bekrafta", args=[jobb.pk]))
+    assert Deltagande.objects.count() == 4
+
+
+def test_the_same_file_twice_changes_nothing(client_handlaggare_a, valid):  # noqa: F811
+    for _ in range(2):
+        upload(client_handlaggare_a, valid)
+        jobb = Importjobb.objects.order_by("-skapad").first()
+        client_handlaggare_a.post(reverse("deltagare_forbund:import_bekrafta", args=[jobb.pk]))
+    jobb.refresh_from_db()
+    assert (jobb.skapade, jobb.oforandrade) == (0, 4)
+    assert Deltagande.objects.count() == 4
+
+
+def test_every_error_listed_and_nothing_saved(client_handlaggare_a, insats):  # noqa: F811
+    o = insats.forbund.organisationsnummer
+    text = HEADER + (
+        f"{o};COACH;person;19900101-0018;2015-02-01;;2015-02-01;;;;;;;;\n"
+        f"{o};COACH;person;19900101-0017;;;2015-02-01;;;;;;;;\n"
+        f"{o};NOPE;anonym;;;kvinna;2015-02-01;;;;;;;;\n"
+    )
+    upload(client_handlaggare_a, text)
+    jobb = Importjobb.objects.get()
+    assert (jobb.status, jobb.antal_fel, jobb.data) == ("avvisad", len(jobb.fel), None)
+    assert jobb.antal_fel >= 3
+    page = client_handlaggare_a.get(job_url(jobb)).text
+    assert "Inget har sparats" in page and "Rad 2" not in page  # a table, row by row
+    assert not any(form in page for form in PNR_FORMS)
+    assert Deltagande.objects.count() == 0
+    # An unchecked job cannot be confirmed.
+    client_handlaggare_a.post(reverse("deltagare_forbund:import_bekrafta", args=[jobb.pk]))
+    assert Deltagande.objects.count() == 0
+
+
+def test_upload_form_errors(client_handlaggare_a):
+    response = client_handlaggare_a.post(UPLOAD, {"kind": "deltaganden"})
+    assert "Välj en fil att ladda upp." in response.text
+    response = upload(client_handlaggare_a, "x", name="d.pdf")
+    assert "CSV-fil" in response.text
+    assert not Importjobb.objects.exists()
+
+
+def test_polling_stops_when_done(client_handlaggare_a, valid):  # noqa: F811
+    upload(client_handlaggare_a, valid)
+    jobb = Importjobb.objects.get()
+    response = client_handlaggare_a.get(job_url(jobb), HTTP_HX_REQUEST="true")
+    assert response.status_code == 286
+
+
+def test_queue_down_is_a_clear_message(client_handlaggare_a, valid, monkeypatch):  # noqa: F811
+    from deltagare import tasks
+
+    def down(*args, **kwargs):
+        raise ConnectionError("redis down")
+
+    monkeypatch.setattr(tasks.importjobb, "delay", down)
+    upload(client_handlaggare_a, valid)
+    jobb = Importjobb.objects.get()
+    assert (jobb.status, jobb.data) == ("fel", None)
+    assert "svarar inte just nu" in client_handlaggare_a.get(job_url(jobb)).text
+
+
+def test_only_the_uploader_reaches_the_job(client_handlaggare_a, client_admin_a, valid):  # noqa: F811
+    upload(client_handlaggare_a, valid)
+    jobb = Importjobb.objects.get()
+    assert client_admin_a.get(job_url(jobb)).status_code == 404
+    url = reverse("deltagare_forbund:import_bekrafta", args=[jobb.pk])
+    assert client_admin_a.post(url).status_code == 404
+
+
+@pytest.mark.parametrize("who", ["client_radet", "client_administrator"])
+def test_roles_that_import_no_deltaganden_get_404(request, who):
+    assert request.getfixturevalue(who).get(UPLOAD).status_code == 404
+
+
+def test_wrong_methods(client_handlaggare_a, valid):  # noqa: F811
+    assert client_handlaggare_a.put(UPLOAD).status_code == 405
+    upload(client_handlaggare_a, valid)
+    jobb = Importjobb.objects.get()
+    assert client_handlaggare_a.post(job_url(jobb)).status_code == 405
+    url = reverse("deltagare_forbund:import_bekrafta", args=[jobb.pk])
+    assert client_handlaggare_a.get(url).status_code == 405
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+@given(content=st.binary(max_size=300), name=st.sampled_from(["d.csv", "d.xlsx", "d.txt"]))
+def test_fuzz_never_500_never_saved(client_handlaggare_a, content, name):
+    fil = SimpleUploadedFile(name, content)
+    response = client_handlaggare_a.post(UPLOAD, {"kind": "deltaganden", "fil": fil})
+    assert response.status_code < 500
+    assert not Deltagande.objects.exists()
