@@ -165,6 +165,47 @@ def _insatser_rows_for_every_model(request):
     EkonomiradFactory(forbund=forbund, rad="insats", insats=volym)
 
 
+@pytest.fixture(autouse=True)
+def _deltagare_rows_for_every_model(request):
+    """As above, the participant register's rows (deltagare/admin.py): a person with a
+    consent, a deltagande with a follow-up, and a row of the access log."""
+    if "every_model_has_a_row" not in request.fixturenames:
+        return
+    import datetime as dt
+
+    from deltagare import pnr, services
+
+    from .factories import InsatsFactory
+
+    forbund = request.getfixturevalue("forbund_a")
+    handlaggare = request.getfixturevalue("handlaggare_a")
+    insats = InsatsFactory(forbund=forbund, kod="ADMIN-D")
+    deltagande = services.register_person_deltagande(
+        user=handlaggare,
+        insats=insats,
+        personnummer=pnr.parse("19900101-0017"),
+        samtycke_datum=dt.date(2015, 3, 1),
+        startdatum=dt.date(2015, 3, 1),
+    )
+    services.end_deltagande(
+        deltagande=deltagande, slutdatum=dt.date(2015, 6, 1), avslutsorsak="fullfoljd"
+    )
+    services.record_uppfoljning(
+        deltagande=deltagande,
+        matpunkt=90,
+        datum=dt.date(2015, 9, 1),
+        sysselsattning=["arbete"],
+        forsorjning=["forsorjningsstod"],
+    )
+    services.log_access(
+        user=handlaggare,
+        person=deltagande.person,
+        deltagande=deltagande,
+        sida="/",
+        anledning="Test",
+    )
+
+
 # Reference data (regions, kommuner, behovsgrupper) is loaded by data migrations. A
 # transactional test (live server, worker processes) ends with a flush that empties it:
 # such tests get it back here. Idempotent: the loaders update or create.
