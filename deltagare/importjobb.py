@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 
-from django.db import transaction
+from django.db import connections, transaction
 from django.utils import timezone
 
 from finsam.lib.importing import import_file
@@ -22,16 +23,34 @@ from .models import Importjobb
 logger = logging.getLogger(__name__)
 
 KINDS = ("deltaganden", "uppfoljningar")
-VISADE_FEL = 1000
 KEEP = dt.timedelta(days=1)
 KO_FEL = "Importtjänsten svarar inte just nu. Försök igen om en stund."
+UTGANGEN = "Filen togs bort efter ett dygn utan bekräftelse. Ladda upp den igen."
 Status = Importjobb.Status
+# Anything shaped like a personnummer or samordningsnummer (10 or 12 digits, the month's
+# first digit 0 or 1, with or without - or +). An organisationsnummer (third digit at least
+# 2) is left as it is.
+PNR_LIKNANDE = re.compile(r"(?<!\d)(?:\d{2}[01]\d{3}|(?:18|19|20)\d{2}[01]\d{3})[-+]?\d{4}(?!\d)")
+
+
+def maskera(text: str) -> str:
+    """Masks personnummer-like numbers in text that is stored or shown (messages, names)."""
+    return PNR_LIKNANDE.sub("[personnummer dolt]", text)
+
+
+def rensa() -> int:
+    """Removes the bytes of day-old files; a checked file not confirmed in time fails."""
+    gamla = Importjobb.objects.filter(skapad__lt=timezone.now() - KEEP, data__isnull=False)
+    utgangna = gamla.filter(status__in=[Status.GRANSKAS, Status.GRANSKAD]).update(
+        status=Status.FEL, meddelande=UTGANGEN, data=None
+    )
+    return utgangna + gamla.update(data=None)
 
 
 def upload(*, user, kind: str, filnamn: str, data: bytes) -> Importjobb:
-    Importjobb.objects.filter(skapad__lt=timezone.now() - KEEP).update(data=None)
+    rensa()
     jobb = Importjobb.objects.create(
-        user=user, kind=kind, filnamn=filnamn[:255], data=pnr.encrypt_bytes(data)
+        user=user, kind=kind, filnamn=maskera(filnamn)[:255], data=pnr.encrypt_bytes(data)
     )
     _enqueue(jobb, "granska")
     return jobb
@@ -39,9 +58,10 @@ def upload(*, user, kind: str, filnamn: str, data: bytes) -> Importjobb:
 
 def confirm(jobb: Importjobb) -> bool:
     """Start the import of a checked file; False if it is not (or no longer) waiting."""
-    updated = Importjobb.objects.filter(pk=jobb.pk, status=Status.GRANSKAD).update(
-        status=Status.IMPORTERAS, klara=0
-    )
+    rensa()
+    updated = Importjobb.objects.filter(
+        pk=jobb.pk, status=Status.GRANSKAD, data__isnull=False
+    ).update(status=Status.IMPORTERAS, klara=0)
     if updated:
         _enqueue(jobb, "importera")
     jobb.refresh_from_db()
@@ -71,11 +91,18 @@ def run(jobb_id: str, step: str) -> None:
     user = get_user_model().objects.get(pk=jobb.user_id)
     data = pnr.decrypt_bytes(bytes(jobb.data))
     last = [0]
+    # Progress goes through a connection of its own: the import's transaction is not
+    # committed until the end, and the status page must see the progress before that.
+    side = connections.create_connection("default")
 
     def progress(done: int, total: int) -> None:
         if done - last[0] >= 500 or done == total:
             last[0] = done
-            Importjobb.objects.filter(pk=jobb.pk).update(klara=done, rader=total)
+            with side.cursor() as cursor:
+                cursor.execute(
+                    "UPDATE deltagare_importjobb SET klara = %s, rader = %s WHERE id = %s",
+                    [done, total, jobb.pk],
+                )
 
     try:
         result = import_file(
@@ -87,6 +114,7 @@ def run(jobb_id: str, step: str) -> None:
             progress=progress,
         )
     except Exception:
+        side.close()
         logger.exception("import job %s failed", jobb.pk)
         Importjobb.objects.filter(pk=jobb.pk).update(
             status=Status.FEL,
@@ -94,15 +122,17 @@ def run(jobb_id: str, step: str) -> None:
             meddelande="Filen kunde inte importeras på grund av ett tekniskt fel. Inget har sparats.",
         )
         return
+    side.close()
     fields = {
         "rader": result.rader,
         "skapade": result.skapade,
         "uppdaterade": result.uppdaterade,
         "oforandrade": result.oforandrade,
         "antal_fel": len(result.errors),
+        # Every error, masked: a number typed into the wrong column is never stored.
         "fel": [
-            {"rad": e.rad, "kolumn": e.kolumn, "meddelande": e.meddelande}
-            for e in result.errors[:VISADE_FEL]
+            {"rad": e.rad, "kolumn": maskera(e.kolumn), "meddelande": maskera(e.meddelande)}
+            for e in result.errors
         ],
     }
     if not result.ok:

@@ -21,3 +21,11 @@ def importjobb(jobb_id: str, step: str) -> None:
     from .importjobb import run
 
     run(jobb_id, step)
+
+
+@shared_task
+def rensa_importer() -> int:
+    """Beat runs this hourly: uploaded files are kept at most a day."""
+    from .importjobb import rensa
+
+    return rensa()

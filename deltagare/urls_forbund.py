@@ -22,4 +22,5 @@ urlpatterns += [
         views_import.bekrafta,
         name="import_bekrafta",
     ),
+    path("deltagare/import/<uuid:importjobb_id>/fel.csv", views_import.fel, name="import_fel"),
 ]

@@ -14,6 +14,7 @@ from django_htmx.http import HttpResponseStopPolling
 
 from finsam.lib.forms import StyledFormMixin
 from finsam.lib.importing import get_kind
+from finsam.lib.tabular import write_table
 
 from . import importjobb
 from .models import Importjobb
@@ -83,11 +84,17 @@ def _own_job(request: HttpRequest, importjobb_id) -> Importjobb:
 def jobb(request: HttpRequest, importjobb_id) -> HttpResponse:
     job = _own_job(request, importjobb_id)
     if request.htmx:
-        response = render(request, "deltagare/forbund/import_jobb.html#status", {"jobb": job})
+        response = render(
+            request,
+            "deltagare/forbund/import_jobb.html#status",
+            {"jobb": job, "visade_fel": VISADE_FEL},
+        )
         if not job.pagaende:
             response.status_code = HttpResponseStopPolling.status_code
         return response
-    return render(request, "deltagare/forbund/import_jobb.html", {"jobb": job})
+    return render(
+        request, "deltagare/forbund/import_jobb.html", {"jobb": job, "visade_fel": VISADE_FEL}
+    )
 
 
 @require_POST
@@ -95,3 +102,16 @@ def bekrafta(request: HttpRequest, importjobb_id) -> HttpResponse:
     job = _own_job(request, importjobb_id)
     importjobb.confirm(job)
     return redirect("deltagare_forbund:import_jobb", importjobb_id=job.pk)
+
+
+VISADE_FEL = 1000
+
+
+@require_http_methods(["GET"])
+def fel(request: HttpRequest, importjobb_id) -> HttpResponse:
+    """Every error of a refused file, as CSV (the page lists the first ones)."""
+    job = _own_job(request, importjobb_id)
+    data = write_table(["rad", "kolumn", "meddelande"], job.fel, format="csv")
+    response = HttpResponse(data, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="fel.csv"'
+    return response

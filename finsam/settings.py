@@ -248,6 +248,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = env.str(
 )
 CELERY_BEAT_SCHEDULE = {
     "gallring": {"task": "deltagare.tasks.gallra", "schedule": 24 * 60 * 60},
+    "importfiler": {"task": "deltagare.tasks.rensa_importer", "schedule": 60 * 60},
     "clear-expired-sessions": {
         "task": "forbund.tasks.clear_expired_sessions",
         "schedule": 24 * 60 * 60,

@@ -3,9 +3,9 @@ the brief: no clear personnummer stored anywhere (also when a number lands in a 
 where it does not belong), progress visible while the import runs, and an expired upload
 never left waiting for ever.
 
-The tests marked xfail(strict=True) reproduce defects found in review; each names what
-fails. When the defect is fixed the test passes, strict xfail then fails, and the marker
-is to be removed.
+They reproduce defects found in review (all fixed): a number in a wrong column or in the
+file name was stored, progress was invisible until the import committed, and an expired
+upload could be left "importeras" for ever.
 """
 
 from __future__ import annotations
@@ -61,11 +61,6 @@ def every_table() -> str:
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(
-    strict=True,
-    reason="Importjobb.fel stores the importer's messages, which quote the cell (e.g. "
-    '"Okänd kod \'…\'", "…ingen insats med koden …"), and filnamn is stored as uploaded',
-)
 @pytest.mark.parametrize("where", ["forsorjning_fore", "insats", "filnamn"])
 def test_number_in_a_wrong_place_is_not_stored_or_shown(client_admin_a, insats, where):  # noqa: F811
     o = insats.forbund.organisationsnummer
@@ -88,12 +83,6 @@ def test_number_in_a_wrong_place_is_not_stored_or_shown(client_admin_a, insats, 
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.xfail(
-    strict=True,
-    reason="the progress callback updates the job row on the importing connection, inside "
-    "import_file's transaction: no other connection (the polling page) sees it before the "
-    "import has committed",
-)
 def test_progress_is_visible_while_the_import_runs(
     client_handlaggare_a,
     valid,  # noqa: F811
@@ -127,12 +116,6 @@ def test_progress_is_visible_while_the_import_runs(
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(
-    strict=True,
-    reason="upload() clears the bytes of day-old jobs but leaves them 'granskad'; "
-    "confirm() then sets 'importeras' and run() returns at data=None, so the job stays "
-    "'importeras' and its page polls for ever",
-)
 def test_expired_upload_is_not_left_importing(client_handlaggare_a, valid):  # noqa: F811
     upload(client_handlaggare_a, valid)
     jobb = Importjobb.objects.get()

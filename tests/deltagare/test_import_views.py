@@ -162,3 +162,39 @@ def test_fuzz_never_500_never_saved(client_handlaggare_a, content, name):
     response = client_handlaggare_a.post(UPLOAD, {"kind": "deltaganden", "fil": fil})
     assert response.status_code < 500
     assert not Deltagande.objects.exists()
+
+
+def test_all_errors_download(client_handlaggare_a, insats):  # noqa: F811
+    o = insats.forbund.organisationsnummer
+    text = HEADER + "".join(f"{o};NOPE;anonym;;;kvinna;2015-02-01;;;;;;;;\n" for _ in range(5))
+    upload(client_handlaggare_a, text)
+    jobb = Importjobb.objects.get()
+    response = client_handlaggare_a.get(reverse("deltagare_forbund:import_fel", args=[jobb.pk]))
+    lines = response.content.decode().strip().splitlines()
+    assert lines[0] == "rad;kolumn;meddelande"
+    assert len(lines) == 1 + jobb.antal_fel >= 6
+
+
+def test_masking_keeps_organisationsnummer():
+    from deltagare.importjobb import maskera
+
+    text = "Okänd kod '19900101-0017', '9001010017', '900101+0017'; förbundet 2220000018"
+    masked = maskera(text)
+    assert "0017" not in masked.replace("2220000018", "")
+    assert "2220000018" in masked
+
+
+def test_beat_task_removes_day_old_files(client_handlaggare_a, valid):  # noqa: F811
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from deltagare.tasks import rensa_importer
+
+    upload(client_handlaggare_a, valid)
+    jobb = Importjobb.objects.get()
+    Importjobb.objects.filter(pk=jobb.pk).update(skapad=timezone.now() - dt.timedelta(days=2))
+    assert rensa_importer() == 1
+    jobb.refresh_from_db()
+    assert (jobb.status, jobb.data) == ("fel", None)
+    assert "Ladda upp den igen" in client_handlaggare_a.get(job_url(jobb)).text

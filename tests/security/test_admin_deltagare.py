@@ -1,5 +1,9 @@
 """The participant register in the Django admin (deltagare/admin.py): the administratör
-reads it pseudonymised and changes nothing; the access log cannot be edited at all."""
+reads it pseudonymised and changes nothing; the access log cannot be edited at all.
+
+It lives here, not in tests/deltagare, because one test deliberately puts personnummer in
+admin search URLs (to show they find nothing); tests/security/test_pnr_leaks.py re-runs
+tests/deltagare and flags any personnummer in a URL."""
 
 from __future__ import annotations
 
@@ -13,7 +17,13 @@ from django.urls import reverse
 from deltagare import pnr, services
 from deltagare.models import Atkomstlogg, Deltagande, Person, Samtycke, Uppfoljning
 
-from .handlaggare_data import NUMMER, assigned_insats, end, make_nummer, person_deltagande
+from ..deltagare.handlaggare_data import (
+    NUMMER,
+    assigned_insats,
+    end,
+    make_nummer,
+    person_deltagande,
+)
 
 pytestmark = pytest.mark.django_db
 
