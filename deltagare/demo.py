@@ -193,11 +193,15 @@ def _historical(insats: Insats, user, today: dt.date, per_year: int) -> int:
             _follow_up(rng, d, today)
             count += 1
         for _ in range(per_year // 6):
-            services.register_anonymous_deltagande(
+            anonym = services.register_anonymous_deltagande(
                 insats=insats,
                 kon=rng.choice([Kon.KVINNA, Kon.MAN]),
                 startdatum=max(insats.startdatum, dt.date(ar, 3, 1)),
+            )
+            services.end_deltagande(
+                deltagande=anonym,
                 slutdatum=min(last, dt.date(ar, 9, 30)),
+                avslutsorsak=Avslutsorsak.FULLFOLJD,
             )
             count += 1
     return count
