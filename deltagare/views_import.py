@@ -38,14 +38,16 @@ class UploadForm(StyledFormMixin, forms.Form):
     kind = forms.ChoiceField(label="Vad innehåller filen?", widget=forms.RadioSelect)
     fil = forms.FileField(
         label="Fil",
-        help_text="CSV (UTF-8, semikolon eller komma) eller Excel (.xlsx), högst 20 MB. "
-        "Kolumnerna beskrivs i importanvisningen.",
+        help_text="CSV (UTF-8, semikolon eller komma) eller Excel (.xlsx), högst 20 MB, med "
+        "kolumnerna nedan i första raden.",
         error_messages={"required": "Välj en fil att ladda upp.", "empty": "Filen är tom."},
     )
 
     def __init__(self, *args, kinds, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = kinds
+        if len(kinds) == 1:
+            self.fields["kind"].initial = kinds[0][0]
 
     def clean_fil(self):
         fil = self.cleaned_data["fil"]
@@ -71,7 +73,12 @@ def upload(request: HttpRequest) -> HttpResponse:
         )
         return redirect("deltagare_forbund:import_jobb", importjobb_id=jobb.pk)
     tidigare = Importjobb.objects.filter(user=request.user).order_by("-skapad")[:10]
-    return render(request, "deltagare/forbund/import.html", {"form": form, "tidigare": tidigare})
+    kolumner = [(label, get_kind(name).columns) for name, label in kinds]
+    return render(
+        request,
+        "deltagare/forbund/import.html",
+        {"form": form, "tidigare": tidigare, "kolumner": kolumner},
+    )
 
 
 def _own_job(request: HttpRequest, importjobb_id) -> Importjobb:

@@ -105,6 +105,14 @@ def test_every_error_listed_and_nothing_saved(client_handlaggare_a, insats):  # 
     assert Deltagande.objects.count() == 0
 
 
+def test_the_page_lists_the_columns_of_each_allowed_kind(client_handlaggare_a, client_admin_a):
+    page = client_handlaggare_a.get(UPLOAD).text
+    assert "<code>personnummer</code>" in page and "<code>matpunkt</code>" in page
+    # A förbundsadministratör imports anonymous deltaganden only: no follow-ups offered.
+    page = client_admin_a.get(UPLOAD).text
+    assert "<code>matpunkt</code>" not in page
+
+
 def test_upload_form_errors(client_handlaggare_a):
     response = client_handlaggare_a.post(UPLOAD, {"kind": "deltaganden"})
     assert "Välj en fil att ladda upp." in response.text
