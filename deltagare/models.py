@@ -232,6 +232,8 @@ class Uppfoljning(models.Model):
         verbose_name = "uppföljning"
         verbose_name_plural = "uppföljningar"
         ordering = ["deltagande", "matpunkt"]
+        # The återrapportering counts the follow-ups of one year (T15).
+        indexes = [models.Index(fields=["datum"], name="uppfoljning_datum")]
         constraints = [
             models.UniqueConstraint(
                 fields=["deltagande", "matpunkt"], name="uppfoljning_en_per_matpunkt"

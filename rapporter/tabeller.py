@@ -1,38 +1,49 @@
 """The återrapportering: (year, scope) → the tables T0–T18 of spec/aterrapportering.md.
 
-This module is the one place where the counting rules live. Every table is computed by
-conditional aggregation in PostgreSQL (`Count(..., filter=Q(...))`), so the number of
-queries does not grow with the number of förbund, insatser or deltaganden. The JSON,
-XLSX and PDF renderers all read the `Rapport` built here.
+This module is the one place where the counting rules live. The tables about deltaganden
+are counted from one statement (`_Fakta`: the year's rows materialised once, grouped by a
+few codes per group of tables); the others by conditional aggregation in PostgreSQL
+(`Count(..., filter=Q(...))`). The number of queries does not grow with the number of
+förbund, insatser or deltaganden. The JSON, XLSX and PDF renderers all read the `Rapport`
+built here.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import (
+    BooleanField,
+    Case,
     Count,
     DateField,
+    ExpressionWrapper,
     F,
     Func,
     IntegerField,
     Q,
-    QuerySet,
     Sum,
+    Value,
+    When,
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from deltagare.choices import (
     ARBETE_ELLER_STUDIER,
     FORSORJNING_RAPPORTGRUPP,
     Avslutsorsak,
     Forsorjning,
+    Kon,
     Registreringsform,
     Sysselsattning,
     TidOffentligForsorjning,
@@ -193,7 +204,7 @@ def promille(part: int | None, whole: int | None) -> int | None:
 
 
 class _Underlag:
-    """The scoped base querysets of one report."""
+    """The scoped base querysets of one report, and the one pass over its deltaganden."""
 
     def __init__(self, ar: int, omfattning: Omfattning) -> None:
         self.ar = ar
@@ -209,15 +220,12 @@ class _Underlag:
         )
         # Every deltagande table counts within Y and Y−1 (active, new, ended in Y; active
         # in Y−1 for T12): the window lets PostgreSQL drop older rows before joining.
-        self.deltaganden_alla = Deltagande.objects.filter(
+        self.deltaganden = Deltagande.objects.filter(
             omfattning.forbund_q("insats__forbund__"),
             Q(slutdatum__isnull=True) | Q(slutdatum__gte=dt.date(ar - 1, 1, 1)),
             startdatum__lte=dt.date(ar, 12, 31),
             insats__niva=Niva.INDIVID,
             insats__deltagarregistrering=Deltagarregistrering.INDIVIDUELL,
-        )
-        self.deltaganden = self.deltaganden_alla.annotate(
-            alder=_Age(F("startdatum"), F("person__fodelsedatum"))
         )
         self.volym = Volymregistrering.objects.filter(
             omfattning.forbund_q("insats__forbund__"), _in_year(ar, "datum")
@@ -236,29 +244,222 @@ class _Underlag:
     def avslutade(self) -> Q:
         return _in_year(self.ar, "slutdatum")
 
+    @cached_property
+    def fakta(self) -> _Fakta:
+        return _Fakta.read(self)
+
+
+# ---------------------------------------------------------------- the deltagande facts
+#
+# Every table about deltaganden (T2–T12, T16–T18 and the insats catalogue) is counted from
+# one SQL statement: the scoped rows of the window, each with its flags for the year
+# (active, new, ended, …), are materialised once, and one GROUP BY per group of tables
+# over them gives counts per combination of a few codes. The counting rules then decide,
+# for each combination, which table rows it belongs to (the `test` functions below), so a
+# deltagande with several codes counts once in each group it has. The combinations are few
+# (codes, not people), so the Python side is small whatever the number of deltaganden.
+
+# Age bands at start (T3, T12): code → (label, highest age in the band).
+AGE_BANDS = {
+    "under_16": ("Under 16 år", 15),
+    "16_29": ("16–29 år", 29),
+    "30_44": ("30–44 år", 44),
+    "45_59": ("45–59 år", 59),
+    "60_": ("60 år och äldre", None),
+}
+_BAND_SQL = (
+    "CASE "
+    + " ".join(
+        f"WHEN alder <= {high} THEN '{kod}'"
+        if high is not None
+        else f"WHEN alder IS NOT NULL THEN '{kod}'"
+        for kod, (_, high) in AGE_BANDS.items()
+    )
+    + " ELSE '' END"
+)
+KON_KOLUMN = {Kon.KVINNA: "kvinnor", Kon.MAN: "man"}
+
+# A branch: the columns (or expressions over them) it groups by beside kön, each with how
+# its text is read back (b: flag, s: code, a: set of codes, i: id), and which rows it counts.
+_GRENAR: dict[str, tuple[tuple[tuple[str, str], ...], str]] = {
+    # T2, T7 (registrerade), T16
+    "alla": (
+        (("registreringsform", "s"), ("f_aktiv", "b"), ("f_ny", "b"), ("f_oppen", "b")),
+        "true",
+    ),
+    # T3, T5, T12 (this year and the year before)
+    "aktiva": (
+        (("f_aktiv", "b"), ("f_aktiv_fg", "b"), (_BAND_SQL, "s"), ("forsorjning_fore", "a")),
+        "f_person AND (f_aktiv OR f_aktiv_fg)",
+    ),
+    # T4, T6
+    "profil": (
+        (("utbildningsniva", "s"), ("tid_offentlig_forsorjning", "s")),
+        "f_person AND f_aktiv",
+    ),
+    # T7–T9, T11, T16
+    "avslut": (
+        (
+            ("avslutsorsak", "s"),
+            ("f_manader", "s"),
+            ("sysselsattning_fore", "a"),
+            ("sysselsattning_efter", "a"),
+        ),
+        "f_person AND f_avslutad",
+    ),
+    # T10 (and T16's försörjning at end)
+    "forsorjning_fore_avslut": ((("forsorjning_fore", "a"),), "f_person AND f_avslutad"),
+    "forsorjning_efter_avslut": ((("forsorjning_efter", "a"),), "f_person AND f_avslutad"),
+    # T17, T18 and the insats catalogue
+    "insatser": ((("insats", "i"), ("f_forbund", "i")), "f_aktiv OR f_avslutad"),
+}
+# What a branch counts: every row, except for the insatser, where one row per insats and kön
+# holds the deltaganden active in the year, those with personal data among them, those with
+# personal data ended in the year and, among those, in work or studies at the end.
+_RAKNARE: dict[str, tuple[str, ...]] = {
+    "insatser": (
+        "f_aktiv",
+        "f_aktiv AND f_person",
+        "f_avslutad AND f_person",
+        "f_avslutad AND f_person AND f_aos",
+    ),
+}
+# The columns of the materialised rows.
+_KOLUMNER = (
+    "person",
+    "kon",
+    "insats",
+    "registreringsform",
+    "utbildningsniva",
+    "tid_offentlig_forsorjning",
+    "avslutsorsak",
+    "forsorjning_fore",
+    "forsorjning_efter",
+    "sysselsattning_fore",
+    "sysselsattning_efter",
+    "alder",
+    "f_person",
+    "f_aktiv",
+    "f_aktiv_fg",
+    "f_ny",
+    "f_avslutad",
+    "f_oppen",
+    "f_aos",
+    "f_manader",
+    "f_forbund",
+)
+_DIMENSIONER = max(len(dims) for dims, _ in _GRENAR.values())
+_ANTAL = max(len(counts) for counts in _RAKNARE.values())
+
+
+def _grenar_sql() -> str:
+    """One SELECT per branch over the materialised rows `b`, and the distinct persons (T2);
+    every name comes from the constants above, never from input."""
+    selects = []
+    for gren, (dims, where) in _GRENAR.items():
+        columns = [
+            f"array_to_string({name}, ',')" if kind == "a" else f"({name})::text"
+            for name, kind in dims
+        ]
+        columns += ["NULL"] * (_DIMENSIONER - len(dims))
+        counts = [f"count(*) FILTER (WHERE {c})" for c in _RAKNARE.get(gren, ())] or ["count(*)"]
+        columns += counts + ["NULL::bigint"] * (_ANTAL - len(counts))
+        group = ", ".join(["kon", *(name for name, _ in dims)])
+        selects.append(
+            f"SELECT '{gren}', kon, {', '.join(columns)} FROM b "  # noqa: S608
+            f"WHERE {where} GROUP BY {group}"
+        )
+    nulls = ", ".join(["NULL"] * _DIMENSIONER + ["NULL::bigint"] * (_ANTAL - 1))
+    selects.append(
+        f"SELECT 'individer', kon, {nulls}, count(DISTINCT person) FROM b "  # noqa: S608
+        "WHERE f_person AND f_aktiv GROUP BY GROUPING SETS ((kon), ())"
+    )
+    return " UNION ALL ".join(selects)
+
+
+_GRENAR_SQL = _grenar_sql()
+
+
+def _flag(q: Q) -> ExpressionWrapper:
+    return ExpressionWrapper(q, output_field=BooleanField())
+
+
+class _Fakta:
+    """Counts per branch and combination: `grenar[branch]` is a list of (kön, dims, n)."""
+
+    def __init__(self, grenar: dict[str, list[tuple[str, tuple, int]]], individer: dict) -> None:
+        self.grenar = grenar
+        self.individer = individer
+
+    @classmethod
+    def read(cls, u: _Underlag) -> _Fakta:
+        first, last = _year(u.ar)
+        six = _PlusMonths(F("startdatum"), 6)
+        twelve = _PlusMonths(F("startdatum"), 12)
+        ended_insats = Q(insats__slutdatum__lte=last) | Q(insats__avslutad_datum__lte=last)
+        rows = (
+            u.deltaganden.annotate(
+                alder=_Age(F("startdatum"), F("person__fodelsedatum")),
+                f_person=_flag(PERSON),
+                f_aktiv=_flag(u.active()),
+                f_aktiv_fg=_flag(u.active(u.ar - 1)),
+                f_ny=_flag(Q(startdatum__gte=first, startdatum__lte=last)),
+                f_avslutad=_flag(Q(slutdatum__isnull=False) & u.avslutade()),
+                f_oppen=_flag(u.active() & Q(slutdatum__isnull=True) & ended_insats),
+                f_aos=_flag(Q(sysselsattning_efter__overlap=AOS)),
+                f_manader=Case(
+                    When(slutdatum__lte=six, then=Value("upp_till_6")),
+                    When(slutdatum__lte=twelve, then=Value("upp_till_12")),
+                    default=Value("over_12"),
+                ),
+                f_forbund=F("insats__forbund_id"),
+            )
+            .order_by()
+            .values_list(*_KOLUMNER)
+        )
+        base_sql, params = rows.query.sql_with_params()
+        sql = f"WITH b AS MATERIALIZED ({base_sql}) {_GRENAR_SQL}"
+        grenar: dict[str, list[tuple[str, tuple, tuple[int, ...]]]] = defaultdict(list)
+        individer = dict.fromkeys(KON, 0)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            for gren, kon, *values in cursor.fetchall():
+                counts = tuple(n for n in values[_DIMENSIONER:] if n is not None)
+                if gren == "individer":
+                    individer[KON_KOLUMN[kon] if kon else "totalt"] = counts[-1]
+                    continue
+                dims = _GRENAR[gren][0]
+                grenar[gren].append(
+                    (
+                        kon,
+                        tuple(_read(kind, v) for (_, kind), v in zip(dims, values, strict=False)),
+                        counts,
+                    )
+                )
+        return cls(grenar, individer)
+
+    def count(self, gren: str, test: Callable[..., bool] = lambda *dims: True) -> dict[str, int]:
+        """kvinnor, man, totalt of the combinations of a branch that pass the test."""
+        out = dict.fromkeys(KON, 0)
+        for kon, dims, (n, *_) in self.grenar[gren]:
+            if test(*dims):
+                out[KON_KOLUMN[kon]] += n
+                out["totalt"] += n
+        return out
+
+
+def _read(kind: str, value: str | None) -> Any:
+    if kind == "b":
+        return value == "true"
+    if kind == "a":
+        return frozenset(value.split(",")) - {""} if value else frozenset()
+    if kind == "i":
+        return int(value) if value is not None else None
+    return value or ""
+
 
 PERSON = Q(registreringsform=Registreringsform.PERSON)
 ANONYM = Q(registreringsform=Registreringsform.ANONYM)
-
-
-def _kon_counts(queryset: QuerySet, rows: dict[str, Q], *, distinct: str | None = None) -> dict:
-    """For each row condition: kvinnor, man, totalt, in one query."""
-    aggregates = {}
-    for kod, condition in rows.items():
-        for kon, kon_q in (("kvinnor", Q(kon="kvinna")), ("man", Q(kon="man")), ("totalt", Q())):
-            aggregates[f"{kod}__{kon}"] = Count(
-                distinct or "pk", filter=condition & kon_q, distinct=bool(distinct)
-            )
-    result = queryset.aggregate(**aggregates) if aggregates else {}
-    return {kod: {k: result[f"{kod}__{k}"] for k in KON} for kod in rows}
-
-
-def _forsorjning_q(field_name: str, grupp: str) -> Q:
-    if grupp == "nagon_offentlig":
-        codes = [c for c in Forsorjning.values if c != Forsorjning.INGEN_OFFENTLIG]
-    else:
-        codes = [c for c, g in FORSORJNING_RAPPORTGRUPP.items() if g == grupp]
-    return Q(**{f"{field_name}__overlap": codes})
 
 
 def _label(choices: Any, value: str) -> str:
@@ -282,6 +483,22 @@ def build(*, ar: int, omfattning: Omfattning, undertryck: bool) -> Rapport:
     return Rapport(ar, omfattning, undertryck, timezone.localtime(), tabeller, katalog)
 
 
+def _per_insats(u: _Underlag, key: str) -> dict[int, dict[str, int]]:
+    """Per insats (key "insats") or förbund (key "forbund"): deltaganden active in the year
+    (aktiva, and by kön aktiva_kvinnor, aktiva_man), with and without personal data (person,
+    anonyma), avslutade with personal data and those among them in work or studies (aos)."""
+    out: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for kon, (insats, forbund), (aktiva, person, avslutade, aos) in u.fakta.grenar["insatser"]:
+        row = out[insats if key == "insats" else forbund]
+        row["aktiva"] += aktiva
+        row[f"aktiva_{KON_KOLUMN[kon]}"] += aktiva
+        row["person"] += person
+        row["anonyma"] += aktiva - person
+        row["avslutade"] += avslutade
+        row["aos"] += aos
+    return out
+
+
 def _insatskatalog(u: _Underlag) -> Tabell:
     columns = [
         "niva",
@@ -301,21 +518,14 @@ def _insatskatalog(u: _Underlag) -> Tabell:
         "personuppgifter avslutade under året.",
         personkolumner={"deltagare", "avslutade", "arbete_eller_studier"},
     )
-    d = {
-        row["insats"]: row
-        for row in u.deltaganden_alla.values("insats").annotate(
-            aktiva=Count("pk", filter=u.active()),
-            avslutade=Count("pk", filter=PERSON & u.avslutade()),
-            aos=Count("pk", filter=PERSON & u.avslutade() & Q(sysselsattning_efter__overlap=AOS)),
-        )
-    }
+    d = _per_insats(u, "insats")
     volym = dict(
         u.volym.values("insats")
         .annotate(n=Sum(F("kvinnor") + F("man") + F("okant")))
         .values_list("insats", "n")
     )
     for insats in u.insatser.order_by("kod"):
-        row = d.get(insats.pk, {"aktiva": 0, "avslutade": 0, "aos": 0})
+        row = d.get(insats.pk, {})
         t.rad(
             insats.kod,
             insats.namn,
@@ -323,9 +533,9 @@ def _insatskatalog(u: _Underlag) -> Tabell:
             typ=insats.typ,
             startdatum=insats.startdatum.isoformat(),
             slutdatum=insats.slut.isoformat() if insats.slut else "",
-            deltagare=row["aktiva"] + volym.get(insats.pk, 0),
-            avslutade=row["avslutade"],
-            arbete_eller_studier=row["aos"],
+            deltagare=row.get("aktiva", 0) + volym.get(insats.pk, 0),
+            avslutade=row.get("avslutade", 0),
+            arbete_eller_studier=row.get("aos", 0),
         )
     return t
 
@@ -416,21 +626,17 @@ def _t2(u: _Underlag) -> Tabell:
         personkolumner=set(KON),
         radsummor=[(("kvinnor", "man"), "totalt")],
     )
-    first, last = _year(u.ar)
-    counts = _kon_counts(
-        u.deltaganden_alla,
-        {
-            "person_deltaganden": PERSON & u.active(),
-            "anonyma_deltaganden": ANONYM & u.active(),
-            "nyinskrivna_person": PERSON & Q(startdatum__gte=first, startdatum__lte=last),
-            "nyinskrivna_anonyma": ANONYM & Q(startdatum__gte=first, startdatum__lte=last),
-        },
-    )
-    individer = _kon_counts(
-        u.deltaganden_alla.filter(PERSON & u.active()),
-        {"person_individer": Q()},
-        distinct="person",
-    )["person_individer"]
+    fakta = u.fakta
+    counts = {
+        f"{rad}_{'person' if form == Registreringsform.PERSON else 'anonyma'}": fakta.count(
+            "alla",
+            lambda f, aktiv, ny, _o, form=form, rad=rad: (
+                f == form and (aktiv if rad == "aktiva" else ny)
+            ),
+        )
+        for rad in ("aktiva", "nya")
+        for form in Registreringsform.values
+    }
     volym = u.volym.aggregate(
         kvinnor=Coalesce(Sum("kvinnor"), 0),
         man=Coalesce(Sum("man"), 0),
@@ -442,16 +648,15 @@ def _t2(u: _Underlag) -> Tabell:
         n=Coalesce(Sum(F("myndighetspersonal") + F("arbetsgivare") + F("ovriga")), 0)
     )["n"]
     total = {
-        k: counts["person_deltaganden"][k] + counts["anonyma_deltaganden"][k] + volym_row[k]
-        for k in KON
+        k: counts["aktiva_person"][k] + counts["aktiva_anonyma"][k] + volym_row[k] for k in KON
     }
-    t.rad("person_deltaganden", "Deltaganden med personuppgifter", **counts["person_deltaganden"])
-    t.rad("person_individer", "Individer med personuppgifter", **individer)
-    t.rad("anonyma_deltaganden", "Anonyma deltaganden", **counts["anonyma_deltaganden"])
+    t.rad("person_deltaganden", "Deltaganden med personuppgifter", **counts["aktiva_person"])
+    t.rad("person_individer", "Individer med personuppgifter", **fakta.individer)
+    t.rad("anonyma_deltaganden", "Anonyma deltaganden", **counts["aktiva_anonyma"])
     t.rad("volym", "Deltagare i volyminsatser", **volym_row)
     t.rad("individinriktade_totalt", "Deltagare i individinriktade insatser, totalt", **total)
-    t.rad("nyinskrivna_person", "Nyinskrivna med personuppgifter", **counts["nyinskrivna_person"])
-    t.rad("nyinskrivna_anonyma", "Nyinskrivna anonyma", **counts["nyinskrivna_anonyma"])
+    t.rad("nyinskrivna_person", "Nyinskrivna med personuppgifter", **counts["nya_person"])
+    t.rad("nyinskrivna_anonyma", "Nyinskrivna anonyma", **counts["nya_anonyma"])
     t.rad("strukturdeltagare", "Deltagare i strukturinriktade insatser", totalt=struktur)
     t.kolumnsummor = [
         (("person_deltaganden", "anonyma_deltaganden", "volym"), "individinriktade_totalt")
@@ -459,9 +664,14 @@ def _t2(u: _Underlag) -> Tabell:
     return t
 
 
+Test = Callable[..., bool]
+
+
 def _person_table(
-    u: _Underlag, kod: str, rubrik: str, regel: str, rows: dict[str, tuple[str, Q]], base: Q
+    u: _Underlag, kod: str, rubrik: str, regel: str, gren: str, rows: dict[str, tuple[str, Test]]
 ) -> Tabell:
+    """A table of kvinnor, man, totalt; each row counts the combinations of the branch that
+    pass its test."""
     t = Tabell(
         kod,
         rubrik,
@@ -470,127 +680,147 @@ def _person_table(
         personkolumner=set(KON),
         radsummor=[(("kvinnor", "man"), "totalt")],
     )
-    counts = _kon_counts(u.deltaganden.filter(base), {k: q for k, (_, q) in rows.items()})
-    for row_kod, (label, _) in rows.items():
-        t.rad(row_kod, label, **counts[row_kod])
+    for row_kod, (label, test) in rows.items():
+        t.rad(row_kod, label, **u.fakta.count(gren, test))
     return t
 
 
 def _t3(u: _Underlag) -> Tabell:
-    bands = {
-        "under_16": ("Under 16 år", Q(alder__lt=16)),
-        "16_29": ("16–29 år", Q(alder__gte=16, alder__lte=29)),
-        "30_44": ("30–44 år", Q(alder__gte=30, alder__lte=44)),
-        "45_59": ("45–59 år", Q(alder__gte=45, alder__lte=59)),
-        "60_": ("60 år och äldre", Q(alder__gte=60)),
+    rows = {
+        band: (label, lambda aktiv, _fg, b, _f, band=band: aktiv and b == band)
+        for band, (label, _) in AGE_BANDS.items()
     }
     return _person_table(
         u,
         "T3",
         "Ålder vid start",
         "Deltaganden med personuppgifter verksamma under året, efter ålder på startdagen.",
-        bands,
-        PERSON & u.active(),
+        "aktiva",
+        rows,
     )
 
 
-def _coded_rows(choices: Any, field_name: str) -> dict[str, tuple[str, Q]]:
+def _coded(code: str, value: str) -> bool:
     """One row per code; a missing value counts as `okand`."""
-    rows = {}
-    for code, label in choices.choices:
-        q = Q(**{field_name: code})
-        if code == "okand":
-            q |= Q(**{field_name: ""})
-        rows[code] = (str(label), q)
-    return rows
+    return value == code or (code == "okand" and value == "")
 
 
 def _t4(u: _Underlag) -> Tabell:
+    rows = {
+        code: (str(label), lambda utb, _tid, code=code: _coded(code, utb))
+        for code, label in Utbildningsniva.choices
+    }
     return _person_table(
         u,
         "T4",
         "Utbildningsnivå",
         "Deltaganden med personuppgifter verksamma under året; saknad uppgift räknas som uppgift saknas.",
-        _coded_rows(Utbildningsniva, "utbildningsniva"),
-        PERSON & u.active(),
+        "profil",
+        rows,
     )
 
 
-def _forsorjning_rows(field_name: str) -> dict[str, tuple[str, Q]]:
-    labels = {
-        "forsorjningsstod": "Försörjningsstöd",
-        "aktivitetsstod": "Aktivitetsstöd",
-        "sjuk_rehabpenning": "Sjuk- eller rehabiliteringspenning",
-        "sjuk_aktivitetsersattning": "Sjuk- eller aktivitetsersättning",
-        "studiestod": "Studiestöd",
-        "a_kassa": "Arbetslöshetsersättning",
-        "annan_offentlig": "Annan offentlig försörjning",
-        "ingen_offentlig": "Ingen offentlig försörjning",
-        "nagon_offentlig": "Någon offentlig försörjning",
-    }
-    return {
-        g: (labels[g], _forsorjning_q(field_name, g)) for g in (*RAPPORTGRUPPER, "nagon_offentlig")
-    }
+FORSORJNINGSGRUPPER = {
+    "forsorjningsstod": "Försörjningsstöd",
+    "aktivitetsstod": "Aktivitetsstöd",
+    "sjuk_rehabpenning": "Sjuk- eller rehabiliteringspenning",
+    "sjuk_aktivitetsersattning": "Sjuk- eller aktivitetsersättning",
+    "studiestod": "Studiestöd",
+    "a_kassa": "Arbetslöshetsersättning",
+    "annan_offentlig": "Annan offentlig försörjning",
+    "ingen_offentlig": "Ingen offentlig försörjning",
+    "nagon_offentlig": "Någon offentlig försörjning",
+}
+
+
+@functools.cache
+def forsorjningsgrupper(codes: frozenset[str]) -> frozenset[str]:
+    """The report groups a set of försörjning codes belongs to, each once."""
+    grupper = {FORSORJNING_RAPPORTGRUPP[c] for c in codes}
+    if codes - {Forsorjning.INGEN_OFFENTLIG}:
+        grupper.add("nagon_offentlig")
+    return frozenset(grupper)
 
 
 def _t5(u: _Underlag) -> Tabell:
+    rows = {
+        g: (label, lambda aktiv, _fg, _b, fore, g=g: aktiv and g in forsorjningsgrupper(fore))
+        for g, label in FORSORJNINGSGRUPPER.items()
+    }
     return _person_table(
         u,
         "T5",
         "Försörjning före insats",
         "Deltaganden med personuppgifter verksamma under året; ett deltagande räknas en gång i "
         "varje grupp det har, så raderna kan summera till mer än antalet deltaganden.",
-        _forsorjning_rows("forsorjning_fore"),
-        PERSON & u.active(),
+        "aktiva",
+        rows,
     )
 
 
 def _t6(u: _Underlag) -> Tabell:
+    rows = {
+        code: (
+            str(label),
+            lambda _utb, tid, code=code: _coded(code, tid),
+        )
+        for code, label in TidOffentligForsorjning.choices
+    }
     return _person_table(
         u,
         "T6",
         "Tid i offentlig försörjning före insats",
         "Deltaganden med personuppgifter verksamma under året; saknad uppgift räknas som uppgift saknas.",
-        _coded_rows(TidOffentligForsorjning, "tid_offentlig_forsorjning"),
-        PERSON & u.active(),
+        "profil",
+        rows,
     )
 
 
 def _t7(u: _Underlag) -> Tabell:
-    rows = {
-        "registrerade": ("Registrerade deltaganden", u.active()),
-        "avslutade": ("Avslutade deltaganden", u.avslutade()),
-    }
-    for code, (label, q) in _coded_rows(Avslutsorsak, "avslutsorsak").items():
-        rows[code] = (label, q & u.avslutade())
     t = _person_table(
         u,
         "T7",
         "Avslut",
         "Deltaganden med personuppgifter: registrerade = verksamma under året; avslutade = "
         "slutdatum under året, fördelade efter avslutsorsak.",
-        rows,
-        PERSON,
+        "avslut",
+        {
+            "avslutade": ("Avslutade deltaganden", lambda *_: True),
+            **{
+                code: (
+                    str(label),
+                    lambda orsak, *_, code=code: _coded(code, orsak),
+                )
+                for code, label in Avslutsorsak.choices
+            },
+        },
+    )
+    registrerade = u.fakta.count(
+        "alla", lambda form, aktiv, *_: aktiv and form == Registreringsform.PERSON
+    )
+    t.rader.insert(
+        0, {"kod": "registrerade", "etikett": "Registrerade deltaganden", **registrerade}
     )
     t.kolumnsummor = [(tuple(Avslutsorsak.values), "avslutade")]
     return t
 
 
-def _sysselsattning_rows(field_name: str) -> dict[str, tuple[str, Q]]:
-    rows = {}
-    for code, label in Sysselsattning.choices:
-        q = Q(**{f"{field_name}__contains": [code]})
-        if code == Sysselsattning.OKAND:
-            q |= Q(**{f"{field_name}__len": 0})
-        rows[code] = (str(label), q)
-    return rows
+def _sysselsattning(code: str, codes: frozenset[str]) -> bool:
+    """A code row of sysselsättning: the deltagande has the code; none at all counts as okänd."""
+    return code in codes or (code == Sysselsattning.OKAND and not codes)
 
 
 def _t8(u: _Underlag) -> Tabell:
     rows = {
-        "avslutade": ("Avslutade deltaganden", Q()),
-        "arbete_eller_studier": ("Arbete eller studier", Q(sysselsattning_efter__overlap=AOS)),
-        **_sysselsattning_rows("sysselsattning_efter"),
+        "avslutade": ("Avslutade deltaganden", lambda *_: True),
+        "arbete_eller_studier": (
+            "Arbete eller studier",
+            lambda _o, _m, _fore, efter: not efter.isdisjoint(ARBETE_ELLER_STUDIER),
+        ),
+        **{
+            code: (str(label), lambda _o, _m, _fore, efter, code=code: _sysselsattning(code, efter))
+            for code, label in Sysselsattning.choices
+        },
     }
     return _person_table(
         u,
@@ -598,24 +828,30 @@ def _t8(u: _Underlag) -> Tabell:
         "Sysselsättning efter avslut",
         "Deltaganden med personuppgifter avslutade under året; ett deltagande kan räknas i flera "
         "rader, ett utan uppgift räknas som uppgift saknas.",
+        "avslut",
         rows,
-        PERSON & u.avslutade(),
     )
 
 
 def _t9(u: _Underlag) -> Tabell:
     rows = {
-        "avslutade": ("Avslutade deltaganden", Q()),
-        "fore": ("Arbete eller studier vid start", Q(sysselsattning_fore__overlap=AOS)),
-        "efter": ("Arbete eller studier vid avslut", Q(sysselsattning_efter__overlap=AOS)),
+        "avslutade": ("Avslutade deltaganden", lambda *_: True),
+        "fore": (
+            "Arbete eller studier vid start",
+            lambda _o, _m, fore, _efter: not fore.isdisjoint(ARBETE_ELLER_STUDIER),
+        ),
+        "efter": (
+            "Arbete eller studier vid avslut",
+            lambda _o, _m, _fore, efter: not efter.isdisjoint(ARBETE_ELLER_STUDIER),
+        ),
     }
     return _person_table(
         u,
         "T9",
         "Arbete eller studier före och efter",
         "Deltaganden med personuppgifter avslutade under året.",
+        "avslut",
         rows,
-        PERSON & u.avslutade(),
     )
 
 
@@ -632,43 +868,27 @@ def _t10(u: _Underlag) -> Tabell:
             (("efter_kvinnor", "efter_man"), "efter"),
         ],
     )
-    base = u.deltaganden.filter(PERSON & u.avslutade())
-    fore = _kon_counts(
-        base,
-        {"avslutade": Q(), **{k: q for k, (_, q) in _forsorjning_rows("forsorjning_fore").items()}},
-    )
-    efter = _kon_counts(
-        base,
-        {
-            "avslutade": Q(),
-            **{k: q for k, (_, q) in _forsorjning_rows("forsorjning_efter").items()},
-        },
-    )
-    labels = {
-        "avslutade": "Avslutade deltaganden",
-        **{k: v[0] for k, v in _forsorjning_rows("x").items()},
-    }
+    labels = {"avslutade": "Avslutade deltaganden", **FORSORJNINGSGRUPPER}
     for kod, label in labels.items():
-        t.rad(
-            kod,
-            label,
-            fore_kvinnor=fore[kod]["kvinnor"],
-            fore_man=fore[kod]["man"],
-            fore=fore[kod]["totalt"],
-            efter_kvinnor=efter[kod]["kvinnor"],
-            efter_man=efter[kod]["man"],
-            efter=efter[kod]["totalt"],
-        )
+        values = {}
+        for when in ("fore", "efter"):
+            n = u.fakta.count(
+                f"forsorjning_{when}_avslut",
+                lambda codes, kod=kod: kod == "avslutade" or kod in forsorjningsgrupper(codes),
+            )
+            values |= {f"{when}_kvinnor": n["kvinnor"], f"{when}_man": n["man"], when: n["totalt"]}
+        t.rad(kod, label, **values)
     return t
 
 
 def _t11(u: _Underlag) -> Tabell:
-    six = Q(slutdatum__lte=_PlusMonths(F("startdatum"), 6))
-    twelve = Q(slutdatum__lte=_PlusMonths(F("startdatum"), 12))
     rows = {
-        "upp_till_6": ("Upp till 6 månader", six),
-        "upp_till_12": ("Mer än 6 och upp till 12 månader", twelve & ~six),
-        "over_12": ("Mer än 12 månader", ~twelve),
+        kod: (label, lambda _o, manader, *_, kod=kod: manader == kod)
+        for kod, label in (
+            ("upp_till_6", "Upp till 6 månader"),
+            ("upp_till_12", "Mer än 6 och upp till 12 månader"),
+            ("over_12", "Mer än 12 månader"),
+        )
     }
     return _person_table(
         u,
@@ -676,8 +896,8 @@ def _t11(u: _Underlag) -> Tabell:
         "Tid i insats",
         "Deltaganden med personuppgifter avslutade under året, efter tid från start till avslut "
         "(kalendermånader).",
+        "avslut",
         rows,
-        PERSON & u.avslutade(),
     )
 
 
@@ -692,30 +912,28 @@ def _t12(u: _Underlag) -> Tabell:
         personkolumner={*KON, "foregaende_ar"},
         radsummor=[(("kvinnor", "man"), "totalt")],
     )
-    groups = {
-        "unga_16_29": ("Unga 16–29 år", Q(alder__gte=16, alder__lte=29)),
+    sjuk = {Forsorjning.SJUKPENNING, Forsorjning.REHABILITERINGSPENNING}
+    groups: dict[str, tuple[str, Callable[[str, frozenset[str]], bool]]] = {
+        "unga_16_29": ("Unga 16–29 år", lambda band, fore: band == "16_29"),
         "unga_aktivitetsersattning": (
             "Unga med aktivitetsersättning",
-            Q(alder__lte=29, forsorjning_fore__contains=[Forsorjning.AKTIVITETSERSATTNING]),
+            lambda band, fore: (
+                band in ("under_16", "16_29") and Forsorjning.AKTIVITETSERSATTNING in fore
+            ),
         ),
         "sjukskrivna": (
             "Sjukskrivna (sjuk- eller rehabiliteringspenning)",
-            Q(
-                forsorjning_fore__overlap=[
-                    Forsorjning.SJUKPENNING,
-                    Forsorjning.REHABILITERINGSPENNING,
-                ]
-            ),
+            lambda band, fore: bool(fore & sjuk),
         ),
     }
-    now = _kon_counts(
-        u.deltaganden.filter(PERSON & u.active()), {k: q for k, (_, q) in groups.items()}
-    )
-    before = _kon_counts(
-        u.deltaganden.filter(PERSON & u.active(u.ar - 1)), {k: q for k, (_, q) in groups.items()}
-    )
-    for kod, (label, _) in groups.items():
-        t.rad(kod, label, **now[kod], foregaende_ar=before[kod]["totalt"])
+    for kod, (label, test) in groups.items():
+        now = u.fakta.count(
+            "aktiva", lambda aktiv, _fg, band, fore, test=test: aktiv and test(band, fore)
+        )
+        before = u.fakta.count(
+            "aktiva", lambda _a, fg, band, fore, test=test: fg and test(band, fore)
+        )
+        t.rad(kod, label, **now, foregaende_ar=before["totalt"])
     return t
 
 
@@ -861,36 +1079,32 @@ def _t16(u: _Underlag) -> Tabell:
         personkolumner={"antal"},
         andelar={"andel_promille": "antal"},
     )
-    last = _year(u.ar)[1]
-    ended_insats = Q(insats__slutdatum__lte=last) | Q(insats__avslutad_datum__lte=last)
-    no_syss = Q(sysselsattning_efter__len=0) | Q(sysselsattning_efter=[Sysselsattning.OKAND])
-    r = u.deltaganden_alla.aggregate(
-        active=Count("pk", filter=u.active()),
-        person=Count("pk", filter=u.active() & PERSON),
-        oppna=Count("pk", filter=u.active() & Q(slutdatum__isnull=True) & ended_insats),
-        avslutade=Count("pk", filter=u.avslutade() & PERSON),
-        utan_syss=Count("pk", filter=u.avslutade() & PERSON & no_syss),
-        utan_fors=Count("pk", filter=u.avslutade() & PERSON & Q(forsorjning_efter__len=0)),
-    )
+    fakta = u.fakta
+    active = fakta.count("alla", lambda _f, aktiv, *_: aktiv)["totalt"]
+    person = fakta.count(
+        "alla", lambda form, aktiv, *_: aktiv and form == Registreringsform.PERSON
+    )["totalt"]
+    oppna = fakta.count("alla", lambda _f, aktiv, _n, oppen: aktiv and oppen)["totalt"]
+    avslutade = fakta.count("avslut")["totalt"]
+    utan_syss = fakta.count(
+        "avslut",
+        lambda _o, _m, _fore, efter: efter in (frozenset(), frozenset({Sysselsattning.OKAND})),
+    )["totalt"]
+    utan_fors = fakta.count("forsorjning_efter_avslut", lambda efter: not efter)["totalt"]
     rows = [
-        ("personuppgifter", "Deltaganden med personuppgifter", r["person"], r["active"]),
-        (
-            "oppna_efter_insatsslut",
-            "Öppna deltaganden efter insatsens slut",
-            r["oppna"],
-            r["active"],
-        ),
+        ("personuppgifter", "Deltaganden med personuppgifter", person, active),
+        ("oppna_efter_insatsslut", "Öppna deltaganden efter insatsens slut", oppna, active),
         (
             "avslutade_utan_sysselsattning",
             "Avslutade utan sysselsättning vid avslut",
-            r["utan_syss"],
-            r["avslutade"],
+            utan_syss,
+            avslutade,
         ),
         (
             "avslutade_utan_forsorjning",
             "Avslutade utan försörjning vid avslut",
-            r["utan_fors"],
-            r["avslutade"],
+            utan_fors,
+            avslutade,
         ),
     ]
     for kod, label, part, whole in rows:
@@ -925,15 +1139,7 @@ def _t17(u: _Underlag) -> Tabell | None:
         },
         andelar={"personuppgifter_promille": "person_deltaganden"},
     )
-    d = {
-        row["insats__forbund"]: row
-        for row in u.deltaganden_alla.values("insats__forbund").annotate(
-            person=Count("pk", filter=PERSON & u.active()),
-            anonyma=Count("pk", filter=ANONYM & u.active()),
-            avslutade=Count("pk", filter=PERSON & u.avslutade()),
-            aos=Count("pk", filter=PERSON & u.avslutade() & Q(sysselsattning_efter__overlap=AOS)),
-        )
-    }
+    d = _per_insats(u, "forbund")
     volym = dict(
         u.volym.values("insats__forbund")
         .annotate(n=Sum(F("kvinnor") + F("man") + F("okant")))
@@ -943,7 +1149,7 @@ def _t17(u: _Underlag) -> Tabell | None:
         u.insatser.values("forbund").annotate(n=Count("pk")).values_list("forbund", "n")
     )
     for f in u.forbund.order_by("namn"):
-        row = d.get(f.pk, {"person": 0, "anonyma": 0, "avslutade": 0, "aos": 0})
+        row = d.get(f.pk, defaultdict(int))
         t.rad(
             f.organisationsnummer,
             f.namn,
@@ -995,14 +1201,7 @@ def _t18(u: _Underlag) -> Tabell:
         .values_list(money_key, "b", "f")
     ):
         money[key] = {"budget": budget, "utfall": utfall}
-    people = defaultdict(lambda: {"kvinna": 0, "man": 0})
-    for key, kon, n in (
-        u.deltaganden_alla.filter(u.active())
-        .values(prefix, "kon")
-        .annotate(n=Count("pk"))
-        .values_list(prefix, "kon", "n")
-    ):
-        people[key][kon] += n
+    people = _per_insats(u, "forbund" if per_forbund else "insats")
     volym = {
         key: (k, m, o)
         for key, k, m, o in u.volym.values(prefix)
@@ -1038,8 +1237,8 @@ def _t18(u: _Underlag) -> Tabell:
             typ=typ,
             **money[pk],
             planerat_antal=planerat,
-            deltagare_kvinnor=people[pk]["kvinna"] + k,
-            deltagare_man=people[pk]["man"] + m,
+            deltagare_kvinnor=people[pk]["aktiva_kvinnor"] + k,
+            deltagare_man=people[pk]["aktiva_man"] + m,
             deltagare_okant=o,
             strukturdeltagare=struktur.get(pk, 0),
         )
