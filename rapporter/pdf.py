@@ -41,6 +41,14 @@ def siffra(value: Any) -> str:
     return f"{value:,.1f}".replace(",", "\u202f").replace(".", ",")
 
 
+# Money on the chart axis: millions or thousands of kronor when the amounts are that large.
+MONEY_UNITS = ((1_000_000, "mnkr"), (1_000, "tkr"))
+
+
+def _tick(value: float, _position: int) -> str:
+    return siffra(int(value)) if float(value).is_integer() else siffra(round(value, 1))
+
+
 def _rows(tabell: Tabell) -> list[dict[str, Any]]:
     return [
         {"etikett": r["etikett"], "celler": [siffra(r[c]) for c in tabell.kolumner]}
@@ -53,6 +61,7 @@ def _chart(kind: str, rapport: Rapport) -> str | None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
 
     plt.rcParams.update({"svg.fonttype": "none", "font.family": "DejaVu Sans", "font.size": 9})
     if kind == "alder":
@@ -78,6 +87,11 @@ def _chart(kind: str, rapport: Rapport) -> str | None:
         title = "Budget och utfall (kr)"
     # A suppressed cell is drawn as nothing, never as a guessed value.
     series = {k: [v or 0 for v in vals] for k, vals in series.items()}
+    if kind == "ekonomi":
+        largest = max((v for vals in series.values() for v in vals), default=0)
+        scale, unit = next(((s, u) for s, u in MONEY_UNITS if largest >= s), (1, "kr"))
+        series = {k: [v / scale for v in vals] for k, vals in series.items()}
+        title = f"Budget och utfall ({unit})"
     fig, ax = plt.subplots(figsize=(6.3, 2.6))
     width = 0.8 / len(series)
     for i, (name, values) in enumerate(series.items()):
@@ -89,6 +103,9 @@ def _chart(kind: str, rapport: Rapport) -> str | None:
             color=["#004072", "#8fb3d9"][i % 2],
         )
     ax.set_yticks([y + width / 2 for y in range(len(labels))], labels)
+    # Whole counts on the axis, in Swedish number format (no 1e7, no decimal point).
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=kind != "ekonomi"))
+    ax.xaxis.set_major_formatter(FuncFormatter(_tick))
     ax.invert_yaxis()
     ax.set_title(title, loc="left", fontsize=10)
     ax.legend(frameon=False, fontsize=8)
