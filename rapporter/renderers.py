@@ -8,6 +8,7 @@ import json
 from .tabeller import Omfattning, Rapport, build
 
 UNDERTRYCKT = ".."
+KATALOGBLAD = "Insatskatalog"
 
 KOLUMNRUBRIKER = {
     "kvinnor": "Kvinnor",
@@ -62,9 +63,12 @@ def to_xlsx(rapport: Rapport) -> bytes:
 
     workbook = Workbook()
     workbook.remove(workbook.active)
-    for kod, tabell in rapport.tabeller.items():
+    sheets = dict(rapport.tabeller)
+    if rapport.insatskatalog:  # a förbund's report: its insatser, as in the PDF and JSON
+        sheets[KATALOGBLAD] = rapport.insatskatalog
+    for kod, tabell in sheets.items():
         sheet = workbook.create_sheet(kod)
-        sheet.append([f"{kod} {tabell.rubrik}"])
+        sheet.append([tabell.rubrik if kod == KATALOGBLAD else f"{kod} {tabell.rubrik}"])
         sheet["A1"].font = Font(bold=True, size=13)
         sheet.append([tabell.regel])
         sheet.append([])

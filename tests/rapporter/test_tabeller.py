@@ -524,3 +524,46 @@ def test_suppressed_pdf_shows_dots(data, tmp_path):
     )
     text = "\n".join(page.extract_text() for page in PdfReader(path).pages)
     assert "Deltaganden med personuppgifter .. .. .." in text
+
+
+@pytest.mark.parametrize("scope", ["forbund", "nationell"])
+def test_json_xlsx_and_pdf_agree_on_every_row(data, tmp_path, scope):
+    """Every row of every table (and the förbund's insats catalogue) reads the same in the
+    three outputs of the command: the XLSX cell by cell, the PDF as its text."""
+    from openpyxl import load_workbook
+    from pypdf import PdfReader
+
+    from rapporter.pdf import siffra
+    from rapporter.renderers import KATALOGBLAD, UNDERTRYCKT
+
+    args = ["aterrapportering", "--ar", "2015"]
+    args += ["--forbund", data.organisationsnummer] if scope == "forbund" else ["--undertryck"]
+    paths = {fmt: tmp_path / f"r.{fmt}" for fmt in ("json", "xlsx", "pdf")}
+    for fmt, path in paths.items():
+        call_command(*args, "--format", fmt, "--out", str(path))
+    doc = json.loads(paths["json"].read_text())
+    workbook = load_workbook(paths["xlsx"])
+    text = "\n".join(page.extract_text() for page in PdfReader(paths["pdf"]).pages)
+    text = " ".join(text.replace("\u202f", " ").split())
+    tables = dict(doc["tabeller"])
+    if "insatskatalog" in doc:
+        tables[KATALOGBLAD] = doc["insatskatalog"]
+    assert (KATALOGBLAD in tables) == (scope == "forbund")
+    assert workbook.sheetnames == list(tables)
+    rows_checked = 0
+    for kod, table in tables.items():
+        sheet_rows = list(workbook[kod].iter_rows(min_row=5, values_only=True))
+        assert len(sheet_rows) == len(table["rader"]), kod
+        for row, cells in zip(table["rader"], sheet_rows, strict=True):
+            values = [row[c] for c in table["kolumner"]]
+            # openpyxl reads an empty text cell (an insats without an end date) back as None.
+            assert list(cells) == [
+                row["etikett"],
+                *(UNDERTRYCKT if v is None else (v if v != "" else None) for v in values),
+            ], kod
+            line = " ".join([row["etikett"], *(siffra(v).replace("\u202f", " ") for v in values)])
+            assert " ".join(line.split()) in text, (kod, line)
+            rows_checked += 1
+    assert rows_checked > 100
+    if scope == "nationell":
+        assert f"Deltaganden med personuppgifter {UNDERTRYCKT}" in text
