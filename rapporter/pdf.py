@@ -49,6 +49,14 @@ def _tick(value: float, _position: int) -> str:
     return siffra(int(value)) if float(value).is_integer() else siffra(round(value, 1))
 
 
+def _change(change: int | None) -> str:
+    """A year-on-year change with its sign: +19, −72 (a real minus sign), 0; – if unknown."""
+    if change is None:
+        return "–"
+    sign = "+" if change > 0 else "\u2212" if change < 0 else ""
+    return sign + siffra(abs(change))
+
+
 def _rows(tabell: Tabell) -> list[dict[str, Any]]:
     return [
         {"etikett": r["etikett"], "celler": [siffra(r[c]) for c in tabell.kolumner]}
@@ -134,9 +142,7 @@ def render_pdf(rapport: Rapport, *, foregaende: Rapport | None = None) -> bytes:
                 "label": label,
                 "now": siffra(now),
                 "before": siffra(before) if foregaende else "–",
-                "change": ("+" if change and change > 0 else "") + siffra(change)
-                if change is not None
-                else "–",
+                "change": _change(change),
             }
         )
     tables = [

@@ -567,3 +567,14 @@ def test_json_xlsx_and_pdf_agree_on_every_row(data, tmp_path, scope):
     assert rows_checked > 100
     if scope == "nationell":
         assert f"Deltaganden med personuppgifter {UNDERTRYCKT}" in text
+
+
+def test_summary_change_has_a_real_minus_sign():
+    from rapporter.pdf import _change
+
+    assert [_change(19), _change(-513000), _change(0), _change(None)] == [
+        "+19",
+        "\u2212513\u202f000",
+        "0",
+        "–",
+    ]
