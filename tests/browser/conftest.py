@@ -109,3 +109,10 @@ def assert_accessible(page) -> None:
         options={"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]},
     )
     assert results.violations_count == 0, f"axe på {page.url}:\n{results.generate_report()}"
+    # Nothing wider than the window (WCAG 1.4.10 reflow; a hidden table caption once was).
+    too_wide = page.evaluate(
+        """() => [...document.querySelectorAll('body *')]
+            .filter(el => el.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
+            .slice(0, 5).map(el => `${el.tagName}.${el.className}`)"""
+    )
+    assert not too_wide, f"bredare än fönstret på {page.url}: {too_wide}"
