@@ -35,6 +35,10 @@ class BestallForm(StyledFormMixin, forms.Form):
         if not access.report_wide_scopes(user):
             self.fields["omfattning"].choices = [(Omfattningstyp.FORBUND, "Ett förbund")]
             del self.fields["lan"]
+            own = list(self.fields["forbund"].queryset[:2])
+            if len(own) == 1:  # the förbund's own report: nothing to choose
+                self.fields["forbund"].initial = own[0].pk
+                self.fields["forbund"].empty_label = None
         if access.report_always_suppressed(user):
             self.fields["undertryck"].initial = True
             self.fields["undertryck"].disabled = True

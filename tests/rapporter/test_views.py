@@ -49,6 +49,10 @@ def test_forbundsadministrator_orders_the_own_forbund_only(
     page = client_admin_a.get(URL).content.decode()
     assert forbund_a.namn in page and forbund_b.namn not in page
     assert 'name="lan"' not in page
+    # The only förbund is chosen already, and the suppression box is a visible FKUI checkbox.
+    assert f'<option value="{forbund_a.pk}" selected>' in page
+    assert "Välj förbund" not in page
+    assert 'class="checkbox__label" for="id_undertryck"' in page
     _order(client_admin_a, omfattning="forbund", forbund=forbund_a.pk, format="xlsx")
     jobb = Rapportjobb.objects.get()
     assert (jobb.omfattning, jobb.kod, jobb.undertryck) == (
