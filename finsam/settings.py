@@ -97,9 +97,11 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # The planner's cost of a random page read. PostgreSQL's default (4) is for spinning disks;
 # on SSD, or with the data in memory, it makes the planner scan a whole table where an
 # index finds one förbund's rows (bench_pages: the förbund's deltaganden 124 → 57 ms).
-DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
-    f"-c random_page_cost={env.float('PG_RANDOM_PAGE_COST', default=1.1)}"
-)
+# Empty leaves the server's setting (needed behind PgBouncer, which refuses startup options).
+if random_page_cost := env.str("PG_RANDOM_PAGE_COST", default="1.1"):
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+        f"-c random_page_cost={float(random_page_cost)}"
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")

@@ -125,3 +125,34 @@ def test_pages_carry_a_strict_csp(client):
 def test_sessions_do_not_depend_on_redis():
     assert settings.SESSION_ENGINE == "django.contrib.sessions.backends.db"
     assert settings.DATABASES["default"]["CONN_HEALTH_CHECKS"] is True
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(None, "1.1"), ("4", "4.0"), ("", None)],
+    ids=["default", "set", "empty"],
+)
+def test_random_page_cost_is_a_connection_option_that_can_be_left_out(value, expected):
+    """Our connections plan for SSD unless told otherwise; empty leaves the server's setting
+    (PgBouncer refuses startup options)."""
+    env = _production_env()
+    env.pop("PG_RANDOM_PAGE_COST", None)
+    if value is not None:
+        env["PG_RANDOM_PAGE_COST"] = value
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'finsam.settings');"
+            "django.setup(); from django.conf import settings;"
+            "print(settings.DATABASES['default'].get('OPTIONS', {}).get('options'))",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    printed = result.stdout.strip()
+    assert printed == (f"-c random_page_cost={expected}" if expected else "None")
