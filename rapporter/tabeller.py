@@ -426,7 +426,8 @@ class _Fakta:
             for gren, kon, *values in cursor.fetchall():
                 counts = tuple(n for n in values[_DIMENSIONER:] if n is not None)
                 if gren == "individer":
-                    individer[KON_KOLUMN[kon] if kon else "totalt"] = counts[-1]
+                    if kon is None or kon in KON_KOLUMN:
+                        individer[KON_KOLUMN.get(kon, "totalt")] = counts[-1]
                     continue
                 dims = _GRENAR[gren][0]
                 grenar[gren].append(
@@ -443,7 +444,8 @@ class _Fakta:
         out = dict.fromkeys(KON, 0)
         for kon, dims, (n, *_) in self.grenar[gren]:
             if test(*dims):
-                out[KON_KOLUMN[kon]] += n
+                if kon in KON_KOLUMN:  # a kön outside the code list counts in totalt only
+                    out[KON_KOLUMN[kon]] += n
                 out["totalt"] += n
         return out
 
@@ -491,7 +493,7 @@ def _per_insats(u: _Underlag, key: str) -> dict[int, dict[str, int]]:
     for kon, (insats, forbund), (aktiva, person, avslutade, aos) in u.fakta.grenar["insatser"]:
         row = out[insats if key == "insats" else forbund]
         row["aktiva"] += aktiva
-        row[f"aktiva_{KON_KOLUMN[kon]}"] += aktiva
+        row[f"aktiva_{KON_KOLUMN.get(kon, 'okant')}"] += aktiva
         row["person"] += person
         row["anonyma"] += aktiva - person
         row["avslutade"] += avslutade
@@ -735,9 +737,10 @@ FORSORJNINGSGRUPPER = {
 
 @functools.cache
 def forsorjningsgrupper(codes: frozenset[str]) -> frozenset[str]:
-    """The report groups a set of försörjning codes belongs to, each once."""
-    grupper = {FORSORJNING_RAPPORTGRUPP[c] for c in codes}
-    if codes - {Forsorjning.INGEN_OFFENTLIG}:
+    """The report groups a set of försörjning codes belongs to, each once (a code outside the
+    code list belongs to none)."""
+    grupper = {FORSORJNING_RAPPORTGRUPP[c] for c in codes if c in FORSORJNING_RAPPORTGRUPP}
+    if grupper - {"ingen_offentlig"}:
         grupper.add("nagon_offentlig")
     return frozenset(grupper)
 

@@ -578,3 +578,25 @@ def test_summary_change_has_a_real_minus_sign():
         "0",
         "–",
     ]
+
+
+def test_forsorjningsgrupper_count_each_group_once_and_ignore_unknown_codes():
+    from rapporter.tabeller import forsorjningsgrupper
+
+    assert forsorjningsgrupper(frozenset({"sjukpenning", "rehabiliteringspenning"})) == {
+        "sjuk_rehabpenning",
+        "nagon_offentlig",
+    }
+    assert forsorjningsgrupper(frozenset({"ingen_offentlig"})) == {"ingen_offentlig"}
+    assert forsorjningsgrupper(frozenset({"okand_kod"})) == frozenset()
+    assert forsorjningsgrupper(frozenset()) == frozenset()
+
+
+def test_a_kon_outside_the_code_list_counts_in_totalt_only(data):
+    """Kön has no database constraint; such a row must neither crash the report nor be
+    guessed into kvinnor or man."""
+    Deltagande.objects.filter(registreringsform="anonym", kon="kvinna").update(kon="x")
+    rapport = build(
+        ar=2015, omfattning=Omfattning("forbund", data.organisationsnummer), undertryck=False
+    )
+    assert _rows(rapport, "T2")["anonyma_deltaganden"] == _kon(0, 0, 1)
