@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -282,20 +282,22 @@ KON_KOLUMN = {Kon.KVINNA: "kvinnor", Kon.MAN: "man"}
 # A branch: the columns (or expressions over them) it groups by beside kön, each with how
 # its text is read back (b: flag, s: code, a: set of codes, i: id), and which rows it counts.
 _GRENAR: dict[str, tuple[tuple[tuple[str, str], ...], str]] = {
-    # T2, T7 (registrerade), T16
+    # T2, T4, T6, T7 (registrerade), T16
     "alla": (
-        (("registreringsform", "s"), ("f_aktiv", "b"), ("f_ny", "b"), ("f_oppen", "b")),
+        (
+            ("registreringsform", "s"),
+            ("f_aktiv", "b"),
+            ("f_ny", "b"),
+            ("f_oppen", "b"),
+            ("utbildningsniva", "s"),
+            ("tid_offentlig_forsorjning", "s"),
+        ),
         "true",
     ),
     # T3, T5, T12 (this year and the year before)
     "aktiva": (
         (("f_aktiv", "b"), ("f_aktiv_fg", "b"), (_BAND_SQL, "s"), ("forsorjning_fore", "a")),
         "f_person AND (f_aktiv OR f_aktiv_fg)",
-    ),
-    # T4, T6
-    "profil": (
-        (("utbildningsniva", "s"), ("tid_offentlig_forsorjning", "s")),
-        "f_person AND f_aktiv",
     ),
     # T7–T9, T11, T16
     "avslut": (
@@ -308,8 +310,10 @@ _GRENAR: dict[str, tuple[tuple[tuple[str, str], ...], str]] = {
         "f_person AND f_avslutad",
     ),
     # T10 (and T16's försörjning at end)
-    "forsorjning_fore_avslut": ((("forsorjning_fore", "a"),), "f_person AND f_avslutad"),
-    "forsorjning_efter_avslut": ((("forsorjning_efter", "a"),), "f_person AND f_avslutad"),
+    "forsorjning_avslut": (
+        (("forsorjning_fore", "a"), ("forsorjning_efter", "a")),
+        "f_person AND f_avslutad",
+    ),
     # T17, T18 and the insats catalogue
     "insatser": ((("insats", "i"), ("f_forbund", "i")), "f_aktiv OR f_avslutad"),
 }
@@ -632,7 +636,7 @@ def _t2(u: _Underlag) -> Tabell:
     counts = {
         f"{rad}_{'person' if form == Registreringsform.PERSON else 'anonyma'}": fakta.count(
             "alla",
-            lambda f, aktiv, ny, _o, form=form, rad=rad: (
+            lambda f, aktiv, ny, *_, form=form, rad=rad: (
                 f == form and (aktiv if rad == "aktiva" else ny)
             ),
         )
@@ -702,6 +706,11 @@ def _t3(u: _Underlag) -> Tabell:
     )
 
 
+def _profil(form: str, aktiv: bool) -> bool:
+    """The start profile tables (T4, T6): deltaganden with personal data active in the year."""
+    return form == Registreringsform.PERSON and aktiv
+
+
 def _coded(code: str, value: str) -> bool:
     """One row per code; a missing value counts as `okand`."""
     return value == code or (code == "okand" and value == "")
@@ -709,7 +718,12 @@ def _coded(code: str, value: str) -> bool:
 
 def _t4(u: _Underlag) -> Tabell:
     rows = {
-        code: (str(label), lambda utb, _tid, code=code: _coded(code, utb))
+        code: (
+            str(label),
+            lambda f, aktiv, _ny, _oppen, utb, _tid, code=code: (
+                _profil(f, aktiv) and _coded(code, utb)
+            ),
+        )
         for code, label in Utbildningsniva.choices
     }
     return _person_table(
@@ -717,7 +731,7 @@ def _t4(u: _Underlag) -> Tabell:
         "T4",
         "Utbildningsnivå",
         "Deltaganden med personuppgifter verksamma under året; saknad uppgift räknas som uppgift saknas.",
-        "profil",
+        "alla",
         rows,
     )
 
@@ -765,7 +779,9 @@ def _t6(u: _Underlag) -> Tabell:
     rows = {
         code: (
             str(label),
-            lambda _utb, tid, code=code: _coded(code, tid),
+            lambda f, aktiv, _ny, _oppen, _utb, tid, code=code: (
+                _profil(f, aktiv) and _coded(code, tid)
+            ),
         )
         for code, label in TidOffentligForsorjning.choices
     }
@@ -774,7 +790,7 @@ def _t6(u: _Underlag) -> Tabell:
         "T6",
         "Tid i offentlig försörjning före insats",
         "Deltaganden med personuppgifter verksamma under året; saknad uppgift räknas som uppgift saknas.",
-        "profil",
+        "alla",
         rows,
     )
 
@@ -871,16 +887,18 @@ def _t10(u: _Underlag) -> Tabell:
             (("efter_kvinnor", "efter_man"), "efter"),
         ],
     )
+    # One pass over the (före, efter) combinations: each adds to every group it has.
+    counts: dict[str, Counter] = defaultdict(Counter)
+    for kon, (fore, efter), (n, *_) in u.fakta.grenar["forsorjning_avslut"]:
+        suffix = KON_KOLUMN.get(kon)
+        for when, codes in (("fore", fore), ("efter", efter)):
+            for kod in ("avslutade", *forsorjningsgrupper(codes)):
+                counts[kod][when] += n
+                if suffix:
+                    counts[kod][f"{when}_{suffix}"] += n
     labels = {"avslutade": "Avslutade deltaganden", **FORSORJNINGSGRUPPER}
     for kod, label in labels.items():
-        values = {}
-        for when in ("fore", "efter"):
-            n = u.fakta.count(
-                f"forsorjning_{when}_avslut",
-                lambda codes, kod=kod: kod == "avslutade" or kod in forsorjningsgrupper(codes),
-            )
-            values |= {f"{when}_kvinnor": n["kvinnor"], f"{when}_man": n["man"], when: n["totalt"]}
-        t.rad(kod, label, **values)
+        t.rad(kod, label, **{c: counts[kod][c] for c in columns})
     return t
 
 
@@ -1087,13 +1105,13 @@ def _t16(u: _Underlag) -> Tabell:
     person = fakta.count(
         "alla", lambda form, aktiv, *_: aktiv and form == Registreringsform.PERSON
     )["totalt"]
-    oppna = fakta.count("alla", lambda _f, aktiv, _n, oppen: aktiv and oppen)["totalt"]
+    oppna = fakta.count("alla", lambda _f, aktiv, _n, oppen, *_: aktiv and oppen)["totalt"]
     avslutade = fakta.count("avslut")["totalt"]
     utan_syss = fakta.count(
         "avslut",
         lambda _o, _m, _fore, efter: efter in (frozenset(), frozenset({Sysselsattning.OKAND})),
     )["totalt"]
-    utan_fors = fakta.count("forsorjning_efter_avslut", lambda efter: not efter)["totalt"]
+    utan_fors = fakta.count("forsorjning_avslut", lambda _fore, efter: not efter)["totalt"]
     rows = [
         ("personuppgifter", "Deltaganden med personuppgifter", person, active),
         ("oppna_efter_insatsslut", "Öppna deltaganden efter insatsens slut", oppna, active),
