@@ -234,6 +234,7 @@ class _Underlag:
             omfattning.forbund_q("insats__forbund__"), _in_year(ar, "datum")
         )
         self.ekonomi = Ekonomirad.objects.filter(forbund_scope, ar=ar)
+        self._volym_per: dict[str, dict[int, tuple[int, int, int]]] = {}
         self.bidrag = Medlemsbidrag.objects.filter(
             omfattning.forbund_q("medlemskap__forbund__"), ar=ar
         )
@@ -247,6 +248,22 @@ class _Underlag:
     @cached_property
     def fakta(self) -> _Fakta:
         return _Fakta.read(self)
+
+    def volym_per(self, key: str) -> dict[int, tuple[int, int, int]]:
+        """Volume counts in the year per insats (key "insats") or förbund ("insats__forbund"):
+        (kvinnor, man, okänt); read once per key for the whole report."""
+        if key not in self._volym_per:
+            self._volym_per[key] = {
+                k: (kvinnor, man, okant)
+                for k, kvinnor, man, okant in self.volym.values(key)
+                .annotate(k=Sum("kvinnor"), m=Sum("man"), o=Sum("okant"))
+                .values_list(key, "k", "m", "o")
+            }
+        return self._volym_per[key]
+
+    @cached_property
+    def forbund_lista(self) -> list[Forbund]:
+        return list(self.forbund.order_by("namn"))
 
 
 # ---------------------------------------------------------------- the deltagande facts
@@ -525,11 +542,7 @@ def _insatskatalog(u: _Underlag) -> Tabell:
         personkolumner={"deltagare", "avslutade", "arbete_eller_studier"},
     )
     d = _per_insats(u, "insats")
-    volym = dict(
-        u.volym.values("insats")
-        .annotate(n=Sum(F("kvinnor") + F("man") + F("okant")))
-        .values_list("insats", "n")
-    )
+    volym = {k: sum(v) for k, v in u.volym_per("insats").items()}
     for insats in u.insatser.order_by("kod"):
         row = d.get(insats.pk, {})
         t.rad(
@@ -1074,19 +1087,23 @@ def _t15(u: _Underlag) -> Tabell:
     base = Uppfoljning.objects.filter(
         u.omfattning.forbund_q("deltagande__insats__forbund__"), _in_year(u.ar, "datum")
     )
-    result = base.aggregate(
-        **{
-            f"{m}__{c}": Count("pk", filter=Q(matpunkt=m) & q)
-            for m in Uppfoljningspunkt.values
-            for c, q in (
-                ("uppfoljda", Q()),
-                ("arbete_eller_studier", Q(sysselsattning__overlap=AOS)),
-                ("ingen_offentlig", Q(forsorjning__contains=[Forsorjning.INGEN_OFFENTLIG])),
-            )
-        }
-    )
+    # Grouped by mätpunkt and the two flags: a handful of rows, added up per mätpunkt here.
+    counts: dict[int, Counter] = defaultdict(Counter)
+    for matpunkt, aos, ingen, n in (
+        base.order_by()
+        .annotate(
+            aos=_flag(Q(sysselsattning__overlap=AOS)),
+            ingen=_flag(Q(forsorjning__contains=[Forsorjning.INGEN_OFFENTLIG])),
+        )
+        .values("matpunkt", "aos", "ingen")
+        .annotate(n=Count("pk"))
+        .values_list("matpunkt", "aos", "ingen", "n")
+    ):
+        counts[matpunkt].update(
+            uppfoljda=n, arbete_eller_studier=n * aos, ingen_offentlig=n * ingen
+        )
     for m, label in Uppfoljningspunkt.choices:
-        t.rad(str(m), str(label), **{c: result[f"{m}__{c}"] for c in t.kolumner})
+        t.rad(str(m), str(label), **{c: counts[m][c] for c in t.kolumner})
     return t
 
 
@@ -1161,15 +1178,11 @@ def _t17(u: _Underlag) -> Tabell | None:
         andelar={"personuppgifter_promille": "person_deltaganden"},
     )
     d = _per_insats(u, "forbund")
-    volym = dict(
-        u.volym.values("insats__forbund")
-        .annotate(n=Sum(F("kvinnor") + F("man") + F("okant")))
-        .values_list("insats__forbund", "n")
-    )
+    volym = {k: sum(v) for k, v in u.volym_per("insats__forbund").items()}
     insatser = dict(
         u.insatser.values("forbund").annotate(n=Count("pk")).values_list("forbund", "n")
     )
-    for f in u.forbund.order_by("namn"):
+    for f in u.forbund_lista:
         row = d.get(f.pk, defaultdict(int))
         t.rad(
             f.organisationsnummer,
@@ -1223,12 +1236,7 @@ def _t18(u: _Underlag) -> Tabell:
     ):
         money[key] = {"budget": budget, "utfall": utfall}
     people = _per_insats(u, "forbund" if per_forbund else "insats")
-    volym = {
-        key: (k, m, o)
-        for key, k, m, o in u.volym.values(prefix)
-        .annotate(k=Sum("kvinnor"), m=Sum("man"), o=Sum("okant"))
-        .values_list(prefix, "k", "m", "o")
-    }
+    volym = u.volym_per(prefix)
     struktur = dict(
         u.struktur.values(prefix)
         .annotate(n=Sum(F("myndighetspersonal") + F("arbetsgivare") + F("ovriga")))
@@ -1242,7 +1250,7 @@ def _t18(u: _Underlag) -> Tabell:
         )
         keys = [
             (f.pk, f.organisationsnummer, f.namn, "", "", planned.get(f.pk, 0))
-            for f in u.forbund.order_by("namn")
+            for f in u.forbund_lista
         ]
     else:
         keys = [
