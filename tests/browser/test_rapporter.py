@@ -19,6 +19,7 @@ from deltagare.services import register_anonymous_deltagande
 from forbund.choices import Roll
 from rapporter.models import Rapportjobb, Status
 
+from ..celery_broker import celery_broker
 from ..factories import InsatsFactory, UppdragFactory, UserFactory, full_forbund
 from .conftest import PASSWORD, assert_accessible, field, login
 
@@ -31,19 +32,8 @@ def celery_app():
     (which enqueues) and the worker thread started by `worker()`."""
     from finsam.celery import app
 
-    saved = (app.conf.broker_url, app.conf.broker_transport_options)
-    app.conf.broker_url = "memory://"
-    app.conf.broker_transport_options = {}
-    _drop_connections(app)
-    yield app
-    _drop_connections(app)
-    app.conf.broker_url, app.conf.broker_transport_options = saved
-
-
-def _drop_connections(app) -> None:
-    """Forget pooled broker connections so the next ones use the current broker URL."""
-    app._pool = None
-    app.amqp._producer_pool = None
+    with celery_broker("memory://", transport_options={}):
+        yield app
 
 
 @contextlib.contextmanager

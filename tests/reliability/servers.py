@@ -119,29 +119,6 @@ def redis_server(directory: Path) -> Iterator[RedisServer]:
         server.stop()
 
 
-@contextlib.contextmanager
-def celery_broker(url: str) -> Iterator[None]:
-    """Points the Celery app of this process at another broker, and back afterwards."""
-    from finsam.celery import app
-
-    def reset() -> None:
-        if app._pool is not None:
-            app._pool.force_close_all()
-        app._pool = None
-        amqp = app.__dict__.get("amqp")
-        if amqp is not None:
-            amqp._producer_pool = None
-
-    old = app.conf.broker_url
-    reset()
-    app.conf.broker_url = url
-    try:
-        yield
-    finally:
-        reset()
-        app.conf.broker_url = old
-
-
 def postgres_bin() -> Path | None:
     """The newest PostgreSQL server binaries of Debian's packages, if installed."""
     found = sorted(glob("/usr/lib/postgresql/*/bin/pg_ctl"), key=lambda p: int(p.split("/")[4]))

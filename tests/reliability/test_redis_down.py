@@ -17,9 +17,10 @@ from django.test import Client
 from rapporter import services
 from rapporter.models import Rapportjobb, Status
 
+from ..celery_broker import celery_broker
 from ..conftest import _verified_client
 from ..urlwalk import World, build_world, walk_urls
-from .servers import celery_broker, redis_server
+from .servers import redis_server
 
 pytestmark = [pytest.mark.django_db, pytest.mark.faults]
 

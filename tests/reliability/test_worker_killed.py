@@ -29,7 +29,8 @@ from django.urls import reverse
 
 from rapporter.models import Rapportjobb, Status
 
-from .servers import celery_broker, redis_server, stop_group, wait_for
+from ..celery_broker import celery_broker
+from .servers import redis_server, stop_group, wait_for
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.faults]
 
