@@ -439,7 +439,7 @@ LIST_FILTERS = {
 }
 
 
-class DeltagareFilterForm(forms.Form):
+class DeltagareFilterForm(StyledFormMixin, forms.Form):
     status = forms.ChoiceField(choices=list(LIST_FILTERS.items()), required=False)
 
     @property

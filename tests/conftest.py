@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from hypothesis import settings as hypothesis_settings
 
 from forbund.choices import Lan, Roll
 
 from .factories import UppdragFactory, full_forbund
+
+# The fuzz tests draw the same examples on every run ("ci"), so a green suite stays green;
+# `make test-explore` draws new ones ("explore") in a random test order, to find what
+# the fixed examples miss. A find there becomes a fixed example or a regression test.
+hypothesis_settings.register_profile("ci", derandomize=True, database=None)
+hypothesis_settings.register_profile("explore", derandomize=False)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 def _verified_client(user) -> Client:

@@ -1,4 +1,5 @@
-"""Form helpers shared by every app: FKUI classes on widgets."""
+"""Form helpers shared by every app: FKUI classes on widgets, error messages that never
+repeat what was typed."""
 
 from __future__ import annotations
 
@@ -14,12 +15,31 @@ _CLASSES = {
 }
 
 
+# Django's own messages for a value outside the choices quote the value back
+# ("%(value)s is not one of the available choices"): a personnummer typed or posted into a
+# choice field would end up on the page. These say the same without the value.
+INVALID_CHOICE = "Välj ett av alternativen i listan."
+_QUOTING_MESSAGES = {
+    "invalid_choice": INVALID_CHOICE,
+    "invalid_pk_value": INVALID_CHOICE,
+}
+
+
+def _without_quoted_input(field: forms.Field) -> None:
+    for key, message in _QUOTING_MESSAGES.items():
+        current = field.error_messages.get(key)
+        if current is not None and "%(" in str(current):
+            field.error_messages[key] = message
+
+
 class StyledFormMixin:
-    """Gives each widget the FKUI class for its kind, so templates stay plain."""
+    """Gives each widget the FKUI class for its kind, so templates stay plain, and keeps
+    every error message free of the submitted value."""
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         for field in self.fields.values():  # type: ignore[attr-defined]
+            _without_quoted_input(field)
             css = "text-field__input"
             for widget_class, value in _CLASSES.items():
                 if isinstance(field.widget, widget_class):

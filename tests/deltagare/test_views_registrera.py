@@ -204,7 +204,7 @@ def test_consent_is_required(client_handlaggare_a, insats):
             {"forsorjning_fore": ["ingen_offentlig", "a_kassa"]},
             "kan inte kombineras med andra val",
         ),
-        ({"utbildningsniva": "doktor"}, "Välj ett giltigt alternativ"),
+        ({"utbildningsniva": "doktor"}, "Välj ett av alternativen i listan"),
         ({"sprak": ""}, "Ange blankettens språk"),
     ],
 )

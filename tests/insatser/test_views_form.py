@@ -96,7 +96,7 @@ class TestCreate:
             ({"kod": "a b"}, "Koden får bara innehålla"),
             ({"kod": "ny"}, "Koden ny är reserverad"),
             ({"alder_fran": "30", "alder_till": "16"}, "Åldern till kan inte vara lägre"),
-            ({"typ": "okand"}, "Välj ett giltigt alternativ"),
+            ({"typ": "okand"}, "Välj ett av alternativen i listan"),
         ],
     )
     def test_rules_are_explained_in_swedish(self, client_admin_a, forbund_a, overrides, message):

@@ -55,7 +55,7 @@ def test_handlaggare_of_another_forbund_cannot_be_assigned(client_admin_a, insat
     outsider = UppdragFactory(roll=Roll.HANDLAGGARE, forbund=forbund_b)
     response = client_admin_a.post(url(insats_a), {"uppdrag": [outsider.pk]})
     assert response.status_code == 200
-    assert "Välj ett giltigt alternativ" in response.text
+    assert "Välj ett av alternativen i listan" in response.text
     assert not insats_a.handlaggare.exists()
 
 
