@@ -123,6 +123,12 @@ SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 60 * 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 AUTH_USER_MODEL = "forbund.User"
+# Argon2id tuned for our machines (finsam/lib/hashers.py); older PBKDF2 hashes still verify
+# and are upgraded at the next login.
+PASSWORD_HASHERS = [
+    "finsam.lib.hashers.FinsamArgon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",

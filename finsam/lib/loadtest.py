@@ -48,6 +48,15 @@ class Figures:
     rps: float
     per_page: list[dict] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+
+    @property
+    def login(self) -> dict | None:
+        """The login POST (password check included), as Locust timed it."""
+        return next(
+            (p for p in self.per_page if p["name"] == "inloggning" and p["method"] == "POST"),
+            None,
+        )
+
     # p50/p95/p99 of the pages in the steady state: after every user has signed in (the
     # ramp-up, with its deliberately slow password hashing, is left out).
     pages: dict[str, float] = field(default_factory=dict)
@@ -321,6 +330,7 @@ def read_figures(prefix: Path) -> Figures:
     per_page = [
         {
             "name": r["Name"],
+            "method": r.get("Type", ""),
             "requests": int(r["Request Count"]),
             "failures": int(r["Failure Count"]),
             "p50": float(r["50%"]),

@@ -75,3 +75,25 @@ def test_figures_read_from_locust_csv(tmp_path: Path):
     )
     figures = loadtest.read_figures(tmp_path / "x")
     assert (figures.requests, figures.p95, figures.per_page[0]["name"]) == (10, 40.0, "start")
+
+
+def test_login_figures_are_the_login_post(tmp_path: Path):
+    header = "Type,Name,Request Count,Failure Count,50%,95%,99%,Requests/s\n"
+    (tmp_path / "x_stats.csv").write_text(
+        header
+        + "GET,inloggning,50,0,10,20,30,2.0\n"
+        + "POST,inloggning,50,0,90,1400,1900,2.0\n"
+        + ",Aggregated,100,0,20,900,1800,4.0\n"
+    )
+    figures = loadtest.read_figures(tmp_path / "x")
+    assert (figures.login["p50"], figures.login["p95"]) == (90.0, 1400.0)
+
+
+def test_bench_pages_runs_with_the_readmes_allowed_hosts(world, settings):
+    """The README's .env allows localhost and 127.0.0.1, not Django's "testserver"."""
+    settings.ALLOWED_HOSTS = ["localhost", "127.0.0.1"]
+    plan = loadtest.prepare_plan(per_role=1)
+    account = plan["accounts"][0]
+    client = signed_in(User.objects.get(username=account["username"]))
+    label, url = account["pages"][0]
+    assert client.get(url).status_code == 200, label
