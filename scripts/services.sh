@@ -4,10 +4,32 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# The database is the one the application uses: DATABASE_URL from the environment or .env
+# (read as finsam/settings.py reads it), else the development default.
+if [ -x .venv/bin/python ]; then
+  eval "$(.venv/bin/python - <<'PY'
+import shlex
+from pathlib import Path
+
+import environ
+
+env = environ.Env()
+environ.Env.read_env(Path(".env"), overwrite=False)
+db = env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/finsam")
+for key, value in {
+    "PGHOST": db.get("HOST") or "127.0.0.1",
+    "PGPORT": db.get("PORT") or 5432,
+    "PGUSER": db.get("USER") or "postgres",
+    "DBNAME": db.get("NAME") or "finsam",
+}.items():
+    print(f"{key}={shlex.quote(str(value))}")
+PY
+)"
+fi
 PGHOST=${PGHOST:-127.0.0.1}
 PGPORT=${PGPORT:-5432}
 PGUSER=${PGUSER:-postgres}
-DBNAME=${FINSAM_DB_NAME:-finsam}
+DBNAME=${DBNAME:-finsam}
 REDIS_PORT=${REDIS_PORT:-6379}
 
 pg_up() { pg_isready -h "$PGHOST" -p "$PGPORT" -q 2>/dev/null; }
