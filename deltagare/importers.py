@@ -16,6 +16,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
+from finsam.lib.bulk import copy_insert
 from finsam.lib.importing import Column, Counts, ImportKind, Progress, RowErrors, register
 from finsam.lib.tabular import Table
 from forbund import access
@@ -305,7 +306,7 @@ class DeltagandenKind(ImportKind):
                 person.set_personnummer(r.personnummer)
                 prepared.persons[key] = person
                 new_persons.append(person)
-        Person.objects.bulk_create(new_persons, batch_size=2000)
+        copy_insert(Person, new_persons)
         existing = self._existing(prepared)
         consents = self._existing_consents(prepared)
         to_create: list[Deltagande] = []
@@ -348,9 +349,9 @@ class DeltagandenKind(ImportKind):
                 counts.add("oforandrade")
             if progress and index % 1000 == 0:
                 progress(index, len(prepared.rows))
-        Samtycke.objects.bulk_create(new_consents, batch_size=2000)
+        copy_insert(Samtycke, new_consents)
         Deltagande.objects.bulk_update(to_update, VALUE_FIELDS, batch_size=2000)
-        Deltagande.objects.bulk_create(to_create, batch_size=2000)
+        copy_insert(Deltagande, to_create)
         if progress:
             progress(len(prepared.rows), len(prepared.rows))
         return counts
@@ -545,7 +546,7 @@ class UppfoljningarKind(ImportKind):
                 counts.add("uppdaterade")
             else:
                 counts.add("oforandrade")
-        Uppfoljning.objects.bulk_create(to_create, batch_size=2000)
+        copy_insert(Uppfoljning, to_create)
         Uppfoljning.objects.bulk_update(
             to_update, ["datum", "sysselsattning", "forsorjning"], batch_size=2000
         )

@@ -23,7 +23,7 @@ import datetime as dt
 import random
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,6 +43,7 @@ from deltagare.choices import (
     Utbildningsniva,
 )
 from deltagare.models import Deltagande, Person, Samtycke, Uppfoljning
+from finsam.lib.bulk import copy_insert
 from forbund.choices import Lan, Medlemstyp
 from forbund.models import Forbund, Kommun, Medlemsbidrag, Medlemskap
 from forbund.services import split_by_population
@@ -76,24 +77,6 @@ class GenerateError(Exception):
 
 def generated_forbund() -> models.QuerySet[Forbund]:
     return Forbund.objects.filter(organisationsnummer__startswith=GENERATED_PREFIX)
-
-
-def _copy(model: type[models.Model], objs: Iterable[models.Model]) -> int:
-    """Write the model instances with COPY, converting values as Django would on save."""
-    fields = list(model._meta.concrete_fields)
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    table = connection.ops.quote_name(model._meta.db_table)
-    n = 0
-    with (
-        connection.cursor() as cursor,
-        cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
-    ):
-        for obj in objs:
-            copy.write_row(
-                [f.get_db_prep_save(f.pre_save(obj, add=True), connection) for f in fields]
-            )
-            n += 1
-    return n
 
 
 def _reset_sequences(*model_list: type[models.Model]) -> None:
@@ -545,10 +528,10 @@ class Generator:
         self.progress(
             f"Skriver {len(persons)} personer, {len(deltaganden)} deltaganden, {len(uppfoljningar)} uppföljningar…"
         )
-        self.counts.personer = _copy(Person, persons)
-        _copy(Samtycke, _with_ids(samtycken, Samtycke))
-        self.counts.deltaganden = _copy(Deltagande, deltaganden)
-        self.counts.uppfoljningar = _copy(Uppfoljning, _with_ids(uppfoljningar, Uppfoljning))
+        self.counts.personer = copy_insert(Person, persons)
+        copy_insert(Samtycke, _with_ids(samtycken, Samtycke))
+        self.counts.deltaganden = copy_insert(Deltagande, deltaganden)
+        self.counts.uppfoljningar = copy_insert(Uppfoljning, _with_ids(uppfoljningar, Uppfoljning))
         _reset_sequences(Person, Samtycke, Deltagande, Uppfoljning)
 
     def run(self) -> Counts:

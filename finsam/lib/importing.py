@@ -11,6 +11,7 @@ on their natural key and updated).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -174,11 +175,18 @@ def split_multi(value: str) -> list[str]:
 
 def parse_choice(value: str, choices: Any) -> str | None:
     """A code of a TextChoices by value or by its Swedish label, case-insensitively."""
-    wanted = value.strip().casefold()
-    for code, label in choices.choices:
-        if wanted in (str(code).casefold(), str(label).casefold()):
-            return code
-    return None
+    key = choices if isinstance(choices, type) else tuple(choices.choices)
+    return _choice_lookup(key).get(value.strip().casefold())
+
+
+@functools.cache
+def _choice_lookup(key: Any) -> dict[str, str]:
+    # Built once per code list: an import asks for tens of thousands of codes, and
+    # TextChoices builds `.choices` anew on every access. Codes win over labels.
+    pairs = key.choices if isinstance(key, type) else key
+    lookup = {str(label).casefold(): code for code, label in reversed(pairs)}
+    lookup.update({str(code).casefold(): code for code, _ in pairs})
+    return lookup
 
 
 class ImportKind:

@@ -1,7 +1,7 @@
 """manage.py bench_import [--rader N] — time the import of N deltaganden (default 50 000).
 
 Runs inside a transaction that is rolled back, so the database is left as it was.
-Target (spec/product.md): 50 000 deltaganden in under 60 s.
+Target: 50 000 deltaganden in under 15 s (issue 18; spec/product.md asks for 60 s).
 """
 
 from __future__ import annotations
@@ -109,7 +109,8 @@ class Command(BaseCommand):
                 self.stdout.write(f"sparade deltaganden: {saved}")
                 self.stdout.write(f"tid: {elapsed:.1f} s ({rader / elapsed:.0f} rader/s)")
                 self.stdout.write(
-                    f"mål: under 60 s för 50 000 rader; {'uppfyllt' if result.ok and elapsed < 60 * rader / 50_000 else 'EJ uppfyllt'}"
+                    f"mål: under 15 s för 50 000 rader (issue 18; spec: 60 s); "
+                    f"{'uppfyllt' if result.ok and elapsed < 15 * rader / 50_000 else 'EJ uppfyllt'}"
                 )
                 raise _Rollback
         except _Rollback:
