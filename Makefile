@@ -1,4 +1,4 @@
-.PHONY: run test test-explore test-fast lint fmt check audit install services load bench-pages bench data
+.PHONY: run test test-explore test-fast lock lint fmt check audit install services load bench-pages bench data
 
 # Start Finsam with demo data (web, Celery worker and beat).
 run:
@@ -6,6 +6,15 @@ run:
 
 install:
 	scripts/bootstrap.sh
+
+# The lock files every install uses (exact versions of every package, dependencies of
+# dependencies included): requirements.lock for the image, requirements-dev.lock for
+# .venv. Run after changing a pin in pyproject.toml; tests/finsam/test_lock.py fails
+# while they disagree.
+LOCK_FLAGS = --quiet --strip-extras --allow-unsafe --no-emit-index-url --no-emit-find-links
+lock: install
+	.venv/bin/pip-compile $(LOCK_FLAGS) --output-file requirements.lock pyproject.toml
+	.venv/bin/pip-compile $(LOCK_FLAGS) --extra dev --output-file requirements-dev.lock pyproject.toml
 
 services:
 	scripts/services.sh

@@ -19,10 +19,13 @@ if [ ! -x .venv/bin/python ]; then
   env $PY -m venv .venv
 fi
 
+# Exact versions from requirements-dev.lock (make lock writes it from pyproject.toml), then
+# Finsam itself without resolving anything again.
 stamp=.venv/.finsam-installed
-if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ requirements-dev.lock -nt "$stamp" ]; then
   echo "==> Installerar beroenden"
   .venv/bin/python -m pip install --quiet --upgrade pip
-  .venv/bin/python -m pip install --quiet -e ".[dev]"
+  .venv/bin/python -m pip install --quiet -r requirements-dev.lock
+  .venv/bin/python -m pip install --quiet --no-deps -e .
   touch "$stamp"
 fi
