@@ -3,7 +3,9 @@
 It is the application's own app and task; only the report renderer is wrapped, in the
 pool processes, to write each run to an events file (FINSAM_TEST_EVENTS) and to hold the
 first run of a job (FINSAM_TEST_HOLD_FIRST=1) so that the test can kill the worker in the
-middle of the report. Nothing in the application reads these variables.
+middle of the report, or to abort the pool process in every run (FINSAM_TEST_ABORT=1), as
+a file that makes the reader abort would. Nothing in the application reads these
+variables.
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ def _wrap_render(**kwargs) -> None:
         if first and os.environ.get("FINSAM_TEST_HOLD_FIRST") == "1":
             _event("held")
             time.sleep(600)  # the test kills the worker here
+        if os.environ.get("FINSAM_TEST_ABORT") == "1":
+            os.abort()
         data = original(**options)
         _event("done")
         return data
