@@ -269,6 +269,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "gallring": {"task": "deltagare.tasks.gallra", "schedule": 24 * 60 * 60},
     "importfiler": {"task": "deltagare.tasks.rensa_importer", "schedule": 60 * 60},
+    "importfiler-insatser": {"task": "insatser.tasks.rensa_importfiler", "schedule": 60 * 60},
     "clear-expired-sessions": {
         "task": "forbund.tasks.clear_expired_sessions",
         "schedule": 24 * 60 * 60,
@@ -290,5 +291,10 @@ LOGGING = {
     },
 }
 
-DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Uploaded files stay in memory, never in a temporary file in clear (finsam/lib/uploads.py),
+# up to this size; a larger upload gets the "Filen är för stor" page (413). Form fields
+# besides files are capped at Django's default.
+FINSAM_UPLOAD_MAX_BYTES = env.int("FINSAM_UPLOAD_MAX_MB", default=20) * 1024 * 1024
+FILE_UPLOAD_HANDLERS = ["finsam.lib.uploads.MemoryOnlyUploadHandler"]
+FILE_UPLOAD_MAX_MEMORY_SIZE = FINSAM_UPLOAD_MAX_BYTES
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(2.5 * 1024 * 1024)

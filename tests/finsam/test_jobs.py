@@ -253,3 +253,14 @@ def test_a_task_that_fails_normally_is_not_counted_as_a_death(delivered, radet, 
         jobb.refresh_from_db()
         assert (jobb.status, jobb.starts) == (Status.FEL, 0)
         assert "tekniskt fel" in jobb.felmeddelande
+
+
+def test_every_beat_entry_names_a_task_of_the_app(settings):
+    app.loader.import_default_modules()
+    for name, entry in settings.CELERY_BEAT_SCHEDULE.items():
+        assert entry["task"] in app.tasks, name
+    job_check = settings.CELERY_BEAT_SCHEDULE["jobb-utan-arbetare"]
+    assert job_check == {"task": jobs.requeue_stale.name, "schedule": 30}
+    # With the defaults a dead worker's job is enqueued again within two minutes.
+    assert settings.FINSAM_JOB_STALE_SECONDS + settings.FINSAM_JOB_CHECK_SECONDS < 120
+    assert settings.FINSAM_JOB_HEARTBEAT_SECONDS * 3 < settings.FINSAM_JOB_STALE_SECONDS
