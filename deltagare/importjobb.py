@@ -12,7 +12,7 @@ import datetime as dt
 import logging
 import re
 
-from django.db import connections
+from django.db import connections, transaction
 from django.utils import timezone
 
 from finsam.lib.importing import import_file
@@ -93,13 +93,15 @@ def run(jobb_id: str, step: str) -> None:
     claimed = claim(Importjobb, jobb_id, among=[expected])
     if claimed is None:
         return
-    with claimed:
+    # The import and the job's outcome commit together, or not at all if another worker
+    # took the job over meanwhile.
+    with claimed, transaction.atomic():
         jobb = Importjobb.objects.get(pk=jobb_id)
         if jobb.data is None:  # removed after a day (rensa)
             fields: dict[str, object] = {"status": Status.FEL, "meddelande": UTGANGEN}
         else:
             fields = _check_or_import(jobb, step)
-        claimed.finish(**fields)
+        claimed.finish_or_undo(**fields)
 
 
 def _check_or_import(jobb: Importjobb, step: str) -> dict[str, object]:
@@ -122,14 +124,16 @@ def _check_or_import(jobb: Importjobb, step: str) -> dict[str, object]:
                 )
 
     try:
-        result = import_file(
-            jobb.kind,
-            data,
-            filename=jobb.filnamn,
-            user=user,
-            dry_run=step == "granska",
-            progress=progress,
-        )
+        # A savepoint: a failed import leaves the job's transaction usable for its outcome.
+        with transaction.atomic():
+            result = import_file(
+                jobb.kind,
+                data,
+                filename=jobb.filnamn,
+                user=user,
+                dry_run=step == "granska",
+                progress=progress,
+            )
     except Exception:
         logger.exception("import job %s failed", jobb.pk)
         return {

@@ -26,6 +26,9 @@ The guarantees:
 - `starts` counts claims not followed by `finish`: the runs whose worker died. A job
   claimed with MAX_DEATHS such runs behind it is not run again but failed.
 - `finish` is conditional on the claim: a job completes once, by the worker that holds it.
+  A job whose work writes data finishes with `finish_or_undo` inside the transaction of
+  that work: a worker whose job was taken over (its heartbeat went stale while it still
+  ran) then rolls its work back instead of saving it beside its successor's.
 """
 
 from __future__ import annotations
@@ -94,6 +97,10 @@ def _gone(worker: str) -> bool:
     return state in {"Z", "X"}  # killed, not yet reaped by its parent
 
 
+class Superseded(Exception):
+    """The job was taken over by another worker before this one finished it."""
+
+
 class Run:
     """A claimed job: the heartbeat while in `with`, and the conditional finish."""
 
@@ -121,13 +128,22 @@ class Run:
         self._thread.start()
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, kind: type[BaseException] | None, *exc: object) -> bool:
         self._stop.set()
         self._thread.join()
+        if kind is not None and issubclass(kind, Superseded):
+            logger.warning("job %s was taken over by another worker; this run is undone", self.pk)
+            return True
+        return False
 
     def finish(self, **fields: Any) -> bool:
         """Saves the outcome if the job is still ours; the run counts as survived."""
         return bool(self._mine().update(heartbeat=None, worker="", starts=0, **fields))
+
+    def finish_or_undo(self, **fields: Any) -> None:
+        """`finish`, or Superseded (to be raised through the work's transaction)."""
+        if not self.finish(**fields):
+            raise Superseded
 
 
 def claim(

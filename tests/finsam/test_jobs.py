@@ -17,6 +17,7 @@ import uuid
 import pytest
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connections
 from django.urls import reverse
 
 from deltagare.models import Importjobb
@@ -26,6 +27,8 @@ from finsam.lib.tasks import MAX_DEATHS
 from rapporter import services
 from rapporter.models import AVBRUTEN, Rapportjobb, Status
 from rapporter.tasks import build_report
+
+from ..deltagare.test_import_deltaganden import HEADER, insats  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -264,3 +267,42 @@ def test_every_beat_entry_names_a_task_of_the_app(settings):
     # With the defaults a dead worker's job is enqueued again within two minutes.
     assert settings.FINSAM_JOB_STALE_SECONDS + settings.FINSAM_JOB_CHECK_SECONDS < 120
     assert settings.FINSAM_JOB_HEARTBEAT_SECONDS * 3 < settings.FINSAM_JOB_STALE_SECONDS
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_import_taken_over_meanwhile_is_undone(
+    client_handlaggare_a,
+    insats,  # noqa: F811
+    eager,
+    monkeypatch,
+):
+    from deltagare import importjobb
+    from deltagare.models import Deltagande
+
+    o = insats.forbund.organisationsnummer
+    text = HEADER + f"{o};COACH;anonym;;;kvinna;2015-04-01;;;;;;;;\n"
+    fil = SimpleUploadedFile("d.csv", text.encode())
+    client_handlaggare_a.post("/deltagare/import/", {"kind": "deltaganden", "fil": fil})
+    jobb = Importjobb.objects.get()
+    assert jobb.status == Importjobb.Status.GRANSKAD
+
+    original = importjobb._check_or_import
+    other = "another-host:1:feedbeef"
+
+    def taken_over(jobb, step):
+        fields = original(jobb, step)  # the deltagande is written, not yet committed
+        # Meanwhile (its heartbeat stale) another worker claims the job, on its own connection.
+        side = connections.create_connection("default")
+        with side.cursor() as cursor:
+            cursor.execute(
+                "UPDATE deltagare_importjobb SET worker = %s, heartbeat = now() WHERE id = %s",
+                [other, jobb.pk],
+            )
+        side.close()
+        return fields
+
+    monkeypatch.setattr(importjobb, "_check_or_import", taken_over)
+    client_handlaggare_a.post(reverse("deltagare_forbund:import_bekrafta", args=[jobb.pk]))
+    jobb.refresh_from_db()
+    assert (jobb.status, jobb.worker) == (Importjobb.Status.IMPORTERAS, other)
+    assert not Deltagande.objects.exists()  # undone: the successor saves it, once
