@@ -67,3 +67,4 @@ bench: install services
 	.venv/bin/python manage.py bench_rapport
 	.venv/bin/python manage.py bench_pages
 	.venv/bin/python manage.py bench_import
+	.venv/bin/python manage.py bench_xlsx
