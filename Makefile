@@ -76,3 +76,4 @@ bench: install services
 	.venv/bin/python manage.py bench_rapport
 	.venv/bin/python manage.py bench_pages
 	.venv/bin/python manage.py bench_import
+	.venv/bin/python manage.py bench_xlsx

@@ -16,6 +16,7 @@ from django.db import connections, transaction
 from django.utils import timezone
 
 from finsam.lib.importing import import_file
+from finsam.lib.jobs import claim
 
 from . import pnr
 from .models import Importjobb
@@ -52,7 +53,7 @@ def upload(*, user, kind: str, filnamn: str, data: bytes) -> Importjobb:
     jobb = Importjobb.objects.create(
         user=user, kind=kind, filnamn=maskera(filnamn)[:255], data=pnr.encrypt_bytes(data)
     )
-    _enqueue(jobb, "granska")
+    enqueue(jobb)
     return jobb
 
 
@@ -62,17 +63,22 @@ def confirm(jobb: Importjobb) -> bool:
     updated = Importjobb.objects.filter(
         pk=jobb.pk, status=Status.GRANSKAD, data__isnull=False
     ).update(status=Status.IMPORTERAS, klara=0)
-    if updated:
-        _enqueue(jobb, "importera")
     jobb.refresh_from_db()
+    if updated:
+        enqueue(jobb)
     return bool(updated)
 
 
-def _enqueue(jobb: Importjobb, step: str) -> None:
+def _step(status: str) -> str:
+    return "granska" if status == Status.GRANSKAS else "importera"
+
+
+def enqueue(jobb: Importjobb) -> None:
+    """Sends the job's current step to the worker (again, when beat finds it abandoned)."""
     from .tasks import importjobb
 
     try:
-        importjobb.delay(str(jobb.pk), step)
+        importjobb.delay(str(jobb.pk), _step(jobb.status))
     except Exception:  # any broker connection error: the queue cannot be reached
         logger.warning("import job %s could not be enqueued", jobb.pk, exc_info=True)
         Importjobb.objects.filter(pk=jobb.pk).update(
@@ -81,13 +87,26 @@ def _enqueue(jobb: Importjobb, step: str) -> None:
 
 
 def run(jobb_id: str, step: str) -> None:
-    """The worker's part. Idempotent: a job not in the expected state is left alone."""
+    """The worker's part. Idempotent: a job not in the expected state, or held by a live
+    worker, is left alone (finsam/lib/jobs.py); the outcome is saved once."""
+    expected = Status.GRANSKAS if step == "granska" else Status.IMPORTERAS
+    claimed = claim(Importjobb, jobb_id, among=[expected])
+    if claimed is None:
+        return
+    # The import and the job's outcome commit together, or not at all if another worker
+    # took the job over meanwhile.
+    with claimed, transaction.atomic():
+        jobb = Importjobb.objects.get(pk=jobb_id)
+        if jobb.data is None:  # removed after a day (rensa)
+            fields: dict[str, object] = {"status": Status.FEL, "meddelande": UTGANGEN}
+        else:
+            fields = _check_or_import(jobb, step)
+        claimed.finish_or_undo(**fields)
+
+
+def _check_or_import(jobb: Importjobb, step: str) -> dict[str, object]:
     from django.contrib.auth import get_user_model
 
-    expected = Status.GRANSKAS if step == "granska" else Status.IMPORTERAS
-    jobb = Importjobb.objects.filter(pk=jobb_id, status=expected).first()
-    if jobb is None or jobb.data is None:
-        return
     user = get_user_model().objects.get(pk=jobb.user_id)
     data = pnr.decrypt_bytes(bytes(jobb.data))
     last = [0]
@@ -105,24 +124,25 @@ def run(jobb_id: str, step: str) -> None:
                 )
 
     try:
-        result = import_file(
-            jobb.kind,
-            data,
-            filename=jobb.filnamn,
-            user=user,
-            dry_run=step == "granska",
-            progress=progress,
-        )
+        # A savepoint: a failed import leaves the job's transaction usable for its outcome.
+        with transaction.atomic():
+            result = import_file(
+                jobb.kind,
+                data,
+                filename=jobb.filnamn,
+                user=user,
+                dry_run=step == "granska",
+                progress=progress,
+            )
     except Exception:
-        side.close()
         logger.exception("import job %s failed", jobb.pk)
-        Importjobb.objects.filter(pk=jobb.pk).update(
-            status=Status.FEL,
-            data=None,
-            meddelande="Filen kunde inte importeras på grund av ett tekniskt fel. Inget har sparats.",
-        )
-        return
-    side.close()
+        return {
+            "status": Status.FEL,
+            "data": None,
+            "meddelande": "Filen kunde inte importeras på grund av ett tekniskt fel. Inget har sparats.",
+        }
+    finally:
+        side.close()
     fields = {
         "rader": result.rader,
         "skapade": result.skapade,
@@ -136,10 +156,7 @@ def run(jobb_id: str, step: str) -> None:
         ],
     }
     if not result.ok:
-        fields |= {"status": Status.AVVISAD, "data": None}
-    elif step == "granska":
-        fields |= {"status": Status.GRANSKAD}
-    else:
-        fields |= {"status": Status.KLAR, "data": None, "klara": result.rader}
-    with transaction.atomic():
-        Importjobb.objects.filter(pk=jobb.pk).update(**fields)
+        return fields | {"status": Status.AVVISAD, "data": None}
+    if step == "granska":
+        return fields | {"status": Status.GRANSKAD}
+    return fields | {"status": Status.KLAR, "data": None, "klara": result.rader}

@@ -14,6 +14,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 
+from finsam.lib.jobs import Job
 from forbund import access
 from forbund.models import Forbund
 from insatser.models import Insats
@@ -276,7 +277,7 @@ class Atkomstlogg(models.Model):
         return f"{self.user} {self.tid:%Y-%m-%d %H:%M} {self.sida}"
 
 
-class Importjobb(models.Model):
+class Importjobb(Job):
     """An uploaded deltaganden/uppföljningar file, checked and imported by the worker.
 
     The file holds personnummer, so its bytes are stored only encrypted (the Fernet keys
@@ -316,6 +317,8 @@ class Importjobb(models.Model):
     skapad = models.DateTimeField("uppladdad", auto_now_add=True)
     andrad = models.DateTimeField("ändrad", auto_now=True)
 
+    ACTIVE = (Status.GRANSKAS, Status.IMPORTERAS)
+
     class Meta:
         verbose_name = "importjobb"
         verbose_name_plural = "importjobb"
@@ -326,7 +329,22 @@ class Importjobb(models.Model):
 
     @property
     def pagaende(self) -> bool:
-        return self.status in (self.Status.GRANSKAS, self.Status.IMPORTERAS)
+        return self.status in self.ACTIVE
+
+    def requeue(self) -> None:
+        from .importjobb import enqueue
+
+        enqueue(self)
+
+    @classmethod
+    def failed_fields(cls) -> dict[str, object]:
+        return {
+            "status": cls.Status.FEL,
+            "data": None,
+            "meddelande": "Filen kunde inte läsas eller importeras: arbetet avbröts två "
+            "gånger utan att bli klart. Inget har sparats. Kontrollera att filen bara "
+            "innehåller tabellen och ladda upp den igen, eller kontakta Finsams administratör.",
+        }
 
     @property
     def procent(self) -> int:

@@ -15,7 +15,7 @@ def gallra() -> int:
     return len(run(ar=settings.FINSAM_GALLRING_AR, today=timezone.localdate()))
 
 
-@shared_task(acks_late=True)
+@shared_task(acks_late=True, reject_on_worker_lost=True, job_model="deltagare.Importjobb")
 def importjobb(jobb_id: str, step: str) -> None:
     """Check (`granska`) or import (`importera`) an uploaded file; only the job's id travels."""
     from .importjobb import run

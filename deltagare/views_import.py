@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from django import forms
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
@@ -19,7 +20,8 @@ from finsam.lib.tabular import write_table
 from . import importjobb
 from .models import Importjobb
 
-MAX_UPLOAD = 20 * 1024 * 1024
+MAX_UPLOAD = settings.FINSAM_UPLOAD_MAX_BYTES
+MB = 1024 * 1024
 
 
 def _kinds(user) -> list[tuple[str, str]]:
@@ -38,8 +40,8 @@ class UploadForm(StyledFormMixin, forms.Form):
     kind = forms.ChoiceField(label="Vad innehåller filen?", widget=forms.RadioSelect)
     fil = forms.FileField(
         label="Fil",
-        help_text="CSV (UTF-8, semikolon eller komma) eller Excel (.xlsx), högst 20 MB, med "
-        "kolumnerna nedan i första raden.",
+        help_text=f"CSV (UTF-8, semikolon eller komma) eller Excel (.xlsx), högst "
+        f"{MAX_UPLOAD // MB} MB, med kolumnerna nedan i första raden.",
         error_messages={"required": "Välj en fil att ladda upp.", "empty": "Filen är tom."},
     )
 
@@ -57,7 +59,7 @@ class UploadForm(StyledFormMixin, forms.Form):
             )
         if fil.size > MAX_UPLOAD:
             raise forms.ValidationError(
-                "Filen är för stor (högst 20 MB). Dela upp den i flera filer."
+                f"Filen är för stor (högst {MAX_UPLOAD // MB} MB). Dela upp den i flera filer."
             )
         return fil
 

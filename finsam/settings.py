@@ -232,8 +232,9 @@ CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    # A job whose worker died is handed to another worker after this long. It must stay
-    # above CELERY_TASK_TIME_LIMIT, or a long job could run twice.
+    # A message whose worker died is handed out again after this long. Report and import
+    # jobs do not wait for it: beat finds them by their heartbeat (FINSAM_JOB_*, below), and
+    # a claim on the job's row keeps a late redelivery from running a job twice.
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=15 * 60),
     "socket_connect_timeout": 2,
     "socket_timeout": 5,
@@ -260,9 +261,21 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = env.str(
     "CELERY_BEAT_SCHEDULE_FILENAME", default=str(BASE_DIR / "var" / "celerybeat-schedule")
 )
+# Report and import jobs (finsam/lib/jobs.py): the running worker stamps the job's row
+# this often; a job not stamped for FINSAM_JOB_STALE_SECONDS has lost its worker, and beat
+# looks for such jobs every FINSAM_JOB_CHECK_SECONDS and enqueues them again. With the
+# defaults a killed worker's job is taken up again at most 45 + 30 s after it died.
+FINSAM_JOB_HEARTBEAT_SECONDS = env.float("FINSAM_JOB_HEARTBEAT_SECONDS", default=10)
+FINSAM_JOB_STALE_SECONDS = env.float("FINSAM_JOB_STALE_SECONDS", default=45)
+FINSAM_JOB_CHECK_SECONDS = env.float("FINSAM_JOB_CHECK_SECONDS", default=30)
 CELERY_BEAT_SCHEDULE = {
+    "jobb-utan-arbetare": {
+        "task": "finsam.lib.jobs.requeue_stale",
+        "schedule": FINSAM_JOB_CHECK_SECONDS,
+    },
     "gallring": {"task": "deltagare.tasks.gallra", "schedule": 24 * 60 * 60},
     "importfiler": {"task": "deltagare.tasks.rensa_importer", "schedule": 60 * 60},
+    "importfiler-insatser": {"task": "insatser.tasks.rensa_importfiler", "schedule": 60 * 60},
     "clear-expired-sessions": {
         "task": "forbund.tasks.clear_expired_sessions",
         "schedule": 24 * 60 * 60,
@@ -284,5 +297,10 @@ LOGGING = {
     },
 }
 
-DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Uploaded files stay in memory, never in a temporary file in clear (finsam/lib/uploads.py),
+# up to this size; a larger upload gets the "Filen är för stor" page (413). Form fields
+# besides files are capped at Django's default.
+FINSAM_UPLOAD_MAX_BYTES = env.int("FINSAM_UPLOAD_MAX_MB", default=20) * 1024 * 1024
+FILE_UPLOAD_HANDLERS = ["finsam.lib.uploads.MemoryOnlyUploadHandler"]
+FILE_UPLOAD_MAX_MEMORY_SIZE = FINSAM_UPLOAD_MAX_BYTES
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(2.5 * 1024 * 1024)

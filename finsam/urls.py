@@ -5,9 +5,10 @@ from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import include, path, reverse
 
+from finsam.lib.uploads import UploadTooLarge
 from forbund import access
 from forbund import views as forbund_views
 
@@ -39,6 +40,17 @@ admin.site.login = admin_login
 admin.site.site_header = "Finsam – administration"
 admin.site.site_title = "Finsam"
 admin.site.index_title = "Register och konton"
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """Django's 400 handler; an upload over the cap gets its own page (413)."""
+    if isinstance(exception, UploadTooLarge):
+        context = {"max_mb": settings.FINSAM_UPLOAD_MAX_BYTES // (1024 * 1024)}
+        return render(request, "413.html", context, status=413)
+    return render(request, "400.html", status=400)
+
+
+handler400 = bad_request
 
 urlpatterns = [
     path("", forbund_views.start, name="start"),

@@ -640,6 +640,12 @@ def check_count_insats(insats: Insats, datum: dt.date | None, *, volym: bool) ->
         )
 
 
+class ImportfilQuerySet(models.QuerySet["Importfil"]):
+    def expired(self) -> ImportfilQuerySet:
+        """Files not confirmed within Importfil.KEEP: beat purges them hourly."""
+        return self.filter(created__lt=timezone.now() - Importfil.KEEP)
+
+
 class Importfil(models.Model):
     """An uploaded import file, kept between the preview and the confirmation.
 
@@ -647,6 +653,8 @@ class Importfil(models.Model):
     back only this row's random id, which is looked up for the same user, förbund
     and kind. Rows are deleted after the import and purged after a day.
     """
+
+    KEEP = dt.timedelta(days=1)
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(
@@ -663,6 +671,8 @@ class Importfil(models.Model):
     data = models.BinaryField("innehåll")
     sha256 = models.CharField("SHA-256", max_length=64)
     created = models.DateTimeField("uppladdad", auto_now_add=True)
+
+    objects = ImportfilQuerySet.as_manager()
 
     class Meta:
         verbose_name = "importfil"

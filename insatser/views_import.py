@@ -9,11 +9,11 @@ administratörer reach these pages; everyone else gets 404.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 from pathlib import Path
 
 from django import forms
+from django.conf import settings
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -28,8 +28,8 @@ from forbund.models import Forbund
 from .importers import KINDS
 from .models import Importfil
 
-MAX_UPLOAD = 20 * 1024 * 1024
-KEEP = dt.timedelta(days=1)
+MAX_UPLOAD = settings.FINSAM_UPLOAD_MAX_BYTES
+MB = 1024 * 1024
 FORMATS = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -44,7 +44,7 @@ class UploadForm(StyledFormMixin, forms.Form):
     )
     fil = forms.FileField(
         label="Fil",
-        help_text="CSV (UTF-8, semikolon eller komma) eller Excel (.xlsx), högst 20 MB.",
+        help_text=f"CSV (UTF-8, semikolon eller komma) eller Excel (.xlsx), högst {MAX_UPLOAD // MB} MB.",
         error_messages={
             "required": "Välj en fil att ladda upp.",
             "empty": "Filen är tom.",
@@ -60,7 +60,7 @@ class UploadForm(StyledFormMixin, forms.Form):
             )
         if fil.size > MAX_UPLOAD:
             raise forms.ValidationError(
-                "Filen är för stor (högst 20 MB). Dela upp den i flera filer."
+                f"Filen är för stor (högst {MAX_UPLOAD // MB} MB). Dela upp den i flera filer."
             )
         return fil
 
@@ -103,7 +103,7 @@ def import_upload(request: HttpRequest, orgnr: str) -> HttpResponse:
     data = upload.read()
     kind = form.cleaned_data["kind"]
     result = import_file(kind, data, filename=upload.name, user=request.user, dry_run=True)
-    Importfil.objects.filter(created__lt=timezone.now() - KEEP).delete()
+    Importfil.objects.expired().delete()
     stored = None
     if result.ok:
         stored = Importfil.objects.create(

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
+from finsam.lib.jobs import Job
 from forbund.choices import Lan
 
 
@@ -31,6 +32,11 @@ class Status(models.TextChoices):
     FEL = "fel", "Misslyckades"
 
 
+AVBRUTEN = (
+    "Rapporten kunde inte tas fram: arbetet avbröts två gånger utan att bli klart. "
+    "Försök igen; kvarstår felet, kontakta Finsams administratör."
+)
+
 CONTENT_TYPES = {
     Format.PDF: "application/pdf",
     Format.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -48,7 +54,7 @@ class RapportjobbQuerySet(models.QuerySet["Rapportjobb"]):
         return self.filter(bestalld_av=user) if user.is_authenticated else self.none()
 
 
-class Rapportjobb(models.Model):
+class Rapportjobb(Job):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     bestalld_av = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -83,6 +89,8 @@ class Rapportjobb(models.Model):
 
     objects = RapportjobbQuerySet.as_manager()
 
+    ACTIVE = (Status.VANTAR, Status.PAGAR)
+
     class Meta:
         verbose_name = "rapport"
         verbose_name_plural = "rapporter"
@@ -109,4 +117,13 @@ class Rapportjobb(models.Model):
 
     @property
     def pagaende(self) -> bool:
-        return self.status in (Status.VANTAR, Status.PAGAR)
+        return self.status in self.ACTIVE
+
+    def requeue(self) -> None:
+        from .services import enqueue
+
+        enqueue(self)
+
+    @classmethod
+    def failed_fields(cls) -> dict[str, object]:
+        return {"status": Status.FEL, "felmeddelande": AVBRUTEN}

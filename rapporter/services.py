@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 
-from django.db import transaction
 from django.utils import timezone
+
+from finsam.lib.jobs import claim
 
 from .models import Rapportjobb, Status
 from .renderers import render
@@ -50,41 +51,46 @@ def enqueue(jobb: Rapportjobb) -> bool:
 
 def retry(*, jobb: Rapportjobb) -> bool:
     Rapportjobb.objects.filter(pk=jobb.pk).update(
-        status=Status.VANTAR, felmeddelande="", startad=None, klar=None
+        status=Status.VANTAR,
+        felmeddelande="",
+        startad=None,
+        klar=None,
+        heartbeat=None,
+        worker="",
+        starts=0,
     )
     jobb.refresh_from_db()
     return enqueue(jobb)
 
 
 def run_report(*, jobb_id: str) -> None:
-    """Builds the file. Idempotent: a finished job is left alone; an interrupted one is rebuilt."""
-    with transaction.atomic():
-        jobb = Rapportjobb.objects.select_for_update().filter(pk=jobb_id).first()
-        if jobb is None or jobb.status == Status.KLAR:
-            return
-        jobb.status = Status.PAGAR
-        jobb.startad = timezone.now()
-        jobb.save(update_fields=["status", "startad"])
-    try:
-        cutoff = timezone.now()
-        data = render(
-            ar=jobb.ar,
-            omfattning=Omfattning(jobb.omfattning, jobb.kod or None),
-            undertryck=jobb.undertryck,
-            format=jobb.format,
-        )
-    except Exception:
-        logger.exception("report job %s failed", jobb.pk)
-        Rapportjobb.objects.filter(pk=jobb.pk).update(
-            status=Status.FEL,
-            felmeddelande="Rapporten kunde inte tas fram på grund av ett tekniskt fel. "
-            "Försök igen; kvarstår felet, kontakta Finsams administratör.",
-        )
+    """Builds the file. Idempotent: a finished job, or one a live worker is building, is
+    left alone; one whose worker died is rebuilt (finsam/lib/jobs.py); it completes once."""
+    claimed = claim(Rapportjobb, jobb_id, status=Status.PAGAR, startad=timezone.now())
+    if claimed is None:
         return
-    Rapportjobb.objects.filter(pk=jobb.pk).update(
-        status=Status.KLAR,
-        klar=timezone.now(),
-        data_tidpunkt=cutoff,
-        innehall=data,
-        felmeddelande="",
-    )
+    with claimed:
+        jobb = Rapportjobb.objects.defer("innehall").get(pk=jobb_id)
+        try:
+            cutoff = timezone.now()
+            data = render(
+                ar=jobb.ar,
+                omfattning=Omfattning(jobb.omfattning, jobb.kod or None),
+                undertryck=jobb.undertryck,
+                format=jobb.format,
+            )
+        except Exception:
+            logger.exception("report job %s failed", jobb.pk)
+            claimed.finish(
+                status=Status.FEL,
+                felmeddelande="Rapporten kunde inte tas fram på grund av ett tekniskt fel. "
+                "Försök igen; kvarstår felet, kontakta Finsams administratör.",
+            )
+            return
+        claimed.finish(
+            status=Status.KLAR,
+            klar=timezone.now(),
+            data_tidpunkt=cutoff,
+            innehall=data,
+            felmeddelande="",
+        )

@@ -9,11 +9,12 @@ imports back unchanged.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from .xlsx import XlsxError, read_rows
 
 MAX_ROWS = 60_000
 MAX_BYTES = 50 * 1024 * 1024
@@ -57,10 +58,14 @@ def _is_xlsx(data: bytes, filename: str) -> bool:
 def read_table(data: bytes, *, filename: str, max_rows: int = MAX_ROWS) -> Table:
     if len(data) > MAX_BYTES:
         raise TabularError(f"Filen är för stor (högst {MAX_BYTES // (1024 * 1024)} MB).")
-    raw_rows = _read_xlsx(data) if _is_xlsx(data, filename) else _read_csv(data)
+    raw_rows = (
+        _read_xlsx(data, max_rows)
+        if _is_xlsx(data, filename)
+        else enumerate(_read_csv(data), start=1)
+    )
     header: list[str] | None = None
     table = Table(columns=[])
-    for number, cells in enumerate(raw_rows, start=1):
+    for number, cells in raw_rows:
         if header is None:
             header = [c.strip().lower() for c in cells]
             while header and not header[-1]:
@@ -103,33 +108,11 @@ def _read_csv(data: bytes) -> Iterator[list[str]]:
         raise TabularError(f"CSV-filen kan inte tolkas: {error}.") from None
 
 
-def _xlsx_cell(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value)
-
-
-def _read_xlsx(data: bytes) -> Iterator[list[str]]:
-    from python_calamine import CalamineWorkbook
-
+def _read_xlsx(data: bytes, max_rows: int) -> list[tuple[int, list[str]]]:
     try:
-        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        sheet = workbook.get_sheet_by_index(0)
-        rows = sheet.iter_rows()
-    except Exception:  # calamine raises several error types for broken files
-        raise TabularError(
-            "Excel-filen kan inte läsas. Kontrollera att det är en .xlsx-fil som inte är skadad."
-        ) from None
-    for row in rows:
-        yield [_xlsx_cell(v) for v in row]
+        return read_rows(data, max_rows=max_rows)
+    except XlsxError as error:
+        raise TabularError(str(error)) from None
 
 
 def write_table(columns: list[str], rows: Iterable[dict[str, object]], *, format: str) -> bytes:

@@ -3,6 +3,8 @@ the file is stored only encrypted and removed when done; only the uploader reach
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
@@ -206,3 +208,27 @@ def test_beat_task_removes_day_old_files(client_handlaggare_a, valid):  # noqa: 
     jobb.refresh_from_db()
     assert (jobb.status, jobb.data) == ("fel", None)
     assert "Ladda upp den igen" in client_handlaggare_a.get(job_url(jobb)).text
+
+
+@pytest.mark.parametrize(
+    "name, reach",
+    [("bomb_a1_xfd1048576.xlsx", "kolumn XFD"), ("bomb_a1_zz50000.xlsx", "kolumn ZZ")],
+)
+def test_xlsx_bomb_is_refused_by_the_worker_with_a_swedish_message(
+    client_handlaggare_a,
+    insats,  # noqa: F811
+    name,
+    reach,
+):
+    # Read in the Celery worker these aborted it (SIGABRT) over and over, the page saying
+    # "Filen kontrolleras" for ever.
+    content = (Path(__file__).resolve().parent.parent / "files" / name).read_bytes()
+    fil = SimpleUploadedFile(name, content)
+    response = client_handlaggare_a.post(UPLOAD, {"kind": "deltaganden", "fil": fil})
+    jobb = Importjobb.objects.get()
+    assert response.status_code == 302 and response.url == job_url(jobb)
+    assert (jobb.status, jobb.data) == (Importjobb.Status.AVVISAD, None)
+    page = client_handlaggare_a.get(job_url(jobb)).text
+    assert "Inget har sparats" in page
+    assert f"Excel-filen är för stor: bladet når {reach}" in page
+    assert not Deltagande.objects.exists() and not Person.objects.exists()

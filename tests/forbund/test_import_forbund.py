@@ -181,3 +181,15 @@ def test_only_administrators_may_import_forbund(db, admin_a, administrator):
     assert _snapshot() == before
     allowed = import_file("forbund", VALID.encode(), filename="f.csv", user=administrator)
     assert allowed.ok
+
+
+@pytest.mark.parametrize("name", ["bomb_a1_xfd1048576.xlsx", "bomb_a1_zz50000.xlsx"])
+def test_import_data_refuses_an_xlsx_bomb(db, name):
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "files" / name
+    code, out, err = _run("import_data", "forbund", str(path))
+    assert code == 1 and out == ""
+    assert "Rad 0: Excel-filen är för stor: bladet når kolumn" in err
+    assert "Inget har sparats" in err
+    assert not Forbund.objects.exists()

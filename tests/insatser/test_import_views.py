@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -217,3 +219,41 @@ def test_fuzz_random_cells_never_500_never_partial(
     else:
         assert stored is None
         assert "fel" in response.text
+
+
+@pytest.mark.parametrize(
+    "name, reach",
+    [("bomb_a1_xfd1048576.xlsx", "kolumn XFD"), ("bomb_a1_zz50000.xlsx", "kolumn ZZ")],
+)
+def test_xlsx_bomb_is_refused_with_a_swedish_message(client_admin_a, forbund_a, name, reach):
+    # Read in the web process these killed the worker (SIGABRT) or took 39 s and 1.15 GB.
+    content = (Path(__file__).resolve().parent.parent / "files" / name).read_bytes()
+    response = _upload(client_admin_a, forbund_a, "insatser", content, name=name)
+    assert response.status_code == 200
+    assert f"Excel-filen är för stor: bladet når {reach}" in response.text
+    assert "högst 64 kolumner" in response.text
+    assert "Bekräfta import" not in response.text
+    assert not Importfil.objects.exists() and not Insats.objects.exists()
+
+
+def test_beat_purges_unconfirmed_files_without_a_new_upload(admin_a, forbund_a, settings):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from insatser.tasks import rensa_importfiler
+
+    def stored(age: dt.timedelta) -> Importfil:
+        fil = Importfil.objects.create(
+            user=admin_a, forbund=forbund_a, kind="insatser", filename="i.csv", data=b"x", sha256=""
+        )
+        Importfil.objects.filter(pk=fil.pk).update(created=timezone.now() - age)
+        return fil
+
+    old = stored(Importfil.KEEP + dt.timedelta(minutes=1))
+    fresh = stored(Importfil.KEEP - dt.timedelta(minutes=1))
+    assert rensa_importfiler.apply().get() == 1
+    assert list(Importfil.objects.values_list("pk", flat=True)) == [fresh.pk]
+    assert not Importfil.objects.filter(pk=old.pk).exists()
+    entry = settings.CELERY_BEAT_SCHEDULE["importfiler-insatser"]
+    assert entry == {"task": rensa_importfiler.name, "schedule": 60 * 60}

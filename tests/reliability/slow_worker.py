@@ -1,9 +1,11 @@
 """Finsam's Celery app for the worker-kill test (`celery -A tests.reliability.slow_worker worker`).
 
-It is the application's own app and task; only the report renderer is wrapped, in the
-pool processes, to write each run to an events file (FINSAM_TEST_EVENTS) and to hold the
+It is the application's own app and tasks; only the report renderer and the import
+job's work are wrapped, in the pool processes, to write each run to an events file (FINSAM_TEST_EVENTS) and to hold the
 first run of a job (FINSAM_TEST_HOLD_FIRST=1) so that the test can kill the worker in the
-middle of the report. Nothing in the application reads these variables.
+middle of the report, or to abort the pool process in every run (FINSAM_TEST_ABORT=1), as
+a file that makes the reader abort would. Nothing in the application reads these
+variables.
 """
 
 from __future__ import annotations
@@ -24,21 +26,28 @@ def _event(text: str) -> None:
         events.write(f"{text} {os.getpid()}\n")
 
 
-@worker_process_init.connect
-def _wrap_render(**kwargs) -> None:
-    from rapporter import services
-
-    original = services.render
-
-    def render(**options):
+def _instrumented(original):
+    def run(*args, **kwargs):
         events = Path(os.environ["FINSAM_TEST_EVENTS"])
         first = "start" not in (events.read_text() if events.exists() else "")
         _event("start")
         if first and os.environ.get("FINSAM_TEST_HOLD_FIRST") == "1":
             _event("held")
             time.sleep(600)  # the test kills the worker here
-        data = original(**options)
+        if os.environ.get("FINSAM_TEST_ABORT") == "1":
+            os.abort()
+        result = original(*args, **kwargs)
         _event("done")
-        return data
+        return result
 
-    services.render = render
+    return run
+
+
+@worker_process_init.connect
+def _wrap_work(**kwargs) -> None:
+    """The work of a report job (the renderer) and of an import job (check or import)."""
+    from deltagare import importjobb
+    from rapporter import services
+
+    services.render = _instrumented(services.render)
+    importjobb._check_or_import = _instrumented(importjobb._check_or_import)
