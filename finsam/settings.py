@@ -58,6 +58,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # After the user is known, so that the 404 page shows the user's navigation.
+    "finsam.lib.middleware.RejectControlCharactersMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "forbund.middleware.RequireTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
