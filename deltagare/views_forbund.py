@@ -170,6 +170,7 @@ def _export_row(d: Deltagande) -> dict:
     }
 
 
+@never_cache
 @require_GET
 def deltaganden(request: HttpRequest, orgnr: str) -> HttpResponse:
     forbund = _own_forbund(request, orgnr)
@@ -222,6 +223,7 @@ class LoggFilter(StyledFormMixin, forms.Form):
         return data
 
 
+@never_cache
 @require_GET
 def atkomstlogg(request: HttpRequest, orgnr: str) -> HttpResponse:
     forbund = _own_forbund(request, orgnr)

@@ -62,6 +62,7 @@ class UploadForm(StyledFormMixin, forms.Form):
         return fil
 
 
+@never_cache
 @require_http_methods(["GET", "POST"])
 def upload(request: HttpRequest) -> HttpResponse:
     kinds = _require_upload(request)
@@ -104,6 +105,7 @@ def jobb(request: HttpRequest, importjobb_id) -> HttpResponse:
     )
 
 
+@never_cache
 @require_POST
 def bekrafta(request: HttpRequest, importjobb_id) -> HttpResponse:
     job = _own_job(request, importjobb_id)
@@ -114,6 +116,7 @@ def bekrafta(request: HttpRequest, importjobb_id) -> HttpResponse:
 VISADE_FEL = 1000
 
 
+@never_cache
 @require_http_methods(["GET"])
 def fel(request: HttpRequest, importjobb_id) -> HttpResponse:
     """Every error of a refused file, as CSV (the page lists the first ones)."""

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseStopPolling
 
@@ -87,6 +88,7 @@ def retry(request: HttpRequest, jobb_id) -> HttpResponse:
     return redirect(rapport)
 
 
+@never_cache  # unsuppressed counts: never kept by a browser or proxy
 @require_GET
 def download(request: HttpRequest, jobb_id) -> HttpResponse:
     _require_reports(request)
