@@ -9,6 +9,7 @@ from django import forms
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseStopPolling
 
@@ -64,6 +65,7 @@ class UploadForm(StyledFormMixin, forms.Form):
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@sensitive_variables()  # the file's bytes hold personnummer
 def upload(request: HttpRequest) -> HttpResponse:
     kinds = _require_upload(request)
     form = UploadForm(request.POST or None, request.FILES or None, kinds=kinds)

@@ -72,6 +72,24 @@ def test_logged_error_report_hides_the_personnummer(
     _assert_hidden(reporter.get_traceback_html(), NUMBER_FORMS)
 
 
+def test_debug_page_hides_the_personnummer_of_an_uploaded_file(
+    client_handlaggare_a, insats, settings
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from ..deltagare.test_import_deltaganden import HEADER
+
+    o = insats.forbund.organisationsnummer
+    text = HEADER + f"{o};{insats.kod};person;{NUMMER};2015-03-01;;2015-03-01;;;;;;;;\n"
+    settings.FINSAM_PNR_KEYS = []  # encrypting the upload fails with the bytes in a local
+    settings.DEBUG = True
+    client_handlaggare_a.raise_request_exception = False
+    fil = SimpleUploadedFile("d.csv", text.encode(), content_type="text/csv")
+    response = client_handlaggare_a.post("/deltagare/import/", {"kind": "deltaganden", "fil": fil})
+    assert response.status_code == 500 and "FINSAM_PNR_KEYS" in response.text
+    _assert_hidden(response.text, NUMBER_FORMS)
+
+
 def test_debug_page_hides_the_password_of_a_failed_login(
     client, handlaggare_a, settings, monkeypatch
 ):
