@@ -92,8 +92,12 @@ def _as_host_process(container: dict[str, str]) -> dict[str, str]:
     """The container's environment, run here: our own database and Redis, nothing else."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "FINSAM_"))}
     env.update(container)
-    for name in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL"):
-        env[name] = os.environ.get(name) or str(getattr(settings, name, ""))
+    env["REDIS_URL"] = env["CELERY_BROKER_URL"] = settings.REDIS_URL
+    db = settings.DATABASES["default"]
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    env["DATABASE_URL"] = (
+        f"postgres://{db['USER']}{password}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    )
     return env
 
 
@@ -155,14 +159,12 @@ def test_seed_demo_is_refused_in_production():
 @pytest.mark.django_db
 def test_halsa_answers_the_loopback_health_check_under_production_allowed_hosts():
     """The container's health check asks http://127.0.0.1:8000/halsa/."""
-    db = settings.DATABASES["default"]
-    database_url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
     code = (
         "import django; django.setup(); from django.test import Client; c = Client();"
         "r = c.get('/halsa/', HTTP_HOST='127.0.0.1:8000'); print(r.status_code, r.content)"
     )
     env = _as_host_process(_container_env("web", _filled_env_example()))
-    env.update(DATABASE_URL=database_url, DJANGO_SETTINGS_MODULE="finsam.settings")
+    env["DJANGO_SETTINGS_MODULE"] = "finsam.settings"
     result = _run(["-c", code], env)
     assert result.stdout.startswith("200 "), result.stdout + result.stderr[-2000:]
     assert '"postgresql": "ok"' in result.stdout
