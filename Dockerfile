@@ -8,18 +8,22 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
+# The dependencies only (their own layer, rebuilt when pyproject.toml changes). Finsam
+# itself is not pip-installed: it runs from /app, once, with its templates, static files
+# and data files (forbund/data) where settings.BASE_DIR expects them.
 COPY pyproject.toml ./
-COPY finsam finsam
-COPY forbund forbund
-COPY insatser insatser
-COPY deltagare deltagare
-COPY rapporter rapporter
-RUN pip install .
+RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > /tmp/requirements.txt \
+ && pip install --requirement /tmp/requirements.txt \
+ && rm /tmp/requirements.txt
 COPY . .
-RUN FINSAM_PRODUCTION=1 SECRET_KEY=build-only-build-only-build-only-build-only-build-only \
-    FINSAM_PNR_KEYS=x FINSAM_PNR_HMAC_KEY=x python manage.py collectstatic --noinput
+# Build-only values: collectstatic needs production settings, never these secrets.
+RUN FINSAM_PRODUCTION=1 DEBUG=0 ALLOWED_HOSTS=build.invalid \
+    SECRET_KEY=build-only-build-only-build-only-build-only-build-only \
+    FINSAM_PNR_KEYS=YnVpbGQtb25seS1idWlsZC1vbmx5LWJ1aWxkLW9ubHk= \
+    FINSAM_PNR_HMAC_KEY=build-only-build-only-build-only \
+    python manage.py collectstatic --noinput
 
 RUN useradd --create-home finsam && mkdir -p /app/var && chown -R finsam /app/var
 USER finsam
 EXPOSE 8000
-CMD ["gunicorn", "finsam.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--threads", "4", "--worker-class", "gthread", "--access-logfile", "-"]
+CMD ["gunicorn", "finsam.wsgi", "--bind=0.0.0.0:8000", "--workers=3", "--threads=4", "--worker-class=gthread", "--access-logfile=-"]

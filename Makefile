@@ -48,8 +48,10 @@ fmt: install
 	.venv/bin/ruff check --fix .
 
 check: install
-	FINSAM_PRODUCTION=1 SECRET_KEY=$$(.venv/bin/python -c 'import secrets;print(secrets.token_urlsafe(64))') \
-	  ALLOWED_HOSTS=finsam.example.se FINSAM_PNR_KEYS=x FINSAM_PNR_HMAC_KEY=x \
+	FINSAM_PRODUCTION=1 DEBUG=0 ALLOWED_HOSTS=finsam.example.se \
+	  SECRET_KEY=$$(.venv/bin/python -c 'import secrets;print(secrets.token_urlsafe(64))') \
+	  FINSAM_PNR_KEYS=$$(.venv/bin/python -c 'import base64,os;print(base64.urlsafe_b64encode(os.urandom(32)).decode())') \
+	  FINSAM_PNR_HMAC_KEY=$$(.venv/bin/python -c 'import secrets;print(secrets.token_urlsafe(64))') \
 	  .venv/bin/python manage.py check --deploy --fail-level WARNING
 
 # Load test: 50 users mixing each role's pages for 60 s against gunicorn (p50/p95/p99, errors).

@@ -107,11 +107,16 @@ class UppfoljningAdmin(ReadOnlyAdmin):
 class AtkomstloggAdmin(ReadOnlyAdmin):
     """Strictly read only: no add, change or delete, not even for the administratör."""
 
-    fields = ["tid", "user", "forbund", "person", "deltagande", "sida", "anledning"]
-    list_display = ["tid", "user", "forbund", "person", "sida", "anledning"]
+    fields = ["tid", "user", "os_anvandare", "forbund", "person", "deltagande", "sida", "anledning"]
+    list_display = ["tid", "vem", "forbund", "person", "sida", "anledning"]
     list_select_related = ["user", "forbund", "person"]
     list_filter = ["forbund"]
-    search_fields = ["user__username", "=person__public_id", "forbund__organisationsnummer"]
+    search_fields = [
+        "user__username",
+        "os_anvandare",
+        "=person__public_id",
+        "forbund__organisationsnummer",
+    ]
     date_hierarchy = "tid"
     show_full_result_count = False
 

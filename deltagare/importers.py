@@ -17,7 +17,15 @@ from typing import Any
 from django.core.exceptions import ValidationError
 
 from finsam.lib.bulk import copy_insert
-from finsam.lib.importing import Column, Counts, ImportKind, Progress, RowErrors, register
+from finsam.lib.importing import (
+    Column,
+    CommandReader,
+    Counts,
+    ImportKind,
+    Progress,
+    RowErrors,
+    register,
+)
 from finsam.lib.tabular import Table
 from forbund import access
 from forbund.choices import Roll
@@ -144,9 +152,32 @@ class _Prepared:
     persons: dict[tuple[int, str], Person] = field(default_factory=dict)  # (forbund, hash)
 
 
+def _log_export(
+    deltaganden: list[Deltagande], *, kind: ImportKind, user: Any, reader: CommandReader | None
+) -> None:
+    """Every person whose number an export writes is in the access log before it is written."""
+    from . import services
+
+    if reader is not None:
+        services.log_access_many(
+            os_anvandare=reader.os_anvandare,
+            deltaganden=deltaganden,
+            sida=reader.sida,
+            anledning=reader.anledning,
+        )
+    elif user is not None:
+        services.log_access_many(
+            user=user,
+            deltaganden=deltaganden,
+            sida=f"Export: {kind.label.lower()}",
+            anledning="Export i importformatet",
+        )
+
+
 class DeltagandenKind(ImportKind):
     name = "deltaganden"
     label = "Deltaganden"
+    personal_data = True
     columns = [
         *FORBUND_INSATS,
         Column("registreringsform", True, "person eller anonym."),
@@ -378,7 +409,7 @@ class DeltagandenKind(ImportKind):
             ).values_list("person_id", "datum")
         )
 
-    def export_rows(self, *, forbund: Any = None, user: Any = None):
+    def export_rows(self, *, forbund: Any = None, user: Any = None, reader: Any = None):
         personal = user is None or access.can_see_personal_data(user)
         queryset = (
             Deltagande.objects.all()
@@ -401,10 +432,17 @@ class DeltagandenKind(ImportKind):
             .order_by("datum")
         ):
             consent.setdefault(person_id, datum)
-        for d in queryset.select_related("insats__forbund", "person").order_by(
-            "insats_id", "startdatum", "pk"
-        ):
-            show_person = d.person_id and personal and (visible is None or d.pk in visible)
+        rows = list(
+            queryset.select_related("insats__forbund", "person").order_by(
+                "insats_id", "startdatum", "pk"
+            )
+        )
+        shown = {
+            d.pk for d in rows if d.person_id and personal and (visible is None or d.pk in visible)
+        }
+        _log_export([d for d in rows if d.pk in shown], kind=self, user=user, reader=reader)
+        for d in rows:
+            show_person = d.pk in shown
             if d.person_id and not show_person:
                 continue  # a person's row without the number cannot be imported back
             yield {
@@ -438,6 +476,7 @@ class _Uppfoljning:
 class UppfoljningarKind(ImportKind):
     name = "uppfoljningar"
     label = "Uppföljningar"
+    personal_data = True
     columns = [
         *FORBUND_INSATS,
         Column("personnummer", True, "Deltagarens personnummer."),
@@ -552,7 +591,7 @@ class UppfoljningarKind(ImportKind):
         )
         return counts
 
-    def export_rows(self, *, forbund: Any = None, user: Any = None):
+    def export_rows(self, *, forbund: Any = None, user: Any = None, reader: Any = None):
         queryset = Uppfoljning.objects.filter(deltagande__person__isnull=False)
         if user is not None:
             queryset = queryset.filter(
@@ -560,9 +599,14 @@ class UppfoljningarKind(ImportKind):
             )
         if forbund is not None:
             queryset = queryset.filter(deltagande__insats__forbund=forbund)
-        for u in queryset.select_related(
-            "deltagande__insats__forbund", "deltagande__person"
-        ).order_by("deltagande_id", "matpunkt"):
+        rows = list(
+            queryset.select_related("deltagande__insats__forbund", "deltagande__person").order_by(
+                "deltagande_id", "matpunkt"
+            )
+        )
+        read = {u.deltagande_id: u.deltagande for u in rows}
+        _log_export(list(read.values()), kind=self, user=user, reader=reader)
+        for u in rows:
             d = u.deltagande
             yield {
                 "forbund": d.insats.forbund.organisationsnummer,

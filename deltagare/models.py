@@ -256,9 +256,13 @@ class Atkomstlogg(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="+",
         verbose_name="användare",
     )
+    # A read outside the web (manage.py export_data): the operating system's user name.
+    os_anvandare = models.CharField("användare på servern", max_length=150, blank=True)
     forbund = models.ForeignKey(Forbund, on_delete=models.PROTECT, related_name="+")
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="atkomster")
     deltagande = models.ForeignKey(
@@ -272,9 +276,22 @@ class Atkomstlogg(models.Model):
         verbose_name_plural = "åtkomstlogg"
         ordering = ["-tid"]
         indexes = [models.Index(fields=["forbund", "tid"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(user__isnull=False) | ~Q(os_anvandare=""),
+                name="atkomstlogg_vem",
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.user} {self.tid:%Y-%m-%d %H:%M} {self.sida}"
+        return f"{self.vem} {self.tid:%Y-%m-%d %H:%M} {self.sida}"
+
+    @property
+    def vem(self) -> str:
+        """Who read the data, as the log shows it."""
+        if self.user is not None:
+            return self.user.get_full_name() or self.user.username
+        return f"{self.os_anvandare} (på servern)"
 
 
 class Importjobb(Job):

@@ -17,6 +17,7 @@ from functools import cache
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.views.decorators.debug import sensitive_variables
 from personnummer.personnummer import Personnummer as _Lib
 from personnummer.personnummer import PersonnummerException
 
@@ -44,6 +45,8 @@ class Personnummer:
         return years
 
 
+# Every function that holds a clear number in a local hides its locals from error reports.
+@sensitive_variables()
 def parse(value: str) -> Personnummer:
     """10 or 12 digits, with or without `-`/`+` (a `+` means 100 years or older)."""
     cleaned = (value or "").strip().replace(" ", "")
@@ -79,10 +82,12 @@ def _keys() -> tuple[str, ...]:
     return tuple(settings.FINSAM_PNR_KEYS)
 
 
+@sensitive_variables()
 def encrypt(nummer: str) -> str:
     return _fernet(_keys()).encrypt(nummer.encode()).decode()
 
 
+@sensitive_variables()
 def decrypt(token: str) -> str:
     try:
         return _fernet(_keys()).decrypt(token.encode()).decode()
@@ -97,6 +102,7 @@ def rotate(token: str) -> str:
     return _fernet(_keys()).rotate(token.encode()).decode()
 
 
+@sensitive_variables()
 def lookup_hash(nummer: str) -> str:
     key = settings.FINSAM_PNR_HMAC_KEY
     if not key:

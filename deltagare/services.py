@@ -289,12 +289,23 @@ def log_access(
     )
 
 
-def log_access_many(*, user, deltaganden: list[Deltagande], sida: str, anledning: str) -> None:
-    """Records one view per deltagande with personal data shown on a list page, in one
-    query. The deltaganden need `person` loaded (select_related)."""
+def log_access_many(
+    *,
+    user=None,
+    os_anvandare: str = "",
+    deltaganden: list[Deltagande],
+    sida: str,
+    anledning: str,
+) -> None:
+    """Records one view per deltagande with personal data shown on a list page or written
+    to a file, in one query. The reader is a user, or for a command on the server the
+    operating system's user. The deltaganden need `person` loaded (select_related)."""
+    if user is None and not os_anvandare:
+        raise ValueError("log_access_many needs the user or the OS user")
     Atkomstlogg.objects.bulk_create(
         Atkomstlogg(
             user=user,
+            os_anvandare=os_anvandare[:150],
             forbund_id=d.person.forbund_id,
             person_id=d.person_id,
             deltagande=d,

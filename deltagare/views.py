@@ -20,6 +20,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from insatser.choices import Deltagarregistrering, Niva
@@ -79,6 +80,7 @@ def _format_pnr(nummer: str) -> str:
     return f"{nummer[:8]}-{nummer[8:]}"
 
 
+@sensitive_variables("nummer")
 def _show_personal_data(request: HttpRequest, deltagande: Deltagande, anledning: str) -> None:
     """Logs the view and puts the formatted number on the deltagande for the template."""
     if deltagande.person_id is None:
@@ -110,6 +112,7 @@ def _filter(deltaganden, status: str, today: dt.date):
 
 @never_cache
 @require_GET
+@sensitive_variables("nummer")
 def deltagare_list(request: HttpRequest, orgnr: str, kod: str) -> HttpResponse:
     insats = _get_insats(request, orgnr, kod)
     today = timezone.localdate()
@@ -188,6 +191,8 @@ def _protected_identity(request: HttpRequest, insats: Insats) -> HttpResponse:
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@sensitive_post_parameters("personnummer")
+@sensitive_variables()
 def deltagare_create(request: HttpRequest, orgnr: str, kod: str) -> HttpResponse:
     insats = _get_insats(request, orgnr, kod)
     check_url = reverse("deltagare:pnr_check", args=[orgnr, kod])
@@ -236,6 +241,8 @@ def _default_start(insats: Insats) -> dt.date:
 
 @never_cache
 @require_POST
+@sensitive_post_parameters("personnummer")
+@sensitive_variables()
 def pnr_check(request: HttpRequest, orgnr: str, kod: str) -> HttpResponse:
     """The live check of the number as it is typed (htmx, POST). The answer never contains
     the number: valid or not, and for a person already known in the förbund the earlier

@@ -22,6 +22,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_GET, require_http_methods
 
 from finsam.lib.forms import StyledFormMixin
@@ -169,6 +170,7 @@ def _export_row(d: Deltagande) -> dict:
     }
 
 
+@never_cache
 @require_GET
 def deltaganden(request: HttpRequest, orgnr: str) -> HttpResponse:
     forbund = _own_forbund(request, orgnr)
@@ -221,6 +223,7 @@ class LoggFilter(StyledFormMixin, forms.Form):
         return data
 
 
+@never_cache
 @require_GET
 def atkomstlogg(request: HttpRequest, orgnr: str) -> HttpResponse:
     forbund = _own_forbund(request, orgnr)
@@ -263,6 +266,8 @@ class UtdragForm(StyledFormMixin, forms.Form):
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@sensitive_post_parameters("personnummer")
+@sensitive_variables()
 def registerutdrag(request: HttpRequest) -> HttpResponse:
     """A person's data and who has viewed it, for the insats's handläggare (404 for others)."""
     if not access.can_see_personal_data(request.user):

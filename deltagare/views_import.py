@@ -10,6 +10,7 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseStopPolling
 
@@ -64,7 +65,9 @@ class UploadForm(StyledFormMixin, forms.Form):
         return fil
 
 
+@never_cache
 @require_http_methods(["GET", "POST"])
+@sensitive_variables()  # the file's bytes hold personnummer
 def upload(request: HttpRequest) -> HttpResponse:
     kinds = _require_upload(request)
     form = UploadForm(request.POST or None, request.FILES or None, kinds=kinds)
@@ -106,6 +109,7 @@ def jobb(request: HttpRequest, importjobb_id) -> HttpResponse:
     )
 
 
+@never_cache
 @require_POST
 def bekrafta(request: HttpRequest, importjobb_id) -> HttpResponse:
     job = _own_job(request, importjobb_id)
@@ -116,6 +120,7 @@ def bekrafta(request: HttpRequest, importjobb_id) -> HttpResponse:
 VISADE_FEL = 1000
 
 
+@never_cache
 @require_http_methods(["GET"])
 def fel(request: HttpRequest, importjobb_id) -> HttpResponse:
     """Every error of a refused file, as CSV (the page lists the first ones)."""

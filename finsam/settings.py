@@ -22,8 +22,6 @@ SECRET_KEY = env.str(
     "SECRET_KEY",
     default="" if PRODUCTION else "dev-only-insecure-key-0123456789-abcdefghijklmnopqrstuvwxyz",
 )
-if PRODUCTION and len(SECRET_KEY) < 50:
-    raise environ.ImproperlyConfigured("SECRET_KEY must be set (50+ characters) in production.")
 ALLOWED_HOSTS = env.list(
     "ALLOWED_HOSTS", default=[] if PRODUCTION else ["localhost", "127.0.0.1", "[::1]", "testserver"]
 )
@@ -50,6 +48,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # /halsa/ for the container health checks, which call on loopback (see the class).
+    "forbund.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -58,6 +58,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # After the user is known, so that the 404 page shows the user's navigation.
+    "finsam.lib.middleware.RejectControlCharactersMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "forbund.middleware.RequireTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -194,13 +196,14 @@ SECURE_CSP = {
     "object-src": [CSP.NONE],
 }
 
+# Error reports hide what views mark sensitive (personnummer, passwords), DEBUG or not.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "finsam.lib.error_reports.AlwaysSafeExceptionReporterFilter"
+
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
-    # The container's health check speaks plain HTTP on loopback.
-    SECURE_REDIRECT_EXEMPT = [r"^halsa/$"]
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
@@ -218,6 +221,47 @@ FINSAM_PNR_KEYS = env.list(
 FINSAM_PNR_HMAC_KEY = env.str(
     "FINSAM_PNR_HMAC_KEY", default="" if PRODUCTION else "dev-only-pnr-hmac-key"
 )
+
+
+def _production_problems() -> list[str]:
+    """What keeps a production server from starting, each with how to put it right."""
+    from cryptography.fernet import Fernet
+
+    random_text = "python3 -c 'import secrets; print(secrets.token_urlsafe(50))'"
+    fernet = (
+        "python3 -c 'import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())'"
+    )
+    problems = []
+    if DEBUG:
+        problems.append("DEBUG=1 visar felsidor med inställningar och anrop. Sätt DEBUG=0.")
+    if len(SECRET_KEY) < 50:
+        problems.append(
+            f"SECRET_KEY saknas eller är kortare än 50 tecken. Skapa en med: {random_text}"
+        )
+    if not ALLOWED_HOSTS:
+        problems.append("ALLOWED_HOSTS saknas. Ange serverns domännamn, t.ex. finsam.kommun.se.")
+    try:
+        if not FINSAM_PNR_KEYS:
+            raise ValueError
+        for key in FINSAM_PNR_KEYS:
+            Fernet(key)
+    except ValueError:
+        problems.append(
+            "FINSAM_PNR_KEYS saknas eller är inte Fernet-nycklar (44 tecken, kommaseparerade, "
+            f"nyast först). Skapa en med: {fernet}"
+        )
+    if len(FINSAM_PNR_HMAC_KEY) < 32:
+        problems.append(
+            f"FINSAM_PNR_HMAC_KEY saknas eller är kortare än 32 tecken. Skapa en med: {random_text}"
+        )
+    return problems
+
+
+# Production refuses to start half-configured, and says what to set.
+if PRODUCTION and (_problems := _production_problems()):
+    raise environ.ImproperlyConfigured(
+        "Finsam startar inte med FINSAM_PRODUCTION=1:\n- " + "\n- ".join(_problems)
+    )
 
 # Retention (gallring): erase personal data this many years after a person's last
 # deltagande ended. 0 turns it off (the default); set it from the förbund's
@@ -276,6 +320,13 @@ CELERY_BEAT_SCHEDULE = {
     "gallring": {"task": "deltagare.tasks.gallra", "schedule": 24 * 60 * 60},
     "importfiler": {"task": "deltagare.tasks.rensa_importer", "schedule": 60 * 60},
     "importfiler-insatser": {"task": "insatser.tasks.rensa_importfiler", "schedule": 60 * 60},
+    # Beat and the worker show they are alive (finsam.lib.health, /halsa/); a heartbeat
+    # nobody ran within a minute is dropped instead of piling up while no worker runs.
+    "heartbeat": {
+        "task": "forbund.tasks.heartbeat",
+        "schedule": 60,
+        "options": {"expires": 60},
+    },
     "clear-expired-sessions": {
         "task": "forbund.tasks.clear_expired_sessions",
         "schedule": 24 * 60 * 60,

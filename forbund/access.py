@@ -196,3 +196,21 @@ def report_wide_scopes(user) -> bool:
 
 def report_always_suppressed(user) -> bool:
     return is_nationella_radet(user) and not is_administrator(user)
+
+
+def may_receive_report(user, *, omfattning: str, kod: str, undertryck: bool) -> bool:
+    """Whether the user may have this report now, by the user's roles of today.
+
+    Asked at every download as well as at the order: a förbundsadministratör moved to
+    another förbund no longer gets the old förbund's report, and Nationella rådet never
+    gets one with small counts shown, whoever ordered it.
+    """
+    if not can_order_reports(user):
+        return False
+    if not undertryck and report_always_suppressed(user):
+        return False
+    if omfattning != "forbund":
+        return report_wide_scopes(user)
+    from .models import Forbund
+
+    return Forbund.objects.filter(report_forbund_filter(user), organisationsnummer=kod).exists()

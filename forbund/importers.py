@@ -163,7 +163,7 @@ class ForbundKind(ImportKind):
         Medlemskap.objects.bulk_create(new_members)
         return counts
 
-    def export_rows(self, *, forbund: Any = None, user: Any = None):
+    def export_rows(self, *, forbund: Any = None, user: Any = None, reader: Any = None):
         queryset = Forbund.objects.all() if user is None else Forbund.objects.for_user(user)
         if forbund is not None:
             queryset = queryset.filter(pk=forbund.pk)

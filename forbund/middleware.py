@@ -12,7 +12,8 @@ from django_htmx.middleware import HtmxDetails
 from .access import requires_two_factor
 
 # Paths a signed-in user needs before the second factor is verified.
-_OPEN_PREFIXES = ("/konto/", "/static/", "/halsa/")
+_HEALTH_PATH = "/halsa/"
+_OPEN_PREFIXES = ("/konto/", "/static/", _HEALTH_PATH)
 
 
 class RequireTwoFactorMiddleware:
@@ -42,4 +43,24 @@ class RequireTwoFactorMiddleware:
             back = (htmx.current_url_abs_path or "/") if htmx else request.get_full_path()
             url = f"{reverse(target)}?{urlencode({'next': back})}"
             return HttpResponseClientRedirect(url) if htmx else redirect(url)
+        return self.get_response(request)
+
+
+class HealthCheckMiddleware:
+    """`/halsa/` answers whatever the Host header; everything else is left to Django.
+
+    The container health checks ask on loopback (`http://127.0.0.1:8000/halsa/`), a host
+    that production's ALLOWED_HOSTS rightly leaves out. The answer holds no link and no data,
+    so the Host header cannot be used against anyone here. First in MIDDLEWARE: the
+    security middleware's HTTPS redirect and CommonMiddleware's host check come later.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path_info == _HEALTH_PATH:
+            from .views import health
+
+            return health(request)
         return self.get_response(request)

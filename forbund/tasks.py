@@ -1,10 +1,28 @@
 from __future__ import annotations
 
 from celery import shared_task
+from celery.signals import before_task_publish
 from django.core.management import call_command
+
+from finsam.lib import health
+
+HEARTBEAT = "forbund.tasks.heartbeat"
 
 
 @shared_task
 def clear_expired_sessions() -> None:
     """Beat runs this daily: sessions live in PostgreSQL and must not pile up."""
     call_command("clearsessions")
+
+
+@shared_task(name=HEARTBEAT, ignore_result=True)
+def heartbeat() -> None:
+    """Beat sends this every minute; running it shows that a worker takes jobs."""
+    health.record("worker")
+
+
+@before_task_publish.connect
+def _beat_sent_heartbeat(sender: str | None = None, **kwargs) -> None:
+    # Only beat sends the heartbeat: sending it shows that beat schedules.
+    if sender == HEARTBEAT:
+        health.record("beat")

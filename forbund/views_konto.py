@@ -15,6 +15,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 from django_otp import match_token
@@ -82,6 +83,7 @@ def _next_url(request: HttpRequest) -> str:
 
 
 @require_http_methods(["GET", "POST"])
+@sensitive_post_parameters("token")
 def otp_verify(request: HttpRequest) -> HttpResponse:
     """Ask for the code from the user's confirmed authenticator."""
     user = request.user
@@ -116,6 +118,8 @@ def _qr_svg(data: str) -> str:
 
 
 @require_http_methods(["GET", "POST"])
+@sensitive_post_parameters("token")
+@sensitive_variables()  # the TOTP secret
 def otp_setup(request: HttpRequest) -> HttpResponse:
     """Enrol an authenticator: scan the QR code (or type the key), then confirm with a code."""
     user = request.user

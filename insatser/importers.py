@@ -361,7 +361,7 @@ class InsatserKind(ImportKind):
         _progress(progress, len(prepared), len(prepared))
         return counts
 
-    def export_rows(self, *, forbund: Any = None, user: Any = None):
+    def export_rows(self, *, forbund: Any = None, user: Any = None, reader: Any = None):
         queryset = Insats.objects.all() if user is None else Insats.objects.for_user(user)
         if forbund is not None:
             queryset = queryset.filter(forbund=forbund)
@@ -463,7 +463,7 @@ class _AntalKind(ImportKind):
         _save(self.model, new, changed, self.model.ANTAL)
         return counts
 
-    def export_rows(self, *, forbund: Any = None, user: Any = None):
+    def export_rows(self, *, forbund: Any = None, user: Any = None, reader: Any = None):
         insatser = Insats.objects.all() if user is None else Insats.objects.for_user(user)
         queryset = self.model.objects.filter(insats__in=insatser)
         if forbund is not None:
@@ -580,7 +580,7 @@ class EkonomiKind(ImportKind):
         _save(Ekonomirad, new, changed, ["budget", "utfall"])
         return counts
 
-    def export_rows(self, *, forbund: Any = None, user: Any = None):
+    def export_rows(self, *, forbund: Any = None, user: Any = None, reader: Any = None):
         queryset = Ekonomirad.objects.all()
         if user is not None:
             queryset = queryset.filter(access.insats_write_forbund_filter(user, "forbund"))

@@ -12,6 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 
 from .renderers import KOLUMNRUBRIKER, UNDERTRYCKT
 from .tabeller import Rapport, Tabell
@@ -28,6 +29,17 @@ NYCKELTAL = [
     ("T1", "totalt", "antal", "Insatser"),
     ("T13", "kostnader", "utfall", "Kostnader, utfall (kr)"),
 ]
+
+
+def css_string(value: str) -> str:
+    """`value` as the inside of a double-quoted CSS string in a <style> element.
+
+    CSS escapes are a backslash, the code point in hex and a space (`\\2D `); JavaScript's
+    `\\u002D` (Django's escapejs) is read by CSS as the letters `u002D`. Letters, digits and
+    spaces stay as they are; everything else is escaped, so that no name can end the string,
+    the rule or the <style> element.
+    """
+    return "".join(c if c.isalnum() or c == " " else f"\\{ord(c):x} " for c in value)
 
 
 def siffra(value: Any) -> str:
@@ -167,6 +179,8 @@ def render_pdf(rapport: Rapport, *, foregaende: Rapport | None = None) -> bytes:
             "rapport": rapport,
             "foregaende_ar": rapport.ar - 1,
             "omfattning": rapport.omfattning.label(),
+            # Already escaped for CSS: HTML escaping would show `&amp;` in the footer.
+            "omfattning_css": mark_safe(css_string(rapport.omfattning.label())),  # noqa: S308
             "datum": timezone.localtime(rapport.skapad),
             "summary": summary,
             "tables": tables,

@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import json
 
+from finsam.lib.tabular import xlsx_text
+
 from .tabeller import Omfattning, Rapport, build
 
 UNDERTRYCKT = ".."
@@ -57,6 +59,14 @@ def to_json(rapport: Rapport) -> bytes:
     return json.dumps(rapport.as_json(), ensure_ascii=False, indent=2).encode("utf-8")
 
 
+def _cell(value: object) -> object:
+    """A report value as a cell: counts stay numbers, text (names of insatser and förbund
+    included) never runs as a formula."""
+    if value is None:
+        return UNDERTRYCKT
+    return xlsx_text(value) if isinstance(value, str) else value
+
+
 def to_xlsx(rapport: Rapport) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
@@ -68,19 +78,16 @@ def to_xlsx(rapport: Rapport) -> bytes:
         sheets[KATALOGBLAD] = rapport.insatskatalog
     for kod, tabell in sheets.items():
         sheet = workbook.create_sheet(kod)
-        sheet.append([tabell.rubrik if kod == KATALOGBLAD else f"{kod} {tabell.rubrik}"])
+        rubrik = tabell.rubrik if kod == KATALOGBLAD else f"{kod} {tabell.rubrik}"
+        sheet.append([_cell(rubrik)])
         sheet["A1"].font = Font(bold=True, size=13)
-        sheet.append([tabell.regel])
+        sheet.append([_cell(tabell.regel)])
         sheet.append([])
-        sheet.append(["Rad", *(KOLUMNRUBRIKER.get(c, c) for c in tabell.kolumner)])
+        sheet.append(["Rad", *(_cell(KOLUMNRUBRIKER.get(c, c)) for c in tabell.kolumner)])
         for cell in sheet[4]:
             cell.font = Font(bold=True)
         for row in tabell.rader:
-            values = []
-            for column in tabell.kolumner:
-                value = row[column]
-                values.append(UNDERTRYCKT if value is None else value)
-            sheet.append([row["etikett"], *values])
+            sheet.append([_cell(row["etikett"]), *(_cell(row[c]) for c in tabell.kolumner)])
         sheet.column_dimensions["A"].width = 48
         for cell in sheet[4][1:]:
             sheet.column_dimensions[cell.column_letter].width = 16

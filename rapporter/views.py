@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseStopPolling
 
@@ -21,6 +22,20 @@ def _require_reports(request: HttpRequest) -> None:
 
 def _get_jobb_for_user(request: HttpRequest, jobb_id) -> Rapportjobb:
     return get_object_or_404(Rapportjobb.objects.for_user(request.user), pk=jobb_id)
+
+
+def _may_receive(request: HttpRequest, rapport: Rapportjobb) -> bool:
+    return access.may_receive_report(
+        request.user, omfattning=rapport.omfattning, kod=rapport.kod, undertryck=rapport.undertryck
+    )
+
+
+def _get_receivable_jobb(request: HttpRequest, jobb_id) -> Rapportjobb:
+    """A job of the user's whose report the user may still have (404 otherwise)."""
+    rapport = _get_jobb_for_user(request, jobb_id)
+    if not _may_receive(request, rapport):
+        raise Http404
+    return rapport
 
 
 @require_http_methods(["GET", "POST"])
@@ -51,20 +66,21 @@ def index(request: HttpRequest) -> HttpResponse:
 def jobb(request: HttpRequest, jobb_id) -> HttpResponse:
     _require_reports(request)
     rapport = _get_jobb_for_user(request, jobb_id)
+    context = {"jobb": rapport, "behorig": _may_receive(request, rapport)}
     if request.htmx:
-        response = render(request, "rapporter/jobb.html#status", {"jobb": rapport})
-        if not rapport.pagaende:
+        response = render(request, "rapporter/jobb.html#status", context)
+        if not rapport.pagaende or not context["behorig"]:
             # 286 tells htmx to stop polling; the partial shows the final state.
             stop = HttpResponseStopPolling(response.content)
             return stop
         return response
-    return render(request, "rapporter/jobb.html", {"jobb": rapport})
+    return render(request, "rapporter/jobb.html", context)
 
 
 @require_POST
 def retry(request: HttpRequest, jobb_id) -> HttpResponse:
     _require_reports(request)
-    rapport = _get_jobb_for_user(request, jobb_id)
+    rapport = _get_receivable_jobb(request, jobb_id)
     if rapport.status != Status.FEL:
         return redirect(rapport)
     if not services.retry(jobb=rapport):
@@ -72,10 +88,11 @@ def retry(request: HttpRequest, jobb_id) -> HttpResponse:
     return redirect(rapport)
 
 
+@never_cache  # unsuppressed counts: never kept by a browser or proxy
 @require_GET
 def download(request: HttpRequest, jobb_id) -> HttpResponse:
     _require_reports(request)
-    rapport = _get_jobb_for_user(request, jobb_id)
+    rapport = _get_receivable_jobb(request, jobb_id)
     if rapport.status != Status.KLAR or rapport.innehall is None:
         raise Http404
     response = HttpResponse(bytes(rapport.innehall), content_type=CONTENT_TYPES[rapport.format])

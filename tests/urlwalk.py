@@ -179,19 +179,28 @@ def routes(patterns, chain=(), namespace="") -> Iterator[Route]:
             yield Route(key=key, chain=list(full), callback=p.callback)
 
 
-def _fill(route: Route, world: World) -> str:
-    """The URL of the route with its parameters taken from the world; fails loudly."""
+def _fill(route: Route, world: World, replaced: dict[str, str] | None = None) -> str:
+    """The URL of the route with its parameters taken from the world; fails loudly.
+
+    `replaced` puts other (already quoted) text in the named parameters, as an attacker
+    would; that URL need not resolve."""
     parts = []
     for pattern in route.chain:
         fmt, params = normalize(pattern.pattern.regex.pattern)[0]
         values = {}
         for name in params:
-            values[name] = _value(route, name, world)
+            values[name] = (replaced or {}).get(name) or _value(route, name, world)
         parts.append(fmt % values)
     url = "/" + "".join(parts)
-    match = resolve(url)
-    assert match.func == route.callback, f"{url} resolves to another view than {route.key}"
+    if replaced is None:
+        match = resolve(url)
+        assert match.func == route.callback, f"{url} resolves to another view than {route.key}"
     return url
+
+
+def parameters(route: Route) -> list[str]:
+    """The names of the route's URL parameters, from the root down."""
+    return [name for p in route.chain for name in normalize(p.pattern.regex.pattern)[0][1]]
 
 
 def _value(route: Route, name: str, world: World) -> str:

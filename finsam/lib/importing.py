@@ -189,6 +189,15 @@ def _choice_lookup(key: Any) -> dict[str, str]:
     return lookup
 
 
+@dataclass(frozen=True)
+class CommandReader:
+    """Who reads personal data through a command on the server, and why (the access log)."""
+
+    os_anvandare: str
+    anledning: str
+    sida: str
+
+
 class ImportKind:
     """One kind of file. Subclasses set the class attributes and implement the three steps."""
 
@@ -196,6 +205,8 @@ class ImportKind:
     label: ClassVar[str]
     columns: ClassVar[list[Column]]
     key_columns: ClassVar[list[str]]
+    # The export holds personnummer: a command must say who reads it and why.
+    personal_data: ClassVar[bool] = False
 
     def validate(self, table: Table, *, user: Any) -> tuple[Any, list[RowError]]:
         """Check every row and return what apply() needs; collect every error."""
@@ -205,7 +216,11 @@ class ImportKind:
         """Save the prepared rows; runs inside a transaction."""
         raise NotImplementedError
 
-    def export_rows(self, *, forbund: Any = None, user: Any = None) -> Iterable[dict[str, Any]]:
+    def export_rows(
+        self, *, forbund: Any = None, user: Any = None, reader: CommandReader | None = None
+    ) -> Iterable[dict[str, Any]]:
+        """The rows in the import format. A kind with `personal_data` logs every person
+        whose number it writes, as read by `user` or, for a command, by `reader`."""
         raise NotImplementedError
 
     def allowed(self, user: Any) -> bool:
@@ -351,8 +366,15 @@ class _Rollback(Exception):
 
 
 def export_file(
-    kind_name: str, *, format: str = "csv", forbund: Any = None, user: Any = None
+    kind_name: str,
+    *,
+    format: str = "csv",
+    forbund: Any = None,
+    user: Any = None,
+    reader: CommandReader | None = None,
 ) -> bytes:
     kind = get_kind(kind_name)
-    rows = kind.export_rows(forbund=forbund, user=user)
+    if kind.personal_data and user is None and reader is None:
+        raise ValueError(f"exporting {kind_name} without a user needs a CommandReader")
+    rows = kind.export_rows(forbund=forbund, user=user, reader=reader)
     return write_table(kind.column_names, rows, format=format)

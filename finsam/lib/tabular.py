@@ -2,8 +2,9 @@
 
 Cells are strings after reading, whatever the format, so every import kind validates
 one representation. Exported cells that a spreadsheet would run as a formula are
-prefixed with `'`; the reader removes exactly that prefix again so that an export
-imports back unchanged.
+prefixed with `'` (`escape_cell`, used by every CSV and XLSX Finsam writes: the import
+exports, the pseudonymised deltaganden, fel.csv and the report workbook); the reader
+removes exactly that prefix again so that an export imports back unchanged.
 """
 
 from __future__ import annotations
@@ -18,8 +19,12 @@ from .xlsx import XlsxError, read_rows
 
 MAX_ROWS = 60_000
 MAX_BYTES = 50 * 1024 * 1024
-FORMULA_STARTS = ("=", "+", "-", "@")
+# OWASP's list for CSV injection: a spreadsheet runs a cell starting with any of these as a
+# formula (tab and carriage return because spreadsheets drop them before looking).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _ESCAPE = "'"
+# Leading characters a spreadsheet may skip before it decides a cell is a formula.
+_SKIPPED = "".join(chr(c) for c in range(0x21)) + "\x7f"
 _ZIP_SIGNATURE = b"PK\x03\x04"
 
 
@@ -40,9 +45,27 @@ class Table:
 
 
 def escape_cell(value: str) -> str:
-    if value.startswith(FORMULA_STARTS) or value.startswith(_ESCAPE):
+    """Text that no spreadsheet runs as a formula: `'` in front of anything formula-like.
+
+    A value that starts with `'` is escaped too, so that `unescape_cell` gives it back whole.
+    """
+    if value.startswith(FORMULA_STARTS) or value.lstrip(_SKIPPED).startswith(
+        (*FORMULA_STARTS, _ESCAPE)
+    ):
         return _ESCAPE + value
     return value
+
+
+def xlsx_text(value: str) -> str:
+    """Text for a worksheet cell: escaped, without the control characters XLSX cannot store.
+
+    They are left out before escaping, so that their removal cannot uncover a formula (a
+    control character followed by `=`). openpyxl writes any string starting with `=` as a
+    formula.
+    """
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    return escape_cell(ILLEGAL_CHARACTERS_RE.sub("", value))
 
 
 def unescape_cell(value: str) -> str:
@@ -138,7 +161,6 @@ def _csv_cell(value: object) -> str:
 
 def _write_xlsx(columns: list[str], rows: Iterable[dict[str, object]]) -> bytes:
     from openpyxl import Workbook
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet()
@@ -152,8 +174,7 @@ def _write_xlsx(columns: list[str], rows: Iterable[dict[str, object]]) -> bytes:
             elif isinstance(value, int) and not isinstance(value, bool):
                 cells.append(value)
             else:
-                # Control characters cannot be stored in a worksheet: they are left out.
-                cells.append(ILLEGAL_CHARACTERS_RE.sub("", escape_cell(str(value))))
+                cells.append(xlsx_text(str(value)))
         sheet.append(cells)
     buffer = io.BytesIO()
     workbook.save(buffer)

@@ -11,9 +11,10 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from deltagare import services
-from deltagare.models import Atkomstlogg
+from deltagare.models import Atkomstlogg, Deltagande
 
 from ..factories import InsatsFactory, UppdragFactory
+from ..formulas import FORMULAS, assert_csv_inert, assert_xlsx_inert
 from .handlaggare_data import NUMMER, NUMMER_2, assigned_insats, person_deltagande
 
 pytestmark = pytest.mark.django_db
@@ -79,6 +80,24 @@ class TestPseudonymisedList:
         assert text.splitlines()[0].startswith("id;insats;registrering;kon;aldersband")
         assert len(text.strip().splitlines()) == 4
         assert_no_pnr(text)
+
+    @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+    def test_download_never_runs_a_formula(self, client_admin_a, forbund_a, data, fmt):
+        """The cells are codes; one written past the forms still comes out as text."""
+        insats, ended = data
+        other = Deltagande.objects.get(insats=insats, person__isnull=False, slutdatum=None)
+        codes = ("avslutsorsak", "forsorjning_efter", "sysselsattning_efter")
+        slots = [(ended, f) for f in codes]
+        slots += [(d, f) for d in (ended, other) for f in ("utbildningsniva", "forsorjning_fore")]
+        formulas = [f for f in FORMULAS if len(f) <= 20]
+        for (d, field), formula in zip(slots, formulas, strict=True):
+            value = formula if field in ("avslutsorsak", "utbildningsniva") else [formula]
+            Deltagande.objects.filter(pk=d.pk).update(**{field: value})
+        response = client_admin_a.get(list_url(forbund_a, format=fmt))
+        if fmt == "csv":
+            assert_csv_inert(response.content, expected=formulas)
+        else:
+            assert_xlsx_inert(response.content, expected=formulas)
 
     @pytest.mark.parametrize("count", [10, 200])
     def test_fixed_number_of_queries(

@@ -7,11 +7,12 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import connection
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from deltagare.models import Deltagande, Person, Samtycke, Uppfoljning
+from deltagare.models import Atkomstlogg, Deltagande, Person, Samtycke, Uppfoljning
 from finsam.lib.importing import import_file
 from insatser.models import InsatsUppdrag
 from tests.factories import InsatsFactory
@@ -150,7 +151,10 @@ def test_two_open_deltaganden_for_one_person_are_refused(tmp_path, insats):
 def test_export_imports_back_unchanged(tmp_path, valid):
     _run(tmp_path, valid)
     exported = tmp_path / "export.xlsx"
-    call_command("export_data", "deltaganden", "--format", "xlsx", "--out", str(exported))
+    call_command(
+        "export_data", "deltaganden", "--format", "xlsx", "--out", str(exported),
+        "--anledning", "Flytt till ny server",
+    )  # fmt: skip
     before = _snapshot()
     out = io.StringIO()
     call_command("import_data", "deltaganden", str(exported), stdout=out)
@@ -238,3 +242,60 @@ def test_fuzzed_files_never_crash_and_never_half_save(insats, rows):
     result = import_file("deltaganden", text.encode(), filename="d.csv")
     if not result.ok:
         assert Deltagande.objects.count() == before
+
+
+@pytest.mark.parametrize("kind", ["deltaganden", "uppfoljningar"])
+def test_export_of_personnummer_is_refused_without_a_reason(tmp_path, valid, kind):
+    _run(tmp_path, valid)
+    with pytest.raises(
+        CommandError, match=r"innehåller personnummer\. Ange varför med --anledning"
+    ):
+        call_command("export_data", kind, stdout=io.StringIO())
+    assert not Atkomstlogg.objects.exists()
+
+
+def test_export_without_a_reason_exits_1():
+    import subprocess
+    import sys
+
+    from django.conf import settings as django_settings
+
+    result = subprocess.run(
+        [sys.executable, "manage.py", "export_data", "deltaganden"],
+        cwd=django_settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1 and "Ange varför med --anledning" in result.stderr
+    assert result.stdout == ""
+
+
+def test_export_logs_every_person_with_the_server_user_and_the_reason(
+    tmp_path, valid, insats, client_admin_a
+):
+    import getpass
+
+    _run(tmp_path, valid)
+    path = tmp_path / "export.csv"
+    call_command(
+        "export_data", "deltaganden", "--forbund", insats.forbund.organisationsnummer,
+        "--anledning", "Begäran från IVO", "--out", str(path), stderr=io.StringIO(),
+    )  # fmt: skip
+    assert "19900101-0017" in path.read_text() or "199001010017" in path.read_text()
+    logged = list(Atkomstlogg.objects.order_by("pk"))
+    persons = Deltagande.objects.filter(person__isnull=False)
+    assert sorted(r.deltagande_id for r in logged) == sorted(persons.values_list("pk", flat=True))
+    for row in logged:
+        assert (row.user, row.os_anvandare, row.anledning) == (
+            None,
+            getpass.getuser(),
+            "Begäran från IVO",
+        )
+        assert (
+            row.sida
+            == f"manage.py export_data deltaganden --forbund {insats.forbund.organisationsnummer}"
+        )
+    # The förbund's access log shows who it was.
+    page = client_admin_a.get(f"/forbund/{insats.forbund.organisationsnummer}/atkomstlogg/")
+    assert f"{getpass.getuser()} (på servern)" in page.text and "Begäran från IVO" in page.text

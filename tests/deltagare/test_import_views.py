@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from deltagare.models import Deltagande, Importjobb, Person
 from finsam.celery import app
 
+from ..formulas import assert_csv_inert
 from .test_import_deltaganden import HEADER, insats, valid  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.django_db
@@ -183,6 +184,17 @@ def test_all_errors_download(client_handlaggare_a, insats):  # noqa: F811
     lines = response.content.decode().strip().splitlines()
     assert lines[0] == "rad;kolumn;meddelande"
     assert len(lines) == 1 + jobb.antal_fel >= 6
+
+
+def test_all_errors_download_never_runs_a_formula(client_handlaggare_a, insats):  # noqa: F811
+    """An unknown column's name is quoted in fel.csv: a formula there stays text."""
+    columns = ["=1+1", "+1+1", "-1+1", "@sum(a1)", "\x01=1+1"]
+    o = insats.forbund.organisationsnummer
+    header = HEADER.rstrip("\n") + ";" + ";".join(columns) + "\n"
+    upload(client_handlaggare_a, header + f"{o};COACH;anonym;;;kvinna;2015-02-01" + ";" * 13 + "\n")
+    jobb = Importjobb.objects.get()
+    response = client_handlaggare_a.get(reverse("deltagare_forbund:import_fel", args=[jobb.pk]))
+    assert_csv_inert(response.content, expected=columns)
 
 
 def test_masking_keeps_organisationsnummer():

@@ -1,11 +1,15 @@
-"""What can be checked of the deployment without a Docker engine."""
+"""What can be checked of the deployment without a Docker engine: the compose file and the
+Dockerfile read as data, the settings and commands run with production's environment."""
 
 from __future__ import annotations
 
+import base64
 import os
 import re
+import secrets
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -13,6 +17,8 @@ import yaml
 from django.conf import settings
 
 ROOT = Path(settings.BASE_DIR)
+APP_SERVICES = ("migrate", "web", "worker", "beat")
+DOMAIN = "finsam.kommun.example"
 
 
 def _production_env(**extra: str) -> dict[str, str]:
@@ -23,21 +29,80 @@ def _production_env(**extra: str) -> dict[str, str]:
         SECRET_KEY="x" * 20 + "-production-secret-for-the-deploy-check-0123456789",
         ALLOWED_HOSTS="finsam.example.se",
         FINSAM_PNR_KEYS="ZGV2LW9ubHktcG5yLWtleS0wMTIzNDU2Nzg5YWJjZGU=",
-        FINSAM_PNR_HMAC_KEY="another-secret",
-        **extra,
+        FINSAM_PNR_HMAC_KEY="another-secret-another-secret-another-secret",
+    )
+    env.update(extra)
+    return env
+
+
+def _run(args: list[str], env: dict[str, str], timeout: int = 120):
+    return subprocess.run(  # noqa: S603 (our own interpreter and arguments)
+        [sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
+    )
+
+
+def _compose() -> dict:
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
+def _dotenv(text: str) -> dict[str, str]:
+    return dict(
+        line.split("=", 1) for line in text.splitlines() if line and not line.startswith("#")
+    )
+
+
+def _interpolate(value: str, variables: dict[str, str]) -> str:
+    """Compose's ${VAR}, ${VAR:-default} and ${VAR:?error} (what docker-compose.yml uses)."""
+
+    def one(match: re.Match) -> str:
+        name, op, arg = match["name"], match["op"], match["arg"]
+        found = variables.get(name, "")
+        if op == ":?" and not found:
+            raise ValueError(arg)
+        if op == ":-" and not found:
+            return arg
+        return found
+
+    return re.sub(r"\$\{(?P<name>\w+)(?:(?P<op>:[?-])(?P<arg>[^}]*))?\}", one, value)
+
+
+def _container_env(service: str, dotenv: dict[str, str]) -> dict[str, str]:
+    """What a compose service's process sees: .env (env_file), then `environment` over it."""
+    spec = _compose()["services"][service]
+    env = dict(dotenv) if spec.get("env_file") == ".env" else {}
+    env.update({k: _interpolate(str(v), dotenv) for k, v in spec.get("environment", {}).items()})
+    return env
+
+
+def _filled_env_example() -> dict[str, str]:
+    """.env.example copied and its "Sätt dessa" values set with the commands it gives."""
+    dotenv = _dotenv((ROOT / ".env.example").read_text())
+    token = secrets.token_urlsafe(50)
+    dotenv.update(
+        FINSAM_DOMAIN=DOMAIN,
+        SECRET_KEY=token,
+        POSTGRES_PASSWORD=secrets.token_urlsafe(50),
+        FINSAM_PNR_HMAC_KEY=secrets.token_urlsafe(50),
+        FINSAM_PNR_KEYS=base64.urlsafe_b64encode(os.urandom(32)).decode(),
+    )
+    return dotenv
+
+
+def _as_host_process(container: dict[str, str]) -> dict[str, str]:
+    """The container's environment, run here: our own database and Redis, nothing else."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "FINSAM_"))}
+    env.update(container)
+    env["REDIS_URL"] = env["CELERY_BROKER_URL"] = settings.REDIS_URL
+    db = settings.DATABASES["default"]
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    env["DATABASE_URL"] = (
+        f"postgres://{db['USER']}{password}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
     )
     return env
 
 
 def test_check_deploy_is_clean_with_production_settings():
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT,
-        env=_production_env(),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = _run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], _production_env())
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
 
@@ -45,16 +110,77 @@ def test_check_deploy_is_clean_with_production_settings():
 def test_production_refuses_to_start_without_secret_key():
     env = _production_env()
     env.pop("SECRET_KEY")
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = _run(["manage.py", "check"], env)
     assert result.returncode != 0
-    assert "SECRET_KEY must be set" in result.stderr
+    assert "SECRET_KEY saknas eller är kortare än 50 tecken" in result.stderr
+    assert "secrets.token_urlsafe(50)" in result.stderr  # how to make one
+
+
+def test_production_refuses_debug():
+    result = _run(["manage.py", "check"], _production_env(DEBUG="1"))
+    assert result.returncode != 0 and "Sätt DEBUG=0" in result.stderr
+
+
+def test_the_compose_web_service_runs_with_debug_off():
+    env = _as_host_process(_container_env("web", _filled_env_example()))
+    code = "import django; django.setup(); from django.conf import settings; print(settings.DEBUG)"
+    result = _run(["-c", code], {**env, "DJANGO_SETTINGS_MODULE": "finsam.settings"})
+    assert result.stdout.strip() == "False", result.stderr
+
+
+def test_a_filled_in_copy_of_env_example_passes_check_deploy():
+    env = _as_host_process(_container_env("web", _filled_env_example()))
+    assert env["ALLOWED_HOSTS"] == DOMAIN and env["CSRF_TRUSTED_ORIGINS"] == f"https://{DOMAIN}"
+    result = _run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], env)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_plain_copy_of_env_example_says_what_to_set():
+    dotenv = _dotenv((ROOT / ".env.example").read_text())
+    with pytest.raises(ValueError, match=r"Sätt FINSAM_DOMAIN i \.env"):
+        _container_env("web", dotenv)
+    with pytest.raises(ValueError, match=r"Sätt POSTGRES_PASSWORD i \.env"):
+        _container_env("postgres", {**dotenv, "FINSAM_DOMAIN": DOMAIN})
+    dotenv.update(FINSAM_DOMAIN=DOMAIN, POSTGRES_PASSWORD="x")
+    result = _run(["manage.py", "check"], _as_host_process(_container_env("web", dotenv)))
+    assert result.returncode != 0
+    for name in ("SECRET_KEY", "FINSAM_PNR_KEYS", "FINSAM_PNR_HMAC_KEY"):
+        assert f"{name} saknas" in result.stderr
+    assert "Skapa en med: python3 -c" in result.stderr
+
+
+def test_seed_demo_is_refused_in_production():
+    result = _run(["manage.py", "seed_demo"], _production_env())
+    assert result.returncode == 1
+    assert "seed_demo körs inte i produktion" in result.stderr
+    assert "Demodata klar" not in result.stdout
+
+
+@pytest.mark.django_db
+def test_halsa_answers_the_loopback_health_check_under_production_allowed_hosts():
+    """The container's health check asks http://127.0.0.1:8000/halsa/."""
+    code = (
+        "import django; django.setup(); from django.test import Client; c = Client();"
+        "r = c.get('/halsa/', HTTP_HOST='127.0.0.1:8000'); print(r.status_code, r.content)"
+    )
+    env = _as_host_process(_container_env("web", _filled_env_example()))
+    env["DJANGO_SETTINGS_MODULE"] = "finsam.settings"
+    result = _run(["-c", code], env)
+    assert result.stdout.startswith("200 "), result.stdout + result.stderr[-2000:]
+    assert '"postgresql": "ok"' in result.stdout
+
+
+@pytest.mark.django_db
+def test_other_pages_still_refuse_a_host_production_does_not_serve(client, settings):
+    settings.ALLOWED_HOSTS = [DOMAIN]
+    assert client.get("/halsa/", HTTP_HOST="127.0.0.1:8000").status_code == 200
+    assert client.get("/konto/logga-in/", HTTP_HOST="127.0.0.1:8000").status_code == 400
+    assert client.get("/konto/logga-in/", HTTP_HOST=DOMAIN).status_code == 200
+
+
+def test_compose_web_healthcheck_calls_halsa_on_loopback():
+    test = " ".join(_compose()["services"]["web"]["healthcheck"]["test"])
+    assert "http://127.0.0.1:8000/halsa/" in test
 
 
 def test_env_example_lists_every_variable_settings_read():
@@ -66,21 +192,90 @@ def test_env_example_lists_every_variable_settings_read():
 
 
 def test_compose_defines_the_service_set():
-    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
-    services = compose["services"]
-    assert set(services) == {"web", "worker", "beat", "postgres", "redis"}
-    assert "celery -A finsam worker" in services["worker"]["command"]
-    assert "celery -A finsam beat" in services["beat"]["command"]
-    assert "gunicorn finsam.wsgi" in services["web"]["command"]
+    services = _compose()["services"]
+    assert set(services) == {*APP_SERVICES, "caddy", "postgres", "redis"}
+    assert services["worker"]["command"][:4] == ["celery", "-A", "finsam", "worker"]
+    assert services["beat"]["command"][:4] == ["celery", "-A", "finsam", "beat"]
+    assert services["web"]["command"][:2] == ["gunicorn", "finsam.wsgi"]
+    assert services["migrate"]["command"] == ["python", "manage.py", "migrate", "--noinput"]
+
+
+def test_app_processes_are_pid_1_and_get_the_stop_signal():
+    """A `sh -c` command makes the shell PID 1: it ignores SIGTERM and ends in SIGKILL."""
+    services = _compose()["services"]
+    for name in APP_SERVICES:
+        command = services[name]["command"]
+        assert isinstance(command, list) and command[0] not in ("sh", "bash"), name
+        assert services[name]["init"] is True, name
+    assert "sh -c" not in (ROOT / "Dockerfile").read_text()
+
+
+def test_worker_and_beat_wait_for_the_migrations():
+    services = _compose()["services"]
+    assert services["migrate"]["restart"] == "no"
     for name in ("web", "worker", "beat"):
-        assert services[name]["depends_on"]["postgres"]["condition"] == "service_healthy"
+        depends = services[name]["depends_on"]
+        assert depends["migrate"]["condition"] == "service_completed_successfully", name
+        assert depends["postgres"]["condition"] == "service_healthy", name
+    assert services["migrate"]["depends_on"]["postgres"]["condition"] == "service_healthy"
 
 
-def test_dockerfile_copies_directories_that_exist():
-    for line in (ROOT / "Dockerfile").read_text().splitlines():
-        if line.startswith("COPY ") and not line.startswith("COPY . ."):
-            for source in line.split()[1:-1]:
-                assert (ROOT / source).exists(), source
+def test_the_database_password_comes_from_env():
+    dotenv = _filled_env_example()
+    password = dotenv["POSTGRES_PASSWORD"]
+    assert _container_env("postgres", dotenv)["POSTGRES_PASSWORD"] == password
+    for name in APP_SERVICES:
+        url = _container_env(name, dotenv)["DATABASE_URL"]
+        assert url == f"postgres://finsam:{password}@postgres:5432/finsam", name
+    assert "finsam:finsam@" not in (ROOT / "docker-compose.yml").read_text()
+
+
+def test_every_long_running_service_has_a_health_check():
+    services = _compose()["services"]
+    for name in ("web", "worker", "beat", "postgres", "redis"):
+        assert services[name]["healthcheck"]["test"], name
+    assert "inspect ping" in " ".join(services["worker"]["healthcheck"]["test"])
+    assert services["beat"]["healthcheck"]["test"][2:] == [
+        "manage.py",
+        "halsa",
+        "--del",
+        "beat",
+    ]
+
+
+def test_every_volume_is_used_and_web_is_reached_through_caddy_only():
+    compose = _compose()
+    mounted = {
+        volume.split(":")[0]
+        for service in compose["services"].values()
+        for volume in service.get("volumes", [])
+    }
+    assert set(compose["volumes"]) <= mounted
+    assert "media" not in compose["volumes"]
+    services = compose["services"]
+    assert "ports" not in services["web"]  # gunicorn speaks plain HTTP: not on the host
+    assert "443:443" in services["caddy"]["ports"]
+    caddyfile = (ROOT / "Caddyfile").read_text()
+    assert "{$FINSAM_DOMAIN}" in caddyfile and "reverse_proxy web:8000" in caddyfile
+
+
+def test_the_image_installs_the_dependencies_and_holds_the_app_once(tmp_path):
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert not re.search(r"pip install[^\n]*\s(-e\s+)?\.(\s|$)", dockerfile)
+    # The Dockerfile's own command lists exactly the dependencies of pyproject.toml.
+    code = re.search(r'RUN python -c "([^"]+)"', dockerfile)[1]
+    (tmp_path / "pyproject.toml").write_bytes((ROOT / "pyproject.toml").read_bytes())
+    listed = subprocess.run(  # noqa: S603 (our own interpreter, the Dockerfile's code)
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True
+    ).stdout.split()
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert listed == project["dependencies"]
+    # `COPY . .` brings the data files; the image leaves out secrets and the tests.
+    lines = (ROOT / ".dockerignore").read_text().splitlines()
+    ignored = {line.strip() for line in lines if line.strip() and not line.startswith("#")}
+    assert {".env", ".venv", "tests"} <= ignored
+    assert not ignored & {"forbund", "forbund/data", "*.csv", "static", "templates", "*.ttf"}
+    assert "COPY . ." in dockerfile
 
 
 def test_celery_is_configured_for_reliable_reports():
@@ -94,6 +289,7 @@ def test_celery_is_configured_for_reliable_reports():
     assert conf.result_backend is None
     assert conf.task_serializer == "json"
     assert "forbund.tasks.clear_expired_sessions" in app.tasks
+    assert conf.beat_schedule["heartbeat"]["task"] in app.tasks
 
 
 @pytest.mark.django_db

@@ -251,8 +251,7 @@ class TestTwoFactorVerify:
 class TestHealth:
     def test_answers_json_without_login(self, client):
         response = client.get(reverse("health"))
-        assert response.status_code == 200
-        assert response.json() == {"status": "ok", "checks": {"postgresql": "ok", "redis": "ok"}}
+        assert response.status_code == 200 and response.json()["status"] == "ok"
 
     def test_wrong_method(self, client):
         assert client.post(reverse("health")).status_code == 405

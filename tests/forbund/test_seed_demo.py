@@ -131,3 +131,14 @@ def test_participants_for_the_coach_with_work_to_do(seeded):
     page = _verified_client(User.objects.get(username="coach")).get("/").text
     assert "Uppföljningar att göra" in page
     assert "Avslutade utan utfall (1)" in page
+
+
+def test_the_first_administrator_of_a_production_server(monkeypatch):
+    """README (Docker): production has no demo accounts; createsuperuser makes the first
+    administrator, who reaches the admin after the second factor."""
+    from forbund import access
+
+    monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", "Ett-langt-losenord-2026")
+    call_command("createsuperuser", "--noinput", username="forste", email="a@example.se")
+    user = User.objects.get(username="forste")
+    assert access.is_administrator(user) and access.requires_two_factor(user)

@@ -1,6 +1,12 @@
 from __future__ import annotations
 
+import io
+import json
+import time
+
 import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.urls import reverse
 
 from forbund.choices import Medlemstyp
@@ -208,17 +214,62 @@ class TestBidragEdit:
         assert client_admin_a.put(edit_url(forbund_a, 2015, kommun)).status_code == 405
 
 
+@pytest.fixture
+def no_heartbeats():
+    from django.core.cache import cache
+
+    keys = ["finsam:halsa:worker", "finsam:halsa:beat"]
+    cache.delete_many(keys)
+    yield
+    cache.delete_many(keys)
+
+
 class TestHealth:
-    def test_reports_postgresql_and_redis(self, client, db):
+    def test_reports_postgresql_and_redis(self, client, db, no_heartbeats):
         response = client.get(reverse("health"))
         assert response.status_code == 200
-        assert response.json() == {"status": "ok", "checks": {"postgresql": "ok", "redis": "ok"}}
+        assert response.json() == {
+            "status": "ok",
+            # No heartbeat yet: beat and the worker are reported, the web server is healthy.
+            "checks": {"postgresql": "ok", "redis": "ok", "worker": "fel", "beat": "fel"},
+        }
 
     def test_redis_down_is_503(self, client, db, settings):
         settings.REDIS_URL = "redis://127.0.0.1:1/0"
         response = client.get(reverse("health"))
         assert response.status_code == 503
-        assert response.json()["checks"] == {"postgresql": "ok", "redis": "fel"}
+        assert response.json()["checks"] == {
+            "postgresql": "ok",
+            "redis": "fel",
+            "worker": "fel",
+            "beat": "fel",
+        }
+
+    def test_beat_and_worker_heartbeats(self, client, db, no_heartbeats):
+        from django.core.cache import cache
+        from kombu import Connection
+
+        from forbund.tasks import heartbeat
+
+        # What beat does every minute: send the heartbeat (to an in-memory broker here).
+        with Connection("memory://") as connection:
+            heartbeat.apply_async(connection=connection)
+        assert client.get(reverse("health")).json()["checks"]["beat"] == "ok"
+        assert client.get(reverse("health")).json()["checks"]["worker"] == "fel"
+        heartbeat.run()  # what the worker does with it
+        assert client.get(reverse("health")).json()["checks"]["worker"] == "ok"
+        # Three missed heartbeats: beat is reported dead, and the command fails.
+        cache.set("finsam:halsa:beat", time.time() - 181, timeout=None)
+        assert client.get(reverse("health")).json()["checks"]["beat"] == "fel"
+        call_command("halsa", "--del", "worker", stdout=io.StringIO())
+        out = io.StringIO()
+        with pytest.raises(CommandError, match="Fungerar inte: beat"):
+            call_command("halsa", "--del", "beat", stdout=out)
+        assert json.loads(out.getvalue())["beat"] == "fel"
+
+    def test_answers_any_host(self, client, db, settings):
+        settings.ALLOWED_HOSTS = ["finsam.example.se"]
+        assert client.get("/halsa/", HTTP_HOST="127.0.0.1:8000").status_code == 200
 
     def test_wrong_method(self, client, db):
         assert client.post(reverse("health")).status_code == 405

@@ -12,6 +12,7 @@ from insatser.models import Ekonomirad, Insats, Strukturdeltagare, Volymregistre
 
 from ..factories import InsatsFactory
 from ..forbund.test_import_forbund import _run
+from ..formulas import FORMULAS, assert_csv_inert, assert_xlsx_inert
 
 pytestmark = pytest.mark.django_db
 
@@ -380,3 +381,15 @@ def test_other_roles_may_not_import(insatser, handlaggare_a, radet, administrato
             "Du har inte behörighet att importera detta."
         ]
     assert import_file("ekonomi", text.encode(), filename="e.csv", user=administrator).ok
+
+
+@pytest.mark.parametrize("format", ["csv", "xlsx"])
+def test_export_data_writes_formula_looking_names_as_text(forbund_a, format, tmp_path):
+    for i, formula in enumerate(FORMULAS):
+        InsatsFactory(forbund=forbund_a, kod=f"F-{i}", namn=formula)
+    path = tmp_path / f"insatser.{format}"
+    assert _run("export_data", "insatser", "--format", format, "--out", str(path))[0] == 0
+    if format == "csv":
+        assert_csv_inert(path.read_bytes())
+    else:
+        assert_xlsx_inert(path.read_bytes())

@@ -9,7 +9,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
-from finsam.lib.tabular import TabularError, read_table, write_table
+from finsam.lib.tabular import (
+    TabularError,
+    escape_cell,
+    read_table,
+    unescape_cell,
+    write_table,
+)
+
+from ..formulas import FORMULAS, assert_csv_inert, assert_xlsx_inert
 
 
 def test_csv_with_semicolons_and_bom():
@@ -94,3 +102,19 @@ def test_read_table_raises_nothing_but_tabular_error(data, filename):
 def test_xlsx_export_leaves_out_control_characters():
     data = write_table(["namn"], [{"namn": "Unga\x1f in\x00"}], format="xlsx")
     assert list(read_table(data, filename="x.xlsx")) == [(2, {"namn": "Unga in"})]
+
+
+@pytest.mark.parametrize("format", ["csv", "xlsx"])
+def test_every_formula_start_of_owasp_is_escaped(format):
+    rows = [{"a": formula} for formula in FORMULAS]
+    data = write_table(["a"], rows, format=format)
+    if format == "csv":
+        assert_csv_inert(data)
+    else:
+        assert_xlsx_inert(data)
+
+
+@pytest.mark.parametrize("value", ["Unga 16–29", "1990-01-01", "a=b", "A-1", "", "'"])
+def test_plain_text_is_left_alone_or_restored(value):
+    assert unescape_cell(escape_cell(value)) == value
+    assert escape_cell(value) == value or value == "'"

@@ -600,3 +600,20 @@ def test_a_kon_outside_the_code_list_counts_in_totalt_only(data):
         ar=2015, omfattning=Omfattning("forbund", data.organisationsnummer), undertryck=False
     )
     assert _rows(rapport, "T2")["anonyma_deltaganden"] == _kon(0, 0, 1)
+
+
+def test_pdf_footer_shows_the_forbund_name_as_written(data, tmp_path):
+    """The footer is a CSS string: a hyphen used to print as `u002D` (a JavaScript escape)."""
+    from pypdf import PdfReader
+
+    data.namn = 'Samordningsförbundet Väst-Öst & "Co" <Nord>'
+    data.save()
+    path = tmp_path / "r.pdf"
+    call_command(
+        "aterrapportering", "--ar", "2015", "--forbund", data.organisationsnummer,
+        "--format", "pdf", "--out", str(path),
+    )  # fmt: skip
+    pages = PdfReader(path).pages
+    footer = f"Återrapportering 2015 – {data.namn}"
+    assert footer in pages[1].extract_text()
+    assert "u002D" not in "".join(page.extract_text() for page in pages)

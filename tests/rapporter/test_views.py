@@ -178,3 +178,39 @@ def test_wrong_methods(client_radet, radet):
     assert client_radet.post(jobb.get_absolute_url()).status_code == 405
     assert client_radet.get(reverse("rapporter:retry", args=[jobb.pk])).status_code == 405
     assert client_radet.post(reverse("rapporter:download", args=[jobb.pk])).status_code == 405
+
+
+def test_a_user_moved_to_another_forbund_no_longer_gets_the_old_report(
+    client_admin_a, admin_a, forbund_a, forbund_b, eager
+):
+    from forbund.choices import Roll
+
+    _order(client_admin_a, omfattning="forbund", forbund=forbund_a.pk, format="json")
+    jobb = Rapportjobb.objects.get()
+    assert jobb.undertryck is False  # the förbund's own, small counts shown
+    download = reverse("rapporter:download", args=[jobb.pk])
+    assert client_admin_a.get(download).status_code == 200
+    # Moved: förbundsadministratör of B from now on, no longer of A.
+    admin_a.uppdrag.filter(forbund=forbund_a).update(forbund=forbund_b)
+    assert client_admin_a.get(download).status_code == 404
+    page = client_admin_a.get(jobb.get_absolute_url()).content.decode()
+    assert "inte längre behörighet" in page and download not in page
+    assert admin_a.uppdrag.get().roll == Roll.FORBUNDSADMINISTRATOR
+
+
+def test_radet_never_downloads_small_counts_whoever_ordered_them(radet, client_radet):
+    """A report with small counts shown, ordered while the user was administratör."""
+    jobb = Rapportjobb.objects.create(
+        bestalld_av=radet,
+        ar=2015,
+        omfattning="nationell",
+        format="json",
+        undertryck=False,
+        status=Status.KLAR,
+        innehall=b"{}",
+    )
+    assert client_radet.get(reverse("rapporter:download", args=[jobb.pk])).status_code == 404
+    assert client_radet.post(reverse("rapporter:retry", args=[jobb.pk])).status_code == 404
+    jobb.undertryck = True
+    jobb.save()
+    assert client_radet.get(reverse("rapporter:download", args=[jobb.pk])).status_code == 200

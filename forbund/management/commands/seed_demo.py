@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from forbund.demo import DemoError, seed
@@ -14,6 +15,14 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options) -> None:
+        if settings.PRODUCTION:
+            # The demo accounts' passwords stand in the README: on a production server
+            # anyone could sign in with them.
+            raise CommandError(
+                "seed_demo körs inte i produktion (FINSAM_PRODUCTION=1): demokontonas lösenord "
+                "står i README och vem som helst skulle kunna logga in med dem. Skapa den första "
+                "administratören med manage.py createsuperuser."
+            )
         try:
             seed(stdout=self.stdout)
         except DemoError as error:
