@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('deltagare', '0004_uppfoljning_datum'),
+        ('deltagare', '0005_job_heartbeat'),
         ('forbund', '0002_reference_data'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
