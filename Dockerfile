@@ -8,13 +8,12 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
-# The dependencies only (their own layer, rebuilt when pyproject.toml changes). Finsam
-# itself is not pip-installed: it runs from /app, once, with its templates, static files
-# and data files (forbund/data) where settings.BASE_DIR expects them.
-COPY pyproject.toml ./
-RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > /tmp/requirements.txt \
- && pip install --requirement /tmp/requirements.txt \
- && rm /tmp/requirements.txt
+# The dependencies only, at the versions of requirements.lock (make lock; their own layer,
+# rebuilt when the lock changes). Finsam itself is not pip-installed: it runs from /app,
+# once, with its templates, static files and data files (forbund/data) where
+# settings.BASE_DIR expects them.
+COPY requirements.lock ./
+RUN pip install --requirement requirements.lock
 COPY . .
 # Build-only values: collectstatic needs production settings, never these secrets.
 RUN FINSAM_PRODUCTION=1 DEBUG=0 ALLOWED_HOSTS=build.invalid \
