@@ -140,9 +140,15 @@ LOGIN_URL = "konto:login"
 LOGIN_REDIRECT_URL = "start"
 LOGOUT_REDIRECT_URL = "konto:login"
 
-# django-axes: lock an (ip, username) pair, never a whole kommun's NAT address.
+# django-axes, with three limits per cool-off period (forbund/throttle.py): the (address,
+# username) pair, the username from any address, and the address for any username (sparing
+# accounts that have signed in from that address before: a kommun's NAT is not locked out).
+AXES_HANDLER = "forbund.throttle.ThrottleHandler"
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_USERNAME_FAILURE_LIMIT = env.int("AXES_USERNAME_FAILURE_LIMIT", default=10)
+AXES_IP_FAILURE_LIMIT = env.int("AXES_IP_FAILURE_LIMIT", default=20)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_TIME_HOURS", default=0.25)
+# What a successful login resets: the pair only.
 AXES_LOCKOUT_PARAMETERS = [["ip_address", "username"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"

@@ -93,7 +93,7 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         device = match_token(user, form.cleaned_data["token"])
         if device is not None:
-            otp_login(request, device)
+            _complete_second_factor(request, device)
             return redirect(_next_url(request))
         form.add_error(
             "token",
@@ -102,6 +102,13 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
     return render(
         request, "registration/otp_verify.html", {"form": form, "next": _next_url(request)}
     )
+
+
+def _complete_second_factor(request: HttpRequest, device) -> None:
+    """Mark the session verified and give it a new id: a session id seen before the second
+    factor (on a shared computer, in a proxy log) must not become a verified session."""
+    otp_login(request, device)
+    request.session.cycle_key()
 
 
 def _qr_svg(data: str) -> str:
@@ -129,7 +136,7 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
         if device.verify_token(form.cleaned_data["token"]):
             device.confirmed = True
             device.save(update_fields=["confirmed"])
-            otp_login(request, device)
+            _complete_second_factor(request, device)
             messages.success(request, "Tvåfaktorsinloggningen är aktiverad.")
             return redirect(_next_url(request))
         form.add_error("token", "Koden stämmer inte. Kontrollera att appen visar koden för Finsam.")

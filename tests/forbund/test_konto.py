@@ -215,6 +215,20 @@ class TestTwoFactorVerify:
         assert response["Location"] == "/forbund/"
         assert client_unverified.get(reverse("start")).status_code == 200
 
+    def test_the_session_gets_a_new_id_at_the_second_factor(
+        self, client_unverified, confirmed_device
+    ):
+        before = client_unverified.session.session_key
+        response = client_unverified.post(VERIFY, {"token": code_for(confirmed_device)})
+        assert response.status_code == 302
+        after = client_unverified.session.session_key
+        assert after != before
+        # The old id is gone, not merely unused: whoever holds it has no session at all.
+        from django.contrib.sessions.models import Session
+
+        assert not Session.objects.filter(session_key=before).exists()
+        assert client_unverified.get(reverse("start")).status_code == 200
+
     def test_external_next_is_ignored(self, client_unverified, confirmed_device):
         response = client_unverified.post(
             VERIFY, {"token": code_for(confirmed_device), "next": "https://evil.example/"}
