@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "insatser",
     "deltagare",
     "rapporter",
+    "konton",
 ]
 
 MIDDLEWARE = [

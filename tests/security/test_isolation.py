@@ -46,6 +46,9 @@ ALLOWED: dict[str, set[str]] = {
         "insatser:ekonomi_start",
         "rapporter:index",
         "deltagare_forbund:import",  # the upload form; rows are checked against their rights
+        # The accounts with assignments in the own förbund, and their log.
+        "konton:list",
+        "konton:logg",
     },
     # Handläggare of förbund B: the entry page of the own insatser, and the register
     # extract form (it finds only persons in the handläggare's own insatser).
