@@ -4,6 +4,7 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AbstractUser
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -408,6 +409,9 @@ class Behorighetslogg(models.Model):
         UPPDRAG_ANDRAT = "uppdrag_andrat", "Uppdrag ändrat"
         UPPDRAG_AVSLUTAT = "uppdrag_avslutat", "Uppdrag avslutat"
         INSATSER_ANDRADE = "insatser_andrade", "Insatser ändrade"
+        AKTIVERINGSLANK_SKICKAD = "aktiveringslank_skickad", "Aktiveringslänk skickad"
+        KONTO_AKTIVERAT_AV_ANVANDAREN = "aktiverat_av_anvandaren", "Aktiverat av användaren"
+        AUTENTISERING_ATERSTALLD = "autentisering_aterstalld", "Autentiseringsapp återställd"
 
     tid = models.DateTimeField("tid", default=timezone.now, db_index=True)
     utford_av = models.ForeignKey(
@@ -438,3 +442,62 @@ class Behorighetslogg(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tid:%Y-%m-%d %H:%M} {self.get_handelse_display()}: {self.anvandare}"
+
+
+class EngangslankQuerySet(models.QuerySet["Engangslank"]):
+    def usable(self) -> EngangslankQuerySet:
+        return self.filter(anvand__isnull=True, giltig_till__gt=timezone.now())
+
+
+class Engangslank(models.Model):
+    """A one-time link sent by e-mail: activating an account (choose a password and enrol the
+    authenticator) or choosing a new password. Only a hash of the link's secret is stored;
+    a link works once and until `giltig_till`, and a newer link of the same kind replaces it."""
+
+    class Syfte(models.TextChoices):
+        AKTIVERING = "aktivering", "Aktivering"
+        NYTT_LOSENORD = "nytt_losenord", "Nytt lösenord"
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="engangslankar", verbose_name="användare"
+    )
+    syfte = models.CharField("syfte", max_length=20, choices=Syfte.choices)
+    token_hash = models.CharField("hash av länken", max_length=64, unique=True)
+    skapad = models.DateTimeField("skapad", default=timezone.now)
+    giltig_till = models.DateTimeField("giltig till")
+    anvand = models.DateTimeField("använd", null=True, blank=True)
+
+    objects = EngangslankQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "engångslänk"
+        verbose_name_plural = "engångslänkar"
+        ordering = ["-skapad"]
+
+    def __str__(self) -> str:
+        return f"{self.get_syfte_display()} för {self.user}, skapad {self.skapad:%Y-%m-%d %H:%M}"
+
+
+class Kontosession(AbstractBaseSession):
+    """A session row with its account (forbund.sessions.SessionStore)."""
+
+    user = models.ForeignKey(
+        User,
+        on_delete=models.CASCADE,
+        null=True,
+        db_index=True,
+        related_name="sessioner",
+        verbose_name="användare",
+    )
+    inloggad = models.DateTimeField("inloggad", null=True, blank=True)
+    webblasare = models.CharField("webbläsare", max_length=200, blank=True)
+
+    class Meta(AbstractBaseSession.Meta):
+        verbose_name = "session"
+        verbose_name_plural = "sessioner"
+
+    @classmethod
+    def get_session_store_class(cls):
+        from .sessions import SessionStore
+
+        return SessionStore

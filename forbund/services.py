@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import Max
 
 from .choices import Medlemstyp
-from .models import Behorighetslogg, Folkmangd, Forbund, Medlemsbidrag, Medlemskap, User
+from .models import Folkmangd, Forbund, Medlemsbidrag, Medlemskap
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -306,24 +306,3 @@ def medlemsbidrag_set(
         medlemskap=medlemskap, ar=ar, defaults={"beslutat": beslutat or 0, "inbetalt": inbetalt}
     )
     return bidrag
-
-
-# --- Accounts -------------------------------------------------------------------------
-
-
-def log_behorighet(
-    *,
-    by: User | None,
-    anvandare: User,
-    handelse: str,
-    forbund: Forbund | None = None,
-    beskrivning: str = "",
-) -> Behorighetslogg:
-    """Record a change to an account or its access (who, when, what); the log is append-only."""
-    return Behorighetslogg.objects.create(
-        utford_av=by if by is not None and by.is_authenticated else None,
-        anvandare=anvandare,
-        forbund=forbund,
-        handelse=handelse,
-        beskrivning=beskrivning,
-    )

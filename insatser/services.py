@@ -12,9 +12,10 @@ from django.db.models import Count, F, IntegerField, Max, OuterRef, Q, Subquery,
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from forbund.account_services import log_behorighet
 from forbund.choices import Roll
 from forbund.models import Behorighetslogg, Forbund, Medlemsbidrag, Medlemskap, Uppdrag
-from forbund.services import Fordelning, fordelning, log_behorighet
+from forbund.services import Fordelning, fordelning
 
 from .choices import (
     ADMINISTRATIONSRADER,

@@ -7,8 +7,8 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
+from forbund.account_services import end_sessions, log_behorighet
 from forbund.models import Behorighetslogg, Forbund, Uppdrag, User
-from forbund.services import log_behorighet
 
 Handelse = Behorighetslogg.Handelse
 
@@ -62,6 +62,8 @@ def set_account_active(*, by: User, user: User, active: bool) -> None:
         return
     user.is_active = active
     user.save(update_fields=["is_active"])
+    if not active:
+        end_sessions(user=user)
     log_behorighet(
         by=by,
         anvandare=user,

@@ -3,6 +3,10 @@ decides who sees and changes what; outside a user's reach is 404)."""
 
 from __future__ import annotations
 
+import logging
+import smtplib
+
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
@@ -10,7 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from forbund import access
+from forbund import access, account_services
 from forbund.choices import Roll
 from forbund.models import Behorighetslogg, Uppdrag, User
 from insatser import services as insats_services
@@ -20,6 +24,7 @@ from . import services
 from .forms import AnvandareForm, FilterForm, UppdragEditForm, UppdragForm
 
 PAGE_SIZE = 50
+logger = logging.getLogger(__name__)
 
 
 def _require(allowed: bool) -> None:
@@ -103,6 +108,7 @@ def anvandare_create(request: HttpRequest) -> HttpResponse:
             by=request.user, fields=form.cleaned_data, uppdrag=uppdrag_form.cleaned_data
         )
         messages.success(request, f"Kontot {user.username} är skapat.")
+        _mail_activation(request, user)
         uppdrag = user.uppdrag.get()
         if uppdrag.roll == Roll.HANDLAGGARE:
             return redirect("konton:uppdrag_edit", user.pk, uppdrag.pk)
@@ -167,6 +173,54 @@ def anvandare_active(request: HttpRequest, user_id: int) -> HttpResponse:
             f"Kontot {account.username} är "
             + ("aktivt igen." if active else "avaktiverat och utloggat."),
         )
+    return redirect("konton:detail", account.pk)
+
+
+def _mail_activation(request: HttpRequest, user: User, *, reset: bool = False) -> None:
+    base_url = request.build_absolute_uri("/")
+    try:
+        if reset:
+            account_services.reset_authenticator(by=request.user, user=user, base_url=base_url)
+        else:
+            account_services.send_activation(by=request.user, user=user, base_url=base_url)
+    except (OSError, smtplib.SMTPException):
+        logger.exception("Aktiveringsmejlet till konto %s kunde inte skickas", user.pk)
+        messages.error(
+            request,
+            "E-postmeddelandet med aktiveringslänken kunde inte skickas. Försök igen om en "
+            "stund med Skicka aktiveringslänk.",
+        )
+    else:
+        messages.success(
+            request,
+            f"En aktiveringslänk är skickad till {user.email}. Den gäller i "
+            f"{settings.FINSAM_AKTIVERING_GILTIG_TIMMAR} timmar och fungerar en gång.",
+        )
+
+
+@require_POST
+def anvandare_aktiveringslank(request: HttpRequest, user_id: int) -> HttpResponse:
+    _require(access.can_edit_accounts(request.user))
+    account = _get_account_for_user(request, user_id)
+    if not account.is_active or not account.email:
+        messages.error(request, "Kontot behöver vara aktivt och ha en e-postadress.")
+    else:
+        _mail_activation(request, account)
+    return redirect("konton:detail", account.pk)
+
+
+@require_POST
+def anvandare_aterstall_autentisering(request: HttpRequest, user_id: int) -> HttpResponse:
+    """The administratör removes a lost authenticator; the user enrols a new one through
+    the activation link mailed to them. The administratör never sees either."""
+    _require(access.can_edit_accounts(request.user))
+    account = _get_account_for_user(request, user_id)
+    if account.pk == request.user.pk:
+        messages.error(request, "Din egen autentisering återställs av en annan administratör.")
+    elif not account.is_active or not account.email:
+        messages.error(request, "Kontot behöver vara aktivt och ha en e-postadress.")
+    else:
+        _mail_activation(request, account, reset=True)
     return redirect("konton:detail", account.pk)
 
 

@@ -150,7 +150,7 @@ def test_list_runs_a_fixed_number_of_queries(
 
 
 def test_administrator_creates_a_handlaggare_with_an_assignment(
-    client_administrator, administrator, forbund_a
+    client_administrator, administrator, forbund_a, mailbox
 ):
     response = client_administrator.post(CREATE, new_account(forbund_a))
     user = User.objects.get(username="nora")
@@ -163,9 +163,17 @@ def test_administrator_creates_a_handlaggare_with_an_assignment(
     # No password: it is chosen through the activation link.
     assert not user.has_usable_password()
     logged = list(Behorighetslogg.objects.filter(anvandare=user).order_by("pk"))
-    assert [e.handelse for e in logged] == ["konto_skapat", "uppdrag_tillagt"]
+    assert [e.handelse for e in logged] == [
+        "konto_skapat",
+        "uppdrag_tillagt",
+        "aktiveringslank_skickad",
+    ]
     assert all(e.utford_av == administrator for e in logged)
     assert logged[1].forbund == forbund_a
+    # The activation link went to the new user's address, through the SMTP server.
+    [mail] = mailbox.messages
+    assert mail["To"] == "nora@example.se"
+    assert mail["Subject"] == "Aktivera ditt konto i Finsam"
 
 
 def test_a_forbund_role_needs_a_forbund_and_nothing_is_saved(client_administrator, forbund_a):
@@ -232,7 +240,9 @@ def test_edit_logs_old_and_new_values(client_administrator, handlaggare_a):
     assert "Arbetsgivare (typ): – → Region" in entry.beskrivning
 
 
-def test_deactivating_ends_access_at_once(client_administrator, handlaggare_a, client_handlaggare_a):
+def test_deactivating_ends_access_at_once(
+    client_administrator, handlaggare_a, client_handlaggare_a
+):
     assert client_handlaggare_a.get(reverse("start")).status_code == 200
     response = client_administrator.post(
         reverse("konton:active", args=[handlaggare_a.pk]), {"aktiv": "0"}
@@ -278,7 +288,10 @@ def test_forbundsadministrator_assigns_a_handlaggare_to_insatser(
     # Removing: the insats goes, and the log says so.
     client_admin_a.post(edit_url(uppdrag), {"startdatum": uppdrag.startdatum.isoformat()})
     assert not uppdrag.insatser.exists()
-    assert "Borttagen från" in Behorighetslogg.objects.filter(anvandare=handlaggare_a).first().beskrivning
+    assert (
+        "Borttagen från"
+        in Behorighetslogg.objects.filter(anvandare=handlaggare_a).first().beskrivning
+    )
 
 
 def test_insatser_of_another_forbund_are_refused(client_admin_a, handlaggare_a, insats_b):
@@ -362,9 +375,7 @@ def test_ending_an_assignment_ends_access_at_once(
         (0, None, True),
     ],
 )
-def test_an_assignment_ends_by_its_date(
-    handlaggare_a, tilldelad_insats_a, start, slut, active
-):
+def test_an_assignment_ends_by_its_date(handlaggare_a, tilldelad_insats_a, start, slut, active):
     today = timezone.localdate()
     Uppdrag.objects.filter(user=handlaggare_a).update(
         startdatum=today + dt.timedelta(days=start),
