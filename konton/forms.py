@@ -97,11 +97,8 @@ class UppdragForm(PeriodMixin, StyledFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.user = user
         roles = access.grantable_roles(by)
-        self.fields["roll"].choices = [
-            (value, label) for value, label in Roll.choices if value in roles
-        ]
-        if len(roles) > 1:
-            self.fields["roll"].choices.insert(0, ("", "Välj roll"))
+        choices = [(value, label) for value, label in Roll.choices if value in roles]
+        self.fields["roll"].choices = [("", "Välj roll"), *choices] if len(roles) > 1 else choices
         forbund = Forbund.objects.filter(access.grant_forbund_filter(by))
         self.fields["forbund"].queryset = forbund
         if len(roles) == 1 and forbund.count() == 1:

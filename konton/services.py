@@ -12,7 +12,7 @@ from forbund.models import Behorighetslogg, Forbund, Uppdrag, User
 
 Handelse = Behorighetslogg.Handelse
 
-ACCOUNT_FIELDS = ["username", "first_name", "last_name", "email", "arbetsgivartyp", "arbetsgivare"]
+ACCOUNT_FIELDS = ["first_name", "last_name", "email", "username", "arbetsgivartyp", "arbetsgivare"]
 
 
 def _period(startdatum: dt.date, slutdatum: dt.date | None) -> str:

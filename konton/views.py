@@ -103,7 +103,8 @@ def anvandare_create(request: HttpRequest) -> HttpResponse:
     data = request.POST if request.method == "POST" else None
     form = AnvandareForm(data, prefix="konto")
     uppdrag_form = UppdragForm(data, prefix="uppdrag", by=request.user)
-    if request.method == "POST" and form.is_valid() and uppdrag_form.is_valid():
+    # Both forms validated, so that every error is shown at once.
+    if request.method == "POST" and all([form.is_valid(), uppdrag_form.is_valid()]):
         user = services.create_account(
             by=request.user, fields=form.cleaned_data, uppdrag=uppdrag_form.cleaned_data
         )

@@ -207,9 +207,18 @@ def test_national_roles_get_no_forbund(client_administrator, forbund_a):
     assert User.objects.get(username="nora").uppdrag.get().forbund is None
 
 
+def test_an_empty_form_shows_every_error_at_once(client_administrator):
+    response = client_administrator.post(CREATE, {})
+    assert response.status_code == 200
+    assert "Förnamn: Detta fält måste fyllas i." in response.text
+    assert "Roll: Detta fält måste fyllas i." in response.text
+    assert not User.objects.filter(username="").exists()
+
+
 def test_create_page_is_labelled_swedish(client_administrator):
     response = client_administrator.get(CREATE)
     assert response.status_code == 200
+    assert '<option value="" selected>Välj roll</option>' in response.text
     for label in ("Förnamn", "E-postadress", "Användarnamn", "Roll", "Förbund", "Slutdatum"):
         assert label in response.text
 
