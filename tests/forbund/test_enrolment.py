@@ -229,6 +229,30 @@ class TestAuthenticatorReset:
         assert choose_password(client, path)["Location"] == SETUP
         assert len(enrol(client, handlaggare_a)) == 10
 
+    def test_the_administrator_mails_a_new_activation_link(
+        self, client_administrator, handlaggare_a, mailbox
+    ):
+        User.objects.filter(pk=handlaggare_a.pk).update(email="coach@example.se")
+        first = activation_path(handlaggare_a)
+        url = reverse("konton:aktiveringslank", args=[handlaggare_a.pk])
+        response = client_administrator.post(url, follow=True)
+        assert "En aktiveringslänk är skickad till coach@example.se" in response.text
+        [mail] = mailbox.messages
+        assert Client().get(link_in(mail)).status_code == 200
+        assert Client().get(first).status_code == 410
+        assert Behorighetslogg.objects.filter(
+            anvandare=handlaggare_a, handelse="aktiveringslank_skickad"
+        ).exists()
+
+    def test_the_mail_names_only_the_recipient(self, client_administrator, handlaggare_a, mailbox):
+        User.objects.filter(pk=handlaggare_a.pk).update(email="coach@example.se")
+        client_administrator.post(reverse("konton:aktiveringslank", args=[handlaggare_a.pk]))
+        [mail] = mailbox.messages
+        for part in (text_part(mail), html_part(mail)):
+            assert handlaggare_a.get_full_name() in part
+            # Not the sender's name, nor the förbund or the insatser.
+            assert "Administratör" not in part and "Samordningsförbundet A" not in part
+
     def test_only_the_administrator_resets(self, client_admin_a, handlaggare_a):
         url = reverse("konton:aterstall_autentisering", args=[handlaggare_a.pk])
         assert client_admin_a.post(url).status_code == 404
@@ -323,10 +347,14 @@ class TestPasswordReset:
         token = create_engangslank(user=handlaggare_a, syfte=Engangslank.Syfte.AKTIVERING)
         assert client.get(reverse("konto:nytt_losenord", args=[token])).status_code == 410
 
-    def test_pages_and_wrong_method(self, client):
+    def test_pages_and_wrong_method(self, client, handlaggare_a):
         page = client.get(RESET)
         assert page.status_code == 200 and "E-postadress" in page.text
         assert client.put(RESET).status_code == 405
+        token = create_engangslank(user=handlaggare_a, syfte=Engangslank.Syfte.NYTT_LOSENORD)
+        path = reverse("konto:nytt_losenord", args=[token])
+        assert client.get(path).status_code == 200
+        assert client.put(path).status_code == 405
         assert "Glömt lösenordet?" in client.get(reverse("konto:login")).text
 
     def test_an_invalid_address_is_an_error(self, client):

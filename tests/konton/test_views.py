@@ -212,6 +212,7 @@ def test_an_empty_form_shows_every_error_at_once(client_administrator):
     assert response.status_code == 200
     assert "Förnamn: Detta fält måste fyllas i." in response.text
     assert "Roll: Detta fält måste fyllas i." in response.text
+    assert response.text.count("Formuläret innehåller fel") == 1
     assert not User.objects.filter(username="").exists()
 
 
