@@ -40,11 +40,13 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",  # recovery codes for a lost authenticator
     "axes",
     "forbund",
     "insatser",
     "deltagare",
     "rapporter",
+    "konton",
 ]
 
 MIDDLEWARE = [
@@ -119,8 +121,9 @@ CACHES = {
     }
 }
 
-# Login must work while Redis is down: sessions live in PostgreSQL.
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Login must work while Redis is down: sessions live in PostgreSQL, with their account
+# (forbund.sessions: the user lists and ends their sessions, deactivation ends them all).
+SESSION_ENGINE = "forbund.sessions"
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 60 * 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
@@ -148,9 +151,15 @@ LOGIN_URL = "konto:login"
 LOGIN_REDIRECT_URL = "start"
 LOGOUT_REDIRECT_URL = "konto:login"
 
-# django-axes: lock an (ip, username) pair, never a whole kommun's NAT address.
+# django-axes, with three limits per cool-off period (forbund/throttle.py): the (address,
+# username) pair, the username from any address, and the address for any username (sparing
+# accounts that have signed in from that address before: a kommun's NAT is not locked out).
+AXES_HANDLER = "forbund.throttle.ThrottleHandler"
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_USERNAME_FAILURE_LIMIT = env.int("AXES_USERNAME_FAILURE_LIMIT", default=10)
+AXES_IP_FAILURE_LIMIT = env.int("AXES_IP_FAILURE_LIMIT", default=20)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_TIME_HOURS", default=0.25)
+# What a successful login resets: the pair only.
 AXES_LOCKOUT_PARAMETERS = [["ip_address", "username"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
@@ -158,6 +167,28 @@ AXES_IPWARE_PROXY_COUNT = env.int("AXES_IPWARE_PROXY_COUNT", default=0)
 AXES_VERBOSE = False
 
 OTP_TOTP_ISSUER = "Finsam"
+
+# One-time links sent by e-mail (forbund.models.Engangslank), in hours.
+FINSAM_AKTIVERING_GILTIG_TIMMAR = env.int("FINSAM_AKTIVERING_GILTIG_TIMMAR", default=72)
+FINSAM_NYTT_LOSENORD_GILTIG_TIMMAR = env.int("FINSAM_NYTT_LOSENORD_GILTIG_TIMMAR", default=2)
+
+# E-mail through SMTP (Django 6.1's MAILERS). The defaults suit `make run`, whose local
+# SMTP server (scripts/run-demo.sh, aiosmtpd) writes every mail to var/mail/.
+MAILERS = {
+    "default": {
+        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "OPTIONS": {
+            "host": env.str("EMAIL_HOST", default="127.0.0.1"),
+            "port": env.int("EMAIL_PORT", default=8025),
+            "username": env.str("EMAIL_HOST_USER", default=""),
+            "password": env.str("EMAIL_HOST_PASSWORD", default=""),
+            "use_tls": env.bool("EMAIL_USE_TLS", default=False),
+            "use_ssl": env.bool("EMAIL_USE_SSL", default=False),
+            "timeout": env.int("EMAIL_TIMEOUT", default=10),
+        },
+    }
+}
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Finsam <noreply@finsam.example.se>")
 
 LANGUAGE_CODE = "sv"
 LANGUAGES = [("sv", "Svenska")]

@@ -61,6 +61,7 @@ urlpatterns = [
     path("", include("deltagare.urls")),
     path("", include("deltagare.urls_forbund")),
     path("rapporter/", include("rapporter.urls")),
+    path("anvandare/", include("konton.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -214,3 +214,60 @@ def may_receive_report(user, *, omfattning: str, kod: str, undertryck: bool) -> 
     from .models import Forbund
 
     return Forbund.objects.filter(report_forbund_filter(user), organisationsnummer=kod).exists()
+
+
+# Accounts ("Användare och behörigheter"): the administratör creates and edits every
+# account and assignment; a förbundsadministratör sees the accounts with an assignment in
+# the own förbund (what access they have there, and the log of it) and manages the
+# handläggare assignments there: which insatser, from and until when.
+
+
+def can_manage_accounts(user) -> bool:
+    return is_administrator(user) or bool(forbund_ids(user, Roll.FORBUNDSADMINISTRATOR))
+
+
+def can_edit_accounts(user) -> bool:
+    """Create accounts, edit names and e-mail, deactivate, grant any role."""
+    return is_administrator(user)
+
+
+def account_filter(user) -> Q:
+    """A filter on User: the accounts the user may see in the account pages.
+
+    Crosses the many-valued assignment relation: apply it as a semi-join.
+    """
+    if is_administrator(user):
+        return Q()
+    own = forbund_ids(user, Roll.FORBUNDSADMINISTRATOR)
+    return Q(uppdrag__forbund__in=own) if own else _NOTHING
+
+
+def uppdrag_read_filter(user, *, prefix: str = "") -> Q:
+    """A filter on Uppdrag (or on a model reaching one through `prefix`): the assignments
+    the user sees in the account pages."""
+    if is_administrator(user):
+        return Q()
+    own = forbund_ids(user, Roll.FORBUNDSADMINISTRATOR)
+    return Q(**{f"{prefix}forbund__in": own}) if own else _NOTHING
+
+
+def uppdrag_write_filter(user) -> Q:
+    """A filter on Uppdrag: the assignments the user may change or end."""
+    if is_administrator(user):
+        return Q()
+    own = forbund_ids(user, Roll.FORBUNDSADMINISTRATOR)
+    return Q(roll=Roll.HANDLAGGARE, forbund__in=own) if own else _NOTHING
+
+
+def grantable_roles(user) -> list[str]:
+    """The roles the user may give an account, in the order of the code list."""
+    if is_administrator(user):
+        return list(Roll.values)
+    if forbund_ids(user, Roll.FORBUNDSADMINISTRATOR):
+        return [Roll.HANDLAGGARE]
+    return []
+
+
+def grant_forbund_filter(user, field: str = "pk") -> Q:
+    """A filter on Forbund: where the user may give an account a förbund role."""
+    return forbund_filter(user, "forbund_admin", field)

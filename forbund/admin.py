@@ -19,6 +19,7 @@ from django.db.models import Prefetch, QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from . import access
@@ -380,11 +381,14 @@ class UppdragAdmin(ModelAdmin):
 # Other apps' models. Groups are not used: roles come from uppdrag.
 admin.site.unregister(Group)
 admin.site.unregister(TOTPDevice)
+# Recovery codes are stored as django-otp keeps them; nobody but their owner sees them.
+admin.site.unregister(StaticDevice)
 
 
 @admin.register(TOTPDevice)
 class TOTPDeviceAdmin(ModelAdmin):
-    """Lets the administrator remove a lost authenticator; the user then enrols a new one.
+    """Lists the authenticators. A lost one is replaced from the account's page in Finsam
+    ("Återställ autentiseringsapp"), which also mails the activation link for a new one.
 
     The key is never shown: whoever has seen it can make the user's codes.
     """

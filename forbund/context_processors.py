@@ -21,6 +21,8 @@ def navigation(request: HttpRequest) -> dict[str, object]:
         items.append(("insatser:ekonomi_start", "Ekonomi"))
     if user_roles & {Roll.ADMINISTRATOR, Roll.NATIONELLA_RADET, Roll.FORBUNDSADMINISTRATOR}:
         items.append(("rapporter:index", "Återrapportering"))
+    if user_roles & {Roll.ADMINISTRATOR, Roll.FORBUNDSADMINISTRATOR}:
+        items.append(("konton:list", "Användare"))
     if Roll.ADMINISTRATOR in user_roles:
         items.append(("admin:index", "Administration"))
     return {"nav_items": items, "user_roles": user_roles}

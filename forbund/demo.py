@@ -76,6 +76,14 @@ USERS = [
         "Nationella rådet",
     ),
 ]
+# Addresses on exempel.se: the demo's mail goes to its own SMTP server (scripts/demo_mail.py).
+EMAILS = {
+    "admin": "ada.administrator@exempel.se",
+    "chef": "cecilia.forbundschef@exempel.se",
+    "coach": "kim.coach@exempel.se",
+    "radet": "rut.radet@exempel.se",
+}
+
 NAMES = {
     "admin": ("Ada", "Administratör"),
     "chef": ("Cecilia", "Förbundschef"),
@@ -202,11 +210,16 @@ def _users() -> None:
                 username=username,
                 first_name=first,
                 last_name=last,
+                email=EMAILS[username],
                 arbetsgivartyp=arbetsgivartyp,
                 arbetsgivare=arbetsgivare,
             )
             user.set_password(password)
             user.save()
+        elif not user.email:
+            # Demo databases from before the accounts had addresses.
+            user.email = EMAILS[username]
+            user.save(update_fields=["email"])
         Uppdrag.objects.get_or_create(
             user=user, roll=roll, forbund=forbund.get(forbund_namn) if forbund_namn else None
         )

@@ -10,17 +10,28 @@ from django_htmx.http import HttpResponseClientRedirect
 from django_htmx.middleware import HtmxDetails
 
 from .access import requires_two_factor
+from .sessions import ENROL_SESSION_KEY
 
-# Paths a signed-in user needs before the second factor is verified.
 _HEALTH_PATH = "/halsa/"
-_OPEN_PREFIXES = ("/konto/", "/static/", _HEALTH_PATH)
+# Paths a signed-in user needs before the second factor is verified. The own account page
+# (/konto/) is not among them: a password alone must not make recovery codes.
+_OPEN_PREFIXES = (
+    "/konto/logga-in/",
+    "/konto/logga-ut/",
+    "/konto/tvafaktor/",
+    "/konto/aktivera/",
+    "/konto/nytt-losenord/",
+    "/static/",
+    _HEALTH_PATH,
+)
 
 
 class RequireTwoFactorMiddleware:
     """Accounts that can see personal data get nothing until TOTP is verified.
 
-    A user with a confirmed device is sent to verify it; a user without one is
-    sent to enrol (scan the QR code) first.
+    A user with a confirmed device is sent to verify it. A user without one is sent to
+    enrol only in the session that used an activation link; otherwise to the page that
+    explains how to get one (a password alone never enrols a device).
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -34,9 +45,14 @@ class RequireTwoFactorMiddleware:
             and not request.path.startswith(_OPEN_PREFIXES)
             and requires_two_factor(user)
         ):
-            from django_otp import devices_for_user
+            from django_otp.plugins.otp_totp.models import TOTPDevice
 
-            target = "konto:otp_verify" if any(devices_for_user(user)) else "konto:otp_setup"
+            if TOTPDevice.objects.devices_for_user(user, confirmed=True).exists():
+                target = "konto:otp_verify"
+            elif request.session.get(ENROL_SESSION_KEY) == user.pk:
+                target = "konto:otp_setup"
+            else:
+                target = "konto:ingen_app"
             # HtmxMiddleware runs after this one, so request.htmx is not set yet.
             htmx = HtmxDetails(request)
             # After an htmx request, come back to the page it came from, not to the fragment.

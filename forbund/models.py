@@ -4,9 +4,11 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AbstractUser
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 
 from .choices import Arbetsgivartyp, Lan, Medlemstyp, Roll
 from .validators import validate_organisationsnummer
@@ -304,16 +306,28 @@ class User(AbstractUser):
         verbose_name = "användare"
         verbose_name_plural = "användare"
 
+    @property
+    def display_name(self) -> str:
+        return self.get_full_name() or self.username
+
     def roller(self) -> set[str]:
         return {u.roll for u in self.active_uppdrag()}
 
     def active_uppdrag(self) -> Iterable[Uppdrag]:
+        """The assignments in force today: started, and not yet at their end date."""
         # Cached per request object: the user instance lives for one request.
         cached = getattr(self, "_uppdrag_cache", None)
         if cached is None:
-            cached = list(self.uppdrag.select_related("forbund"))
+            cached = list(self.uppdrag.active_on(timezone.localdate()).select_related("forbund"))
             self._uppdrag_cache = cached
         return cached
+
+
+class UppdragQuerySet(models.QuerySet["Uppdrag"]):
+    def active_on(self, day: dt.date) -> UppdragQuerySet:
+        return self.filter(startdatum__lte=day).filter(
+            Q(slutdatum__isnull=True) | Q(slutdatum__gt=day)
+        )
 
 
 class Uppdrag(models.Model):
@@ -337,13 +351,27 @@ class Uppdrag(models.Model):
         related_name="uppdrag",
         verbose_name="förbund",
     )
+    startdatum = models.DateField("startdatum", default=timezone.localdate)
+    slutdatum = models.DateField(
+        "slutdatum",
+        null=True,
+        blank=True,
+        help_text="Från och med den dagen har användaren inte längre uppdraget. Lämna tomt "
+        "för tills vidare.",
+    )
     skapad = models.DateTimeField("skapad", auto_now_add=True)
+
+    objects = UppdragQuerySet.as_manager()
 
     class Meta:
         verbose_name = "uppdrag"
         verbose_name_plural = "uppdrag"
         ordering = ["user", "roll", "forbund"]
         constraints = [
+            models.CheckConstraint(
+                condition=Q(slutdatum__isnull=True) | Q(slutdatum__gte=models.F("startdatum")),
+                name="uppdrag_slut_efter_start",
+            ),
             models.CheckConstraint(
                 condition=(
                     Q(roll__in=["forbundsadministrator", "handlaggare"], forbund__isnull=False)
@@ -360,3 +388,116 @@ class Uppdrag(models.Model):
         if self.forbund_id:
             return f"{self.get_roll_display()} i {self.forbund}"
         return self.get_roll_display()
+
+    def is_active_on(self, day: dt.date) -> bool:
+        return self.startdatum <= day and (self.slutdatum is None or self.slutdatum > day)
+
+    @property
+    def is_active(self) -> bool:
+        return self.is_active_on(timezone.localdate())
+
+
+class Behorighetslogg(models.Model):
+    """Every change to an account or its access: who, when, what. Never edited or deleted."""
+
+    class Handelse(models.TextChoices):
+        KONTO_SKAPAT = "konto_skapat", "Konto skapat"
+        KONTO_ANDRAT = "konto_andrat", "Konto ändrat"
+        KONTO_AVAKTIVERAT = "konto_avaktiverat", "Konto avaktiverat"
+        KONTO_AKTIVERAT = "konto_aktiverat", "Konto aktiverat igen"
+        UPPDRAG_TILLAGT = "uppdrag_tillagt", "Uppdrag tillagt"
+        UPPDRAG_ANDRAT = "uppdrag_andrat", "Uppdrag ändrat"
+        UPPDRAG_AVSLUTAT = "uppdrag_avslutat", "Uppdrag avslutat"
+        INSATSER_ANDRADE = "insatser_andrade", "Insatser ändrade"
+        AKTIVERINGSLANK_SKICKAD = "aktiveringslank_skickad", "Aktiveringslänk skickad"
+        KONTO_AKTIVERAT_AV_ANVANDAREN = "aktiverat_av_anvandaren", "Aktiverat av användaren"
+        AUTENTISERING_ATERSTALLD = "autentisering_aterstalld", "Autentiseringsapp återställd"
+
+    tid = models.DateTimeField("tid", default=timezone.now, db_index=True)
+    utford_av = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="utforda_behorighetsandringar",
+        verbose_name="utförd av",
+    )
+    anvandare = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="behorighetslogg", verbose_name="användare"
+    )
+    forbund = models.ForeignKey(
+        Forbund,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="förbund",
+    )
+    handelse = models.CharField("händelse", max_length=30, choices=Handelse.choices)
+    beskrivning = models.TextField("beskrivning", blank=True)
+
+    class Meta:
+        verbose_name = "behörighetsändring"
+        verbose_name_plural = "behörighetslogg"
+        ordering = ["-tid", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.tid:%Y-%m-%d %H:%M} {self.get_handelse_display()}: {self.anvandare}"
+
+
+class EngangslankQuerySet(models.QuerySet["Engangslank"]):
+    def usable(self) -> EngangslankQuerySet:
+        return self.filter(anvand__isnull=True, giltig_till__gt=timezone.now())
+
+
+class Engangslank(models.Model):
+    """A one-time link sent by e-mail: activating an account (choose a password and enrol the
+    authenticator) or choosing a new password. Only a hash of the link's secret is stored;
+    a link works once and until `giltig_till`, and a newer link of the same kind replaces it."""
+
+    class Syfte(models.TextChoices):
+        AKTIVERING = "aktivering", "Aktivering"
+        NYTT_LOSENORD = "nytt_losenord", "Nytt lösenord"
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="engangslankar", verbose_name="användare"
+    )
+    syfte = models.CharField("syfte", max_length=20, choices=Syfte.choices)
+    token_hash = models.CharField("hash av länken", max_length=64, unique=True)
+    skapad = models.DateTimeField("skapad", default=timezone.now)
+    giltig_till = models.DateTimeField("giltig till")
+    anvand = models.DateTimeField("använd", null=True, blank=True)
+
+    objects = EngangslankQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "engångslänk"
+        verbose_name_plural = "engångslänkar"
+        ordering = ["-skapad"]
+
+    def __str__(self) -> str:
+        return f"{self.get_syfte_display()} för {self.user}, skapad {self.skapad:%Y-%m-%d %H:%M}"
+
+
+class Kontosession(AbstractBaseSession):
+    """A session row with its account (forbund.sessions.SessionStore)."""
+
+    user = models.ForeignKey(
+        User,
+        on_delete=models.CASCADE,
+        null=True,
+        db_index=True,
+        related_name="sessioner",
+        verbose_name="användare",
+    )
+    inloggad = models.DateTimeField("inloggad", null=True, blank=True)
+    webblasare = models.CharField("webbläsare", max_length=200, blank=True)
+
+    class Meta(AbstractBaseSession.Meta):
+        verbose_name = "session"
+        verbose_name_plural = "sessioner"
+
+    @classmethod
+    def get_session_store_class(cls):
+        from .sessions import SessionStore
+
+        return SessionStore

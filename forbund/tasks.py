@@ -26,3 +26,14 @@ def _beat_sent_heartbeat(sender: str | None = None, **kwargs) -> None:
     # Only beat sends the heartbeat: sending it shows that beat schedules.
     if sender == HEARTBEAT:
         health.record("beat")
+
+
+@shared_task
+def send_password_reset(user_id: int, base_url: str) -> None:
+    """The new-password mail, off the request so that its timing tells nothing."""
+    from .account_services import send_engangslank
+    from .models import Engangslank, User
+
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is not None and user.email:
+        send_engangslank(user=user, syfte=Engangslank.Syfte.NYTT_LOSENORD, base_url=base_url)

@@ -12,8 +12,9 @@ from django.db.models import Count, F, IntegerField, Max, OuterRef, Q, Subquery,
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from forbund.account_services import log_behorighet
 from forbund.choices import Roll
-from forbund.models import Forbund, Medlemsbidrag, Medlemskap, Uppdrag
+from forbund.models import Behorighetslogg, Forbund, Medlemsbidrag, Medlemskap, Uppdrag
 from forbund.services import Fordelning, fordelning
 
 from .choices import (
@@ -99,26 +100,64 @@ def insats_close(*, insats: Insats, datum: dt.date) -> Insats:
 
 
 def handlaggare_choices(forbund: Forbund):
-    """The assignments that may be linked to the förbund's insatser: its handläggare."""
+    """The assignments that may be linked to the förbund's insatser: its handläggare whose
+    assignment has not ended."""
+    today = timezone.localdate()
     return (
         Uppdrag.objects.filter(forbund=forbund, roll=Roll.HANDLAGGARE)
+        .filter(Q(slutdatum__isnull=True) | Q(slutdatum__gt=today))
         .select_related("user")
         .order_by("user__last_name", "user__first_name", "user__username")
     )
 
 
+def _log_tilldelningar(*, by, uppdrag: Uppdrag, added: Iterable[Insats], removed: Iterable[Insats]):
+    parts = [f"Tillagd i {i.kod} {i.namn}" for i in added]
+    parts += [f"Borttagen från {i.kod} {i.namn}" for i in removed]
+    if parts:
+        log_behorighet(
+            by=by,
+            anvandare=uppdrag.user,
+            forbund=uppdrag.forbund,
+            handelse=Behorighetslogg.Handelse.INSATSER_ANDRADE,
+            beskrivning=f"{uppdrag}: " + "; ".join(parts) + ".",
+        )
+
+
 @transaction.atomic
-def insats_set_handlaggare(*, insats: Insats, uppdrag: Iterable[Uppdrag]) -> None:
-    """Make exactly these handläggare assignments the insats's; they must be in its förbund."""
+def insats_set_handlaggare(*, by, insats: Insats, uppdrag: Iterable[Uppdrag]) -> None:
+    """Make exactly these handläggare assignments the insats's; they must be in its förbund.
+    Each handläggare whose insatser change gets a line in the access log."""
     wanted = {u.pk: u for u in uppdrag}
     for u in wanted.values():
-        link = InsatsUppdrag(insats=insats, uppdrag=u)
-        link.clean()
-    insats.tilldelningar.exclude(uppdrag__in=list(wanted)).delete()
-    present = set(insats.tilldelningar.values_list("uppdrag_id", flat=True))
-    InsatsUppdrag.objects.bulk_create(
-        InsatsUppdrag(insats=insats, uppdrag=u) for pk, u in wanted.items() if pk not in present
+        InsatsUppdrag(insats=insats, uppdrag=u).clean()
+    leaving = list(
+        insats.tilldelningar.exclude(uppdrag__in=list(wanted)).select_related(
+            "uppdrag__user", "uppdrag__forbund"
+        )
     )
+    insats.tilldelningar.filter(pk__in=[t.pk for t in leaving]).delete()
+    present = set(insats.tilldelningar.values_list("uppdrag_id", flat=True))
+    arriving = [u for pk, u in wanted.items() if pk not in present]
+    InsatsUppdrag.objects.bulk_create(InsatsUppdrag(insats=insats, uppdrag=u) for u in arriving)
+    for t in leaving:
+        _log_tilldelningar(by=by, uppdrag=t.uppdrag, added=[], removed=[insats])
+    for u in arriving:
+        _log_tilldelningar(by=by, uppdrag=u, added=[insats], removed=[])
+
+
+@transaction.atomic
+def uppdrag_set_insatser(*, by, uppdrag: Uppdrag, insatser: Iterable[Insats]) -> None:
+    """Make exactly these insatser the handläggare assignment's (all in its förbund), logged."""
+    wanted = {i.pk: i for i in insatser}
+    for i in wanted.values():
+        InsatsUppdrag(insats=i, uppdrag=uppdrag).clean()
+    leaving = list(uppdrag.tilldelningar.exclude(insats__in=list(wanted)).select_related("insats"))
+    uppdrag.tilldelningar.filter(pk__in=[t.pk for t in leaving]).delete()
+    present = set(uppdrag.tilldelningar.values_list("insats_id", flat=True))
+    arriving = [i for pk, i in wanted.items() if pk not in present]
+    InsatsUppdrag.objects.bulk_create(InsatsUppdrag(insats=i, uppdrag=uppdrag) for i in arriving)
+    _log_tilldelningar(by=by, uppdrag=uppdrag, added=arriving, removed=[t.insats for t in leaving])
 
 
 # --- Money and counts -----------------------------------------------------------------

@@ -325,7 +325,9 @@ def insats_handlaggare(request: HttpRequest, orgnr: str, kod: str) -> HttpRespon
         initial={"uppdrag": list(insats.handlaggare.all())},
     )
     if request.method == "POST" and form.is_valid():
-        services.insats_set_handlaggare(insats=insats, uppdrag=form.cleaned_data["uppdrag"])
+        services.insats_set_handlaggare(
+            by=request.user, insats=insats, uppdrag=form.cleaned_data["uppdrag"]
+        )
         messages.success(request, f"Handläggarna i {insats.kod} har sparats.")
         return redirect(insats)
     return render(request, "insatser/insats_handlaggare.html", {"insats": insats, "form": form})

@@ -45,6 +45,31 @@ def _fast_password_hasher(settings):
     ]
 
 
+@pytest.fixture(scope="session")
+def _smtp_server():
+    from .smtp import start_server
+
+    controller, inbox = start_server()
+    yield controller, inbox
+    controller.stop()
+
+
+@pytest.fixture(autouse=True)
+def mailbox(_smtp_server, settings):
+    """Every test sends its mail to a real local SMTP server (aiosmtpd), never to Django's
+    in-memory backend; `mailbox.messages` are the messages of this test."""
+    controller, inbox = _smtp_server
+    # Django's test set-up swaps MAILERS for its in-memory backend: undo that.
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": controller.hostname, "port": controller.port, "timeout": 5},
+        }
+    }
+    inbox.clear()
+    return inbox
+
+
 @pytest.fixture
 def forbund_a(db):
     return full_forbund(namn="Samordningsförbundet A", lan=Lan.UPPSALA, kommuner=["0380", "0381"])

@@ -121,6 +121,11 @@ def build_world(*, forbund_a, admin_a, insats_a) -> World:
         "public_id": deltagande.public_id,
         "matpunkt": 90,
         "importjobb_id": importjobb.pk,
+        # Account pages: the handläggare of förbund A and their assignment.
+        "user_id": inne.user.pk,
+        "uppdrag_id": inne.pk,
+        # One-time links: an unknown secret (the page says the link does not work).
+        "token": "okand-lank",
         # Admin site parameters (the admin answers 404 to everyone but the administratör).
         "app_label": "forbund",
         "content_type_id": ContentType.objects.get_for_model(Forbund).pk,

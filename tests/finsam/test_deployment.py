@@ -291,9 +291,9 @@ def test_celery_is_configured_for_reliable_reports():
 def test_beat_task_clears_expired_sessions():
     import datetime as dt
 
-    from django.contrib.sessions.models import Session
     from django.utils import timezone
 
+    from forbund.models import Kontosession as Session
     from forbund.tasks import clear_expired_sessions
 
     Session.objects.create(
@@ -314,7 +314,12 @@ def test_pages_carry_a_strict_csp(client):
 
 
 def test_sessions_do_not_depend_on_redis():
-    assert settings.SESSION_ENGINE == "django.contrib.sessions.backends.db"
+    from django.contrib.sessions.backends.db import SessionStore as DatabaseStore
+
+    from forbund.sessions import SessionStore
+
+    assert settings.SESSION_ENGINE == "forbund.sessions"
+    assert issubclass(SessionStore, DatabaseStore)
     assert settings.DATABASES["default"]["CONN_HEALTH_CHECKS"] is True
 
 

@@ -279,12 +279,13 @@ class TestWhoReachesTheAdmin:
         assert response.redirect_chain[-1][0] == f"{LOGIN}?next={path.replace('login/', '')}"
         assert response.templates[0].name == "registration/login.html"
 
-    def test_administrator_without_second_factor_must_enrol(self, client, administrator):
+    def test_administrator_without_second_factor_gets_nothing(self, client, administrator):
+        """No enrolment with the password alone: the page that explains the activation link."""
         client.force_login(administrator)
         response = client.get(admin_url(Forbund, "changelist"))
         assert (
             response["Location"]
-            == reverse("konto:otp_setup") + "?next=%2Fadmin%2Fforbund%2Fforbund%2F"
+            == reverse("konto:ingen_app") + "?next=%2Fadmin%2Fforbund%2Fforbund%2F"
         )
 
     def test_administrator_with_unverified_device_must_verify(self, client, administrator):

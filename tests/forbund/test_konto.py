@@ -126,12 +126,23 @@ class TestLogout:
         assert response["Location"] == LOGIN
 
 
+def activate(client, user, password="Ett-nytt-langt-losenord-9"):
+    """Use a fresh activation link as the mail's reader would: choose a password."""
+    from forbund.account_services import create_engangslank
+    from forbund.models import Engangslank
+
+    token = create_engangslank(user=user, syfte=Engangslank.Syfte.AKTIVERING)
+    url = reverse("konto:aktivera", args=[token])
+    return client.post(url, {"new_password1": password, "new_password2": password})
+
+
 class TestTwoFactorSetup:
-    """A handläggare without an authenticator enrols one before anything else."""
+    """A handläggare who used the activation link enrols an authenticator before anything
+    else (tests/forbund/test_enrolment.py: the password alone never gets here)."""
 
     @pytest.fixture
     def client_new(self, client, handlaggare_a):
-        assert log_in(client, handlaggare_a).status_code == 302
+        assert activate(client, handlaggare_a)["Location"] == SETUP
         return client
 
     @pytest.mark.parametrize("path", ["/", "/forbund/?lan=03&q=a", "/admin/"])
@@ -158,8 +169,10 @@ class TestTwoFactorSetup:
         client_new.get(SETUP)
         device = TOTPDevice.objects.get(user=handlaggare_a)
         response = client_new.post(SETUP, {"token": code_for(device), "next": "/"})
-        assert response.status_code == 302
-        assert response["Location"] == "/"
+        # The recovery codes are shown once, then the user goes on to the page asked for.
+        assert response.status_code == 200
+        assert "registration/reservkoder.html" in [t.name for t in response.templates]
+        assert 'href="/"' in response.text
         device.refresh_from_db()
         assert device.confirmed
         assert client_new.get(reverse("start")).status_code == 200
@@ -168,7 +181,7 @@ class TestTwoFactorSetup:
         client_new.get(SETUP)
         code = code_for(TOTPDevice.objects.get(user=handlaggare_a))
         response = client_new.post(SETUP, {"token": f"{code[:3]} {code[3:]}"})
-        assert response.status_code == 302
+        assert "Spara dina reservkoder" in response.text
 
     def test_wrong_code_shows_error_and_does_not_confirm(self, client_new, handlaggare_a):
         client_new.get(SETUP)
@@ -215,6 +228,20 @@ class TestTwoFactorVerify:
         assert response["Location"] == "/forbund/"
         assert client_unverified.get(reverse("start")).status_code == 200
 
+    def test_the_session_gets_a_new_id_at_the_second_factor(
+        self, client_unverified, confirmed_device
+    ):
+        before = client_unverified.session.session_key
+        response = client_unverified.post(VERIFY, {"token": code_for(confirmed_device)})
+        assert response.status_code == 302
+        after = client_unverified.session.session_key
+        assert after != before
+        # The old id is gone, not merely unused: whoever holds it has no session at all.
+        from forbund.models import Kontosession
+
+        assert not Kontosession.objects.filter(session_key=before).exists()
+        assert client_unverified.get(reverse("start")).status_code == 200
+
     def test_external_next_is_ignored(self, client_unverified, confirmed_device):
         response = client_unverified.post(
             VERIFY, {"token": code_for(confirmed_device), "next": "https://evil.example/"}
@@ -237,9 +264,10 @@ class TestTwoFactorVerify:
         assert response.status_code == 200
         assert response["HX-Redirect"] == VERIFY + "?next=%2Fforbund%2F%3Flan%3D03"
 
-    def test_without_confirmed_device_goes_to_setup(self, client, handlaggare_a):
+    def test_without_confirmed_device_gets_no_enrolment(self, client, handlaggare_a):
         log_in(client, handlaggare_a)
         assert client.get(VERIFY)["Location"] == SETUP
+        assert client.get(SETUP)["Location"] == reverse("konto:ingen_app")
 
     def test_verified_user_is_sent_on(self, client_handlaggare_a):
         assert client_handlaggare_a.get(VERIFY + "?next=/forbund/")["Location"] == "/forbund/"

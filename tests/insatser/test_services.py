@@ -297,16 +297,16 @@ class TestHandlaggare:
         insats = InsatsFactory(forbund=forbund_a)
         uppdrag = handlaggare_a.uppdrag.get()
         other = UppdragFactory(roll=Roll.HANDLAGGARE, forbund=forbund_a)
-        services.insats_set_handlaggare(insats=insats, uppdrag=[uppdrag, other])
+        services.insats_set_handlaggare(by=None, insats=insats, uppdrag=[uppdrag, other])
         assert set(insats.handlaggare.all()) == {uppdrag, other}
-        services.insats_set_handlaggare(insats=insats, uppdrag=[other])
+        services.insats_set_handlaggare(by=None, insats=insats, uppdrag=[other])
         assert list(insats.handlaggare.all()) == [other]
 
     def test_only_handlaggare_of_the_forbund(self, forbund_a, forbund_b, admin_a):
         insats = InsatsFactory(forbund=forbund_a)
         with pytest.raises(ValidationError, match="Bara handläggare"):
-            services.insats_set_handlaggare(insats=insats, uppdrag=[admin_a.uppdrag.get()])
+            services.insats_set_handlaggare(by=None, insats=insats, uppdrag=[admin_a.uppdrag.get()])
         outsider = UppdragFactory(roll=Roll.HANDLAGGARE, forbund=forbund_b)
         with pytest.raises(ValidationError, match="inget uppdrag i insatsens förbund"):
-            services.insats_set_handlaggare(insats=insats, uppdrag=[outsider])
+            services.insats_set_handlaggare(by=None, insats=insats, uppdrag=[outsider])
         assert not insats.handlaggare.exists()

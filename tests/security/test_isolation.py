@@ -34,8 +34,27 @@ LOGIN_URL = "/konto/logga-in/"
 
 # --- What each outsider may reach (any answer below 500). Everything else: 404 or 405. ---
 
-# Signing in and out and the health check are for everyone.
-COMMON = {"start", "health", "konto:login", "konto:logout", "konto:otp_verify", "konto:otp_setup"}
+# Signing in and out, activation and recovery, the own account page and the health check
+# are for everyone.
+ACCOUNT = {
+    "konto:login",
+    "konto:logout",
+    "konto:otp_verify",
+    "konto:otp_setup",
+    "konto:ingen_app",
+    "konto:aktivera",
+    "konto:nytt_losenord_begar",
+    "konto:nytt_losenord",
+}
+COMMON = {
+    "start",
+    "health",
+    *ACCOUNT,
+    "konto:mitt_konto",
+    "konto:byt_losenord",
+    "konto:avsluta_sessioner",
+    "konto:nya_reservkoder",
+}
 ALLOWED: dict[str, set[str]] = {
     # Förbundsadministratör of förbund B: the registry list (shows only B), the entry
     # pages that lead to the own förbund, and the own report orders.
@@ -46,6 +65,9 @@ ALLOWED: dict[str, set[str]] = {
         "insatser:ekonomi_start",
         "rapporter:index",
         "deltagare_forbund:import",  # the upload form; rows are checked against their rights
+        # The accounts with assignments in the own förbund, and their log.
+        "konton:list",
+        "konton:logg",
     },
     # Handläggare of förbund B: the entry page of the own insatser, and the register
     # extract form (it finds only persons in the handläggare's own insatser).
@@ -65,7 +87,7 @@ ALLOWED: dict[str, set[str]] = {
     "radet": COMMON | {"forbund:list", "forbund:detail", "rapporter:index"},
 }
 # Pages an anonymous visitor gets; everything else sends them to the login page.
-ANONYMOUS = {"health", "konto:login", "konto:logout", "konto:otp_verify", "konto:otp_setup"}
+ANONYMOUS = {"health", *ACCOUNT}
 
 # URLs no insider can answer with the walker's parameters (the positive control skips them).
 NO_POSITIVE_CONTROL = {
