@@ -405,29 +405,61 @@ class UppfoljningForm(StyledFormMixin, forms.Form):
         return data
 
 
+def _deltagande_label(d: Deltagande) -> str:
+    slut = f"{d.slutdatum:%Y-%m-%d}" if d.slutdatum else "pågår"
+    return f"{d.insats.kod} {d.insats.namn}, {d.startdatum:%Y-%m-%d} – {slut}"
+
+
 class AterkallaForm(StyledFormMixin, forms.Form):
+    deltaganden = forms.MultipleChoiceField(
+        label="Återkallelsen gäller",
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Personens deltaganden i insatser där du är handläggare. Deltaganden i "
+        "andra insatser påverkas inte: där registrerar insatsens handläggare återkallelsen.",
+        error_messages={
+            "required": "Välj vilka deltaganden återkallelsen gäller.",
+            "invalid_choice": "Välj bland deltagandena i listan.",
+        },
+    )
     datum = _date(
         "Datum då samtycket återkallades",
         "Dagen då deltagaren återkallade sitt samtycke.",
     )
 
-    def __init__(self, *args, senaste_samtycke: dt.date | None, **kwargs) -> None:
+    def __init__(
+        self,
+        *args,
+        deltaganden: list[Deltagande],
+        senaste_samtycke: dict[int, dt.date],
+        **kwargs,
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.choosable = {str(d.public_id): d for d in deltaganden}
         self.senaste_samtycke = senaste_samtycke
+        self.fields["deltaganden"].choices = [
+            (key, _deltagande_label(d)) for key, d in self.choosable.items()
+        ]
         self.fields["datum"].error_messages["required"] = "Ange datum."
 
-    def clean_datum(self) -> dt.date:
-        datum = self.cleaned_data["datum"]
-        if self.senaste_samtycke and datum < self.senaste_samtycke:
-            raise ValidationError(
-                f"Datumet kan inte ligga före det senaste samtycket "
-                f"({self.senaste_samtycke:%Y-%m-%d})."
-            )
-        return datum
+    def clean_deltaganden(self) -> list[Deltagande]:
+        return [self.choosable[key] for key in self.cleaned_data["deltaganden"]]
 
     def clean(self) -> dict:
         data = super().clean()
         _not_in_future(self, "datum", "Datumet")
+        datum, chosen = data.get("datum"), data.get("deltaganden") or []
+        latest = max(
+            (
+                self.senaste_samtycke[d.insats_id]
+                for d in chosen
+                if d.insats_id in self.senaste_samtycke
+            ),
+            default=None,
+        )
+        if datum and latest and datum < latest:
+            self.add_error(
+                "datum", f"Datumet kan inte ligga före det senaste samtycket ({latest:%Y-%m-%d})."
+            )
         return data
 
 

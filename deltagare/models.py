@@ -99,6 +99,10 @@ class Samtycke(models.Model):
     """A recorded consent, kept after withdrawal as the record of it."""
 
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="samtycken")
+    # A new consent is given for each insats; only that insats's handläggare see it.
+    insats = models.ForeignKey(
+        Insats, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     syfte = models.CharField("syfte", max_length=20, choices=Samtyckessyfte.choices)
     datum = models.DateField("datum för samtycket")
     formularversion = models.CharField("blankettversion", max_length=50, blank=True)
@@ -128,6 +132,11 @@ class DeltagandeQuerySet(models.QuerySet["Deltagande"]):
         """What the user may see: with personal data (handläggare of the insats) or
         pseudonymised (also the förbundsadministratör). See forbund.access."""
         q = access.deltagande_filter(user, "personal" if personal else "pseudonym")
+        return self.filter(pk__in=Deltagande.objects.filter(q).values("pk"))
+
+    def for_registerutdrag(self, user) -> DeltagandeQuerySet:
+        """What a register extract by the user shows (forbund.access.registerutdrag_filter)."""
+        q = access.registerutdrag_filter(user)
         return self.filter(pk__in=Deltagande.objects.filter(q).values("pk"))
 
     def open(self) -> DeltagandeQuerySet:

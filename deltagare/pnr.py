@@ -68,6 +68,11 @@ def parse(value: str) -> Personnummer:
     )
 
 
+def formatted(nummer: str) -> str:
+    """The canonical 12 digits as shown to people: ÅÅÅÅMMDD-NNNN."""
+    return f"{nummer[:8]}-{nummer[8:]}"
+
+
 @cache
 def _fernet(keys: tuple[str, ...]) -> MultiFernet:
     if not keys:

@@ -106,6 +106,7 @@ def register_person_deltagande(
     for syfte in syften:
         Samtycke.objects.create(
             person=person,
+            insats=insats,
             syfte=syfte,
             datum=samtycke_datum,
             formularversion=formularversion,
@@ -211,21 +212,46 @@ def record_uppfoljning(
     return uppfoljning
 
 
+@dataclass(frozen=True)
+class Aterkallelse:
+    anonymiserade: int  # deltaganden turned anonymous
+    raderad: bool  # the person's personal data are erased (no deltagande keeps them)
+
+
 @transaction.atomic
-def withdraw_consent(*, person: Person, datum: dt.date) -> int:
-    """Turns the person's deltaganden anonymous (kön and dates kept) and erases the personal
-    data: the number, birth date, start and end profiles and follow-ups. The consent records
-    stay, marked withdrawn, as the record of the withdrawal. Returns the number of deltaganden.
+def withdraw_consent(
+    *, person: Person, deltaganden: list[Deltagande], datum: dt.date
+) -> Aterkallelse:
+    """Withdraws the consent for the given deltaganden of the person, and only those: they
+    turn anonymous (kön and dates kept; start and end profiles and follow-ups erased), and
+    the consents given for their insatser are marked withdrawn once no deltagande of the
+    person in that insats keeps personal data. Deltaganden not given (in insatser the
+    caller does not reach) are not touched. When none of the person's deltaganden keeps
+    personal data, the number and birth date are erased as well and every consent is
+    marked withdrawn. The consent records stay as the record of the withdrawal.
+
+    Raises ValidationError if no deltagande is given or one is not the person's.
     """
     person = Person.objects.select_for_update().get(pk=person.pk)
-    Samtycke.objects.filter(person=person, aterkallat__isnull=True).update(aterkallat=datum)
-    return _erase(person)
+    chosen = Deltagande.objects.filter(pk__in=[d.pk for d in deltaganden])
+    if not deltaganden or chosen.exclude(person=person).exists():
+        raise ValidationError("Välj vilka av personens deltaganden återkallelsen gäller.")
+    insats_ids = set(chosen.values_list("insats_id", flat=True))
+    count = _anonymise(chosen)
+    remaining = Deltagande.objects.filter(person=person)
+    still = set(remaining.values_list("insats_id", flat=True))
+    consents = Samtycke.objects.filter(person=person, aterkallat__isnull=True)
+    consents.filter(insats_id__in=insats_ids - still).update(aterkallat=datum)
+    if still:
+        return Aterkallelse(anonymiserade=count, raderad=False)
+    consents.update(aterkallat=datum)
+    _erase(person)
+    return Aterkallelse(anonymiserade=count, raderad=True)
 
 
-def _erase(person: Person) -> int:
-    deltaganden = Deltagande.objects.filter(person=person)
+def _anonymise(deltaganden: QuerySet[Deltagande]) -> int:
     Uppfoljning.objects.filter(deltagande__in=deltaganden).delete()
-    count = deltaganden.update(
+    return deltaganden.update(
         registreringsform=Registreringsform.ANONYM,
         person=None,
         utbildningsniva="",
@@ -235,6 +261,11 @@ def _erase(person: Person) -> int:
         sysselsattning_efter=[],
         forsorjning_efter=[],
     )
+
+
+def _erase(person: Person) -> int:
+    """Turns every deltagande of the person anonymous and erases the personal data."""
+    count = _anonymise(Deltagande.objects.filter(person=person))
     person.pnr_krypterat = None
     person.pnr_hash = None
     person.fodelsedatum = None

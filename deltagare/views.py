@@ -17,10 +17,12 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Max, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_ratelimit.core import is_ratelimited
 
 from insatser.choices import Deltagarregistrering, Niva
 from insatser.models import Insats
@@ -75,10 +77,6 @@ def deltagande_url(deltagande: Deltagande, name: str = "deltagare:detail", **kwa
     return reverse(name, args=[*args, *kwargs.values()])
 
 
-def _format_pnr(nummer: str) -> str:
-    return f"{nummer[:8]}-{nummer[8:]}"
-
-
 def _show_personal_data(request: HttpRequest, deltagande: Deltagande, anledning: str) -> None:
     """Logs the view and puts the formatted number on the deltagande for the template."""
     if deltagande.person_id is None:
@@ -92,7 +90,7 @@ def _show_personal_data(request: HttpRequest, deltagande: Deltagande, anledning:
         anledning=anledning,
     )
     nummer = deltagande.person.personnummer()
-    deltagande.visat_pnr = _format_pnr(nummer) if nummer else ""
+    deltagande.visat_pnr = pnr.formatted(nummer) if nummer else ""
 
 
 # --- The participant list -------------------------------------------------------------
@@ -130,7 +128,7 @@ def deltagare_list(request: HttpRequest, orgnr: str, kod: str) -> HttpResponse:
         d.insats = insats
         d.problem = kvalitet.problems(d)
         nummer = d.person.personnummer() if d.person_id and d.person.pnr_krypterat else None
-        d.visat_pnr = _format_pnr(nummer) if nummer else ""
+        d.visat_pnr = pnr.formatted(nummer) if nummer else ""
     services.log_access_many(
         user=request.user,
         deltaganden=[d for d in shown if d.visat_pnr],
@@ -234,12 +232,28 @@ def _default_start(insats: Insats) -> dt.date:
     return today
 
 
+# The live check answers at most this often per user (each rate counted on its own): a
+# registration needs a few checks, a hunt for who is registered needs many.
+PNR_CHECK_RATES = ("20/m", "200/h")
+
+
+def _check_throttled(request: HttpRequest) -> bool:
+    """Counts the check against the user's limits. The count lives in the cache; with Redis
+    down it is not kept (RATELIMIT_FAIL_OPEN), and the check answers as usual."""
+    over = [
+        is_ratelimited(request, group="pnr_check", key="user", rate=rate, increment=True)
+        for rate in PNR_CHECK_RATES
+    ]
+    return any(over)
+
+
 @never_cache
 @require_POST
 def pnr_check(request: HttpRequest, orgnr: str, kod: str) -> HttpResponse:
     """The live check of the number as it is typed (htmx, POST). The answer never contains
-    the number: valid or not, and for a person already known in the förbund the earlier
-    deltaganden the user may see (insats and dates)."""
+    the number: valid or not, and the person's deltaganden in the user's own insatser
+    (insats and dates). Of deltaganden elsewhere it says nothing, not even that they exist:
+    the answer for such a person is the one for a person unknown to the förbund."""
     insats = _get_insats(request, orgnr, kod)
     form = PersonnummerCheckForm(request.POST)
     form.is_valid()
@@ -251,6 +265,8 @@ def pnr_check(request: HttpRequest, orgnr: str, kod: str) -> HttpResponse:
         context["status"] = "tom"
     elif sum(c.isdigit() for c in value) < 10:
         context["status"] = "for_kort"
+    elif _check_throttled(request):
+        context["status"] = "begransad"
     else:
         try:
             parsed = pnr.parse(value)
@@ -262,22 +278,22 @@ def pnr_check(request: HttpRequest, orgnr: str, kod: str) -> HttpResponse:
 
 
 def _known_person(request: HttpRequest, insats: Insats, parsed: pnr.Personnummer) -> dict:
-    person = services.find_person(forbund=insats.forbund, personnummer=parsed)
     context: dict[str, object] = {
         "status": "giltigt",
         "kon": parsed.kon,
         "samordningsnummer": parsed.samordningsnummer,
     }
+    person = services.find_person(forbund=insats.forbund, personnummer=parsed)
     if person is None:
         return context
-    all_deltaganden = Deltagande.objects.filter(person=person)
     visible = list(
-        all_deltaganden.filter(
-            pk__in=Deltagande.objects.for_user(request.user, personal=True).values("pk")
-        )
+        Deltagande.objects.for_user(request.user, personal=True)
+        .filter(person=person)
         .select_related("insats__forbund")
         .order_by("-startdatum")
     )
+    if not visible:
+        return context
     services.log_access(
         user=request.user,
         person=person,
@@ -287,7 +303,6 @@ def _known_person(request: HttpRequest, insats: Insats, parsed: pnr.Personnummer
     context.update(
         status="kand",
         tidigare=visible,
-        andra=all_deltaganden.count() - len(visible),
         oppet_har=next((d for d in visible if d.insats_id == insats.pk and not d.slutdatum), None),
     )
     return context
@@ -361,13 +376,16 @@ def deltagande_detail(
         "flags": flags,
     }
     if person is not None:
+        mine = Deltagande.objects.for_user(request.user, personal=True).filter(person=person)
         context.update(
-            samtycken=list(Samtycke.objects.filter(person=person).order_by("-datum", "-pk")),
+            samtycken=list(
+                Samtycke.objects.filter(
+                    person=person, insats_id__in=mine.values("insats_id")
+                ).order_by("-datum", "-pk")
+            ),
             alder=_alder(person.fodelsedatum, deltagande.startdatum),
             andra=list(
-                Deltagande.objects.for_user(request.user, personal=True)
-                .filter(person=person)
-                .exclude(pk=deltagande.pk)
+                mine.exclude(pk=deltagande.pk)
                 .select_related("insats__forbund")
                 .order_by("-startdatum")
             ),
@@ -517,24 +535,51 @@ def deltagande_uppfoljning(
 def samtycke_aterkalla(
     request: HttpRequest, orgnr: str, kod: str, public_id: uuid.UUID
 ) -> HttpResponse:
-    """The participant withdraws consent: every deltagande of the person in the förbund
-    turns anonymous (kön and dates kept) and the personal data are erased."""
+    """The participant withdraws consent. The form asks which of the person's deltaganden
+    in the user's insatser it covers (this one chosen to begin with); those turn anonymous
+    (kön and dates kept). Deltaganden in other insatser are not touched, and the page says
+    so without saying whether there are any; once none keeps personal data, the number is
+    erased (services.withdraw_consent)."""
     deltagande = _get_deltagande(request, orgnr, kod, public_id)
     person = deltagande.person
     if person is None:
         raise Http404
     _show_personal_data(request, deltagande, "Återkalla samtycke")
-    senaste = Samtycke.objects.filter(person=person).aggregate(senaste=Max("datum"))["senaste"]
+    mine = list(
+        Deltagande.objects.for_user(request.user, personal=True)
+        .filter(person=person)
+        .select_related("insats")
+        .order_by("-startdatum", "pk")
+    )
+    senaste = dict(
+        Samtycke.objects.filter(person=person, insats__in={d.insats_id for d in mine})
+        .values_list("insats_id")
+        .annotate(senaste=Max("datum"))
+    )
     form = AterkallaForm(
-        request.POST if request.method == "POST" else None, senaste_samtycke=senaste
+        request.POST if request.method == "POST" else None,
+        deltaganden=mine,
+        senaste_samtycke=senaste,
+        initial={"deltaganden": [str(deltagande.public_id)]},
     )
     if request.method == "POST" and form.is_valid():
-        antal = services.withdraw_consent(person=person, datum=form.cleaned_data["datum"])
-        messages.success(
-            request,
-            f"Samtycket är återkallat. Personuppgifterna är raderade och {antal} "
-            f"deltagande{'n' if antal != 1 else ''} är nu anonym{'a' if antal != 1 else 't'}.",
+        chosen = form.cleaned_data["deltaganden"]
+        result = services.withdraw_consent(
+            person=person, deltaganden=chosen, datum=form.cleaned_data["datum"]
         )
+        kvar = len(mine) - result.anonymiserade
+        text = (
+            f"Samtycket är återkallat för {result.anonymiserade} "
+            f"deltagande{pluralize(result.anonymiserade, 'n')}: "
+            f"{'de' if result.anonymiserade != 1 else 'det'} är nu "
+            f"anonym{pluralize(result.anonymiserade, 't,a')} och personuppgifterna i "
+            f"{'dem' if result.anonymiserade != 1 else 'det'} är raderade."
+        )
+        if kvar:
+            text += (
+                f" Personens {kvar} övriga deltagande{pluralize(kvar, 'n')} i dina insatser "
+                "har kvar sina personuppgifter."
+            )
+        messages.success(request, text)
         return redirect(deltagande_url(deltagande))
-    antal = Deltagande.objects.filter(person=person).count()
-    return _deltagande_form_page(request, "deltagare/aterkalla.html", deltagande, form, antal=antal)
+    return _deltagande_form_page(request, "deltagare/aterkalla.html", deltagande, form)

@@ -3,9 +3,10 @@
 - `deltaganden`: the förbund's deltaganden pseudonymised (public id, kön, age band, insats,
   dates and codes; never a personnummer or birth date), filtered and downloadable;
 - `atkomstlogg`: who has viewed which person's data, when and from which page (read only);
-- `registerutdrag`: a person's data and who has viewed it. Only those who may see the
-  person's data produce it (the insats's handläggare); a förbundsadministratör never sees
-  a personnummer (spec/product.md, Roles), so the extract is the handläggare's page.
+- `registerutdrag`: a person's data and who has viewed it: a handläggare's extract holds
+  what their own insatser hold; the full one is taken by the förbund's
+  personuppgiftsansvarig. A förbundsadministratör never sees a personnummer
+  (spec/product.md, Roles), so takes no extract.
 
 Scoping: the förbund must be one where the user is förbundsadministratör (404 otherwise);
 the rows come from `Deltagande.objects.for_user(user, personal=False)`.
@@ -264,48 +265,69 @@ class UtdragForm(StyledFormMixin, forms.Form):
 @never_cache
 @require_http_methods(["GET", "POST"])
 def registerutdrag(request: HttpRequest) -> HttpResponse:
-    """A person's data and who has viewed it, for the insats's handläggare (404 for others)."""
-    if not access.can_see_personal_data(request.user):
+    """A person's data and who has viewed it (404 for those who may take no extract).
+
+    A handläggare's extract holds only the person's deltaganden in their own insatser, with
+    the consents, follow-ups and access-log rows that belong to them; of other insatser it
+    shows nothing, and a person with no deltagande there is "not found". The full extract,
+    for the citizen's request (GDPR art. 15), is taken by the förbund's
+    personuppgiftsansvarig (forbund.access.registerutdrag_filter). Each extract is logged.
+    """
+    user = request.user
+    if not access.can_take_registerutdrag(user):
         raise Http404
     form = UtdragForm(request.POST or None)
     context: dict = {"form": form}
     if request.method == "POST" and form.is_valid():
         nummer = form.cleaned_data["personnummer"]
-        visible = Deltagande.objects.for_user(request.user, personal=True)
-        persons = Person.objects.filter(
-            pnr_hash=pnr.lookup_hash(nummer.nummer), deltaganden__in=visible
-        ).distinct()
-        if not persons:
+        visible = Deltagande.objects.for_registerutdrag(user)
+        full_forbund = access.registerutdrag_forbund_ids(user)
+        persons = (
+            Person.objects.filter(pnr_hash=pnr.lookup_hash(nummer.nummer))
+            .filter(Q(deltaganden__in=visible) | Q(forbund__in=full_forbund))
+            .distinct()
+            .select_related("forbund")
+        )
+        utdrag = [
+            _utdrag(request, person, full=person.forbund_id in full_forbund) for person in persons
+        ]
+        if not utdrag:
             form.add_error(
                 "personnummer",
-                "Personen finns inte bland deltagarna i dina insatser. Ett registerutdrag tas "
-                "fram av en handläggare i en insats där personen deltar.",
+                "Personen finns inte bland deltagarna i dina insatser. Ett fullständigt "
+                "registerutdrag tas fram av förbundets personuppgiftsansvarig.",
             )
-        else:
-            utdrag = []
-            for person in persons.select_related("forbund"):
-                services.log_access(
-                    user=request.user,
-                    person=person,
-                    sida=request.path,
-                    anledning="Registerutdrag",
-                )
-                utdrag.append(
-                    {
-                        "person": person,
-                        "personnummer": pnr.decrypt(person.pnr_krypterat),
-                        "samtycken": Samtycke.objects.filter(person=person).select_related(
-                            "registrerad_av"
-                        ),
-                        "deltaganden": person.deltaganden.select_related("insats").order_by(
-                            "startdatum"
-                        ),
-                        "uppfoljningar": Uppfoljning.objects.filter(
-                            deltagande__person=person
-                        ).select_related("deltagande__insats"),
-                        "logg": person.atkomster.select_related("user").order_by("-tid"),
-                    }
-                )
-            context["utdrag"] = utdrag
-            context["skapat"] = timezone.localtime()
+        context["utdrag"] = utdrag
+        context["skapat"] = timezone.localtime()
     return render(request, "deltagare/forbund/registerutdrag.html", context)
+
+
+def _utdrag(request: HttpRequest, person: Person, *, full: bool) -> dict:
+    """One person's extract: everything the förbund holds (full) or what the reader's own
+    insatser hold. Logs the view first, so that the extract lists it too."""
+    services.log_access(
+        user=request.user,
+        person=person,
+        sida=request.path,
+        anledning="Registerutdrag (fullständigt)" if full else "Registerutdrag (dina insatser)",
+    )
+    deltaganden = person.deltaganden.all()
+    samtycken = Samtycke.objects.filter(person=person)
+    logg = person.atkomster.all()
+    if not full:
+        deltaganden = deltaganden.filter(pk__in=Deltagande.objects.for_registerutdrag(request.user))
+        samtycken = samtycken.filter(insats_id__in=deltaganden.values("insats_id"))
+        logg = logg.filter(
+            Q(deltagande__in=deltaganden) | Q(deltagande__isnull=True, user=request.user)
+        )
+    return {
+        "person": person,
+        "full": full,
+        "personnummer": pnr.formatted(pnr.decrypt(person.pnr_krypterat)),
+        "samtycken": samtycken.select_related("insats").order_by("datum", "pk"),
+        "deltaganden": deltaganden.select_related("insats").order_by("startdatum", "pk"),
+        "uppfoljningar": Uppfoljning.objects.filter(deltagande__in=deltaganden)
+        .select_related("deltagande__insats")
+        .order_by("datum", "pk"),
+        "logg": logg.select_related("user").order_by("-tid", "-pk"),
+    }

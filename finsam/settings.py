@@ -140,6 +140,11 @@ LOGIN_URL = "konto:login"
 LOGIN_REDIRECT_URL = "start"
 LOGOUT_REDIRECT_URL = "konto:login"
 
+# django-ratelimit (the live personnummer check): counts in the cache. With Redis down the
+# count is lost and the check answers unthrottled rather than refusing everyone.
+RATELIMIT_USE_CACHE = "default"
+RATELIMIT_FAIL_OPEN = True
+
 # django-axes: lock an (ip, username) pair, never a whole kommun's NAT address.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_TIME_HOURS", default=0.25)

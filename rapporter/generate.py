@@ -496,6 +496,7 @@ class Generator:
                     samtycken.append(
                         Samtycke(
                             person=person,
+                            insats=insats,
                             syfte=Samtyckessyfte.REGISTRERING,
                             datum=start,
                             formularversion="FK 9443",
@@ -506,6 +507,7 @@ class Generator:
                         samtycken.append(
                             Samtycke(
                                 person=person,
+                                insats=insats,
                                 syfte=Samtyckessyfte.SEKRETESS,
                                 datum=start,
                                 formularversion="FK 9443",

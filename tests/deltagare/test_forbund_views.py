@@ -141,13 +141,13 @@ class TestRegisterutdrag:
     url = "/registerutdrag/"
 
     def test_handlaggare_gets_the_extract_and_it_is_logged(self, client_handlaggare_a, data):
-        before = Atkomstlogg.objects.filter(anledning="Registerutdrag").count()
+        logged = Atkomstlogg.objects.filter(anledning="Registerutdrag (dina insatser)")
         response = client_handlaggare_a.post(self.url, {"personnummer": NUMMER})
         assert response.status_code == 200
         text = response.text
-        assert "199001010017" in text  # the person's own data, for the handläggare
-        assert "Vägen till arbete" in text and "/test/" in text  # deltagande and who viewed it
-        assert Atkomstlogg.objects.filter(anledning="Registerutdrag").count() == before + 1
+        assert "19900101-0017" in text  # the person's own data, for the handläggare
+        assert "Vägen till arbete" in text  # the deltagande
+        assert logged.count() == 1
         assert response["Cache-Control"].startswith("max-age=0")
 
     def test_unknown_person_is_an_error_without_the_number(self, client_handlaggare_a, data):

@@ -107,7 +107,10 @@ def test_withdrawn_consent_makes_deltaganden_anonymous_and_erases_the_person(ins
     )
     Uppfoljning.objects.create(deltagande=deltagande, matpunkt=90, datum=dt.date(2015, 12, 1))
     person = deltagande.person
-    assert services.withdraw_consent(person=person, datum=dt.date(2016, 1, 10)) == 1
+    result = services.withdraw_consent(
+        person=person, deltaganden=[deltagande], datum=dt.date(2016, 1, 10)
+    )
+    assert (result.anonymiserade, result.raderad) == (1, True)
     deltagande.refresh_from_db()
     person.refresh_from_db()
     assert deltagande.registreringsform == "anonym" and deltagande.person is None

@@ -298,8 +298,10 @@ def test_withdraw_consent_erases_the_personal_data(client_handlaggare_a, deltaga
     url = _url(deltagande, "deltagare:aterkalla")
     response = client_handlaggare_a.get(url)
     assert response.status_code == 200
-    assert "1 deltagande i förbundet blir anonymt" in response.content.decode()
-    response = client_handlaggare_a.post(url, {"datum": "2016-02-01"})
+    assert response.context["form"]["deltaganden"].initial == [str(deltagande.public_id)]
+    response = client_handlaggare_a.post(
+        url, {"datum": "2016-02-01", "deltaganden": [str(deltagande.public_id)]}
+    )
     assert response.status_code == 302 and response.url == _url(deltagande)
     deltagande.refresh_from_db()
     assert (deltagande.registreringsform, deltagande.person_id) == ("anonym", None)
@@ -322,7 +324,10 @@ def test_withdraw_consent_erases_the_personal_data(client_handlaggare_a, deltaga
     ],
 )
 def test_withdraw_consent_errors(client_handlaggare_a, deltagande, datum, message):
-    response = client_handlaggare_a.post(_url(deltagande, "deltagare:aterkalla"), {"datum": datum})
+    response = client_handlaggare_a.post(
+        _url(deltagande, "deltagare:aterkalla"),
+        {"datum": datum, "deltaganden": [str(deltagande.public_id)]},
+    )
     assert response.status_code == 200
     assert message in response.content.decode()
     deltagande.refresh_from_db()
