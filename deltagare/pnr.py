@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import unicodedata
 from dataclasses import dataclass
 from functools import cache
 
@@ -45,8 +46,12 @@ class Personnummer:
 
 
 def parse(value: str) -> Personnummer:
-    """10 or 12 digits, with or without `-`/`+` (a `+` means 100 years or older)."""
-    cleaned = (value or "").strip().replace(" ", "")
+    """10 or 12 digits, with or without `-`/`+` (a `+` means 100 years or older), spaces
+    anywhere. Digits of any script count as the digits they are (`８５０５…` is `8505…`), so
+    that every spelling of a number finds the same person."""
+    cleaned = "".join(
+        str(unicodedata.decimal(c)) if c.isdecimal() else c for c in (value or "").strip()
+    ).replace(" ", "")
     digits = cleaned.replace("-", "").replace("+", "")
     if not digits.isdigit() or len(digits) not in (10, 12):
         raise OgiltigtPersonnummer(
