@@ -5,6 +5,7 @@ profile, the end of a deltagande and its follow-ups. Help texts follow SUS's def
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -469,6 +470,40 @@ LIST_FILTERS = {
     "avslutade": "Avslutade",
     "ofullstandiga": "Ofullständiga",
 }
+
+
+class DeltagareSokForm(StyledFormMixin, forms.Form):
+    """The search of the participant list: a personnummer (found through its keyed hash)
+    or a deltagande's id (whole, or its first 8 characters as the access log shows it).
+    Sent by POST, so that the number never enters a URL."""
+
+    sok = forms.CharField(
+        label="Sök deltagare",
+        max_length=40,
+        help_text="Personnummer (ÅÅÅÅMMDD-NNNN) eller deltagandets id (minst de 8 första "
+        "tecknen). Numret skickas aldrig i adressfältet.",
+        error_messages={"required": "Ange ett personnummer eller ett id."},
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+    def clean_sok(self) -> pnr.Personnummer | str:
+        value = self.cleaned_data["sok"].strip()
+        try:
+            return pnr.parse(value)
+        except pnr.OgiltigtPersonnummer as error:
+            # Ten digits and no letter: a personnummer with a typo, not an id.
+            if sum(c.isdecimal() for c in value) >= 10 and not re.search(r"[a-f]", value, re.I):
+                raise ValidationError(str(error)) from None
+            if _ID.fullmatch(value.lower()):
+                return value.lower()
+        raise ValidationError(
+            "Ange ett personnummer med 10 eller 12 siffror, eller deltagandets id "
+            "(minst de 8 första tecknen, t.ex. 3f2a9c1e)."
+        )
+
+
+# A public id, or its start: 8 or more hex digits, with the UUID's hyphens where they go.
+_ID = re.compile(r"[0-9a-f]{8}(?:-[0-9a-f]{1,4}(?:-[0-9a-f]{0,4}){0,2}(?:-[0-9a-f]{0,12})?)?")
 
 
 class DeltagareFilterForm(StyledFormMixin, forms.Form):

@@ -35,6 +35,7 @@ from .forms import (
     AterkallaForm,
     AvslutForm,
     DeltagareFilterForm,
+    DeltagareSokForm,
     PersonnummerCheckForm,
     RegistreringForm,
     StartprofilForm,
@@ -106,6 +107,40 @@ def _filter(deltaganden, status: str, today: dt.date):
     return deltaganden
 
 
+def _shown(request: HttpRequest, insats: Insats, rows: list[Deltagande], anledning: str):
+    """The rows as the table shows them (the number formatted, the problems listed), with
+    one access-log row per person whose number is shown."""
+    for d in rows:
+        d.insats = insats
+        d.problem = kvalitet.problems(d)
+        nummer = d.person.personnummer() if d.person_id and d.person.pnr_krypterat else None
+        d.visat_pnr = pnr.formatted(nummer) if nummer else ""
+    services.log_access_many(
+        user=request.user,
+        deltaganden=[d for d in rows if d.visat_pnr],
+        sida=request.path,
+        anledning=anledning,
+    )
+    return rows
+
+
+def _list_page(request: HttpRequest, insats: Insats, **extra: object) -> HttpResponse:
+    """The list page, or (htmx) only its search block."""
+    template = "deltagare/deltagare_list.html" + ("#sok" if request.htmx else "")
+    return render(
+        request,
+        template,
+        {
+            "insats": insats,
+            "forbund": insats.forbund,
+            "sok_url": reverse(
+                "deltagare:sok", args=[insats.forbund.organisationsnummer, insats.kod]
+            ),
+            **extra,
+        },
+    )
+
+
 @never_cache
 @require_GET
 def deltagare_list(request: HttpRequest, orgnr: str, kod: str) -> HttpResponse:
@@ -123,33 +158,49 @@ def deltagare_list(request: HttpRequest, orgnr: str, kod: str) -> HttpResponse:
     page = Paginator(
         rows.select_related("person").order_by("-startdatum", "pk"), PER_SIDA
     ).get_page(request.GET.get("sida"))
-    shown = list(page.object_list)
-    for d in shown:
-        d.insats = insats
-        d.problem = kvalitet.problems(d)
-        nummer = d.person.personnummer() if d.person_id and d.person.pnr_krypterat else None
-        d.visat_pnr = pnr.formatted(nummer) if nummer else ""
-    services.log_access_many(
-        user=request.user,
-        deltaganden=[d for d in shown if d.visat_pnr],
-        sida=request.path,
-        anledning=f"Deltagarlistan i {insats.kod}",
-    )
+    shown = _shown(request, insats, list(page.object_list), f"Deltagarlistan i {insats.kod}")
     tabs = [(value, label, counts[value or "alla"]) for value, label in LIST_FILTERS.items()]
-    return render(
+    return _list_page(
         request,
-        "deltagare/deltagare_list.html",
-        {
-            "insats": insats,
-            "forbund": insats.forbund,
-            "page_obj": page,
-            "rows": shown,
-            "status": status,
-            "status_label": LIST_FILTERS[status],
-            "tabs": tabs,
-            "counts": counts,
-        },
+        insats,
+        page_obj=page,
+        rows=shown,
+        status=status,
+        status_label=LIST_FILTERS[status],
+        tabs=tabs,
+        counts=counts,
+        sok_form=DeltagareSokForm(),
     )
+
+
+SOK_TRAFFAR = 25
+
+
+@never_cache
+@require_POST
+def deltagare_sok(request: HttpRequest, orgnr: str, kod: str) -> HttpResponse:
+    """The search of the participant list (POST, htmx or not): by personnummer, found
+    through the keyed hash in the insats's förbund, or by the start of a deltagande's id.
+    Only the insats's deltaganden are searched; each person shown is logged."""
+    insats = _get_insats(request, orgnr, kod)
+    form = DeltagareSokForm(request.POST)
+    hits: list[Deltagande] = []
+    if form.is_valid():
+        sok = form.cleaned_data["sok"]
+        rows = Deltagande.objects.for_user(request.user, personal=True).filter(insats=insats)
+        if isinstance(sok, pnr.Personnummer):
+            person = services.find_person(forbund=insats.forbund, personnummer=sok)
+            rows = rows.filter(person=person) if person else rows.none()
+            anledning = f"Sökning på personnummer i deltagarlistan i {insats.kod}"
+        else:
+            rows = rows.filter(public_id__startswith=sok)
+            anledning = f"Sökning på id i deltagarlistan i {insats.kod}"
+        today = timezone.localdate()
+        found = kvalitet.with_problems(rows, today).select_related("person")
+        hits = _shown(
+            request, insats, list(found.order_by("-startdatum", "pk")[:SOK_TRAFFAR]), anledning
+        )
+    return _list_page(request, insats, sok_form=form, sokt=True, traffar=hits)
 
 
 # --- Registration ---------------------------------------------------------------------

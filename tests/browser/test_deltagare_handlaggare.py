@@ -23,6 +23,12 @@ def tick(page, group: str, label: str) -> None:
 
 
 def test_handlaggare_registers_and_ends_a_deltagande(page, live_server):
+    def search(value: str) -> None:
+        """Search the participant list and wait for the answer (an htmx POST)."""
+        field(page, "Sök deltagare").fill(value)
+        with page.expect_response(lambda r: r.url.endswith("/sok/")):
+            page.get_by_role("button", name="Sök", exact=True).click()
+
     forbund = full_forbund(kommuner=["0380"], lan="03", namn="Samordningsförbundet Test")
     user = UserFactory(username="coach", password=PASSWORD)
     uppdrag = UppdragFactory(user=user, roll=Roll.HANDLAGGARE, forbund=forbund)
@@ -101,6 +107,23 @@ def test_handlaggare_registers_and_ends_a_deltagande(page, live_server):
     assert deltagande.slutdatum == today - dt.timedelta(days=1)
     # The deltagande page (twice) and the end form (GET and POST) showed personal data.
     assert Atkomstlogg.objects.filter(user=user, deltagande=deltagande).count() == 4
+
+    # The participant list's search: by personnummer (htmx POST, the URL unchanged) and by
+    # the start of the id; a typo is explained next to the field.
+    page.goto(f"{live_server.url}/forbund/{forbund.organisationsnummer}/insatser/IND-1/deltagare/")
+    list_url = page.url
+    search("199001010017")
+    expect(page.get_by_text("1 deltagande hittade")).to_be_visible()
+    expect(page.get_by_role("table", name="Sökresultat")).to_contain_text("19900101-0017")
+    assert page.url == list_url
+    assert_accessible(page)
+    logged = Atkomstlogg.objects.filter(user=user, anledning__startswith="Sökning på personnummer")
+    assert logged.count() == 1
+    search(str(deltagande.public_id)[:8])
+    expect(page.get_by_role("table", name="Sökresultat")).to_contain_text("19900101-0017")
+    search("19900101-0018")
+    expect(page.locator("#deltagare-sok")).to_contain_text("inte ett giltigt personnummer")
+    assert_accessible(page)
 
 
 def test_a_person_known_in_another_insats_stays_there(page, live_server):

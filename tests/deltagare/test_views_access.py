@@ -39,6 +39,7 @@ def urls(forbund_a, coach):
     one = [*base, d.public_id]
     return [
         ("deltagare:list", base, {"GET"}),
+        ("deltagare:sok", base, {"POST"}),
         ("deltagare:create", base, {"GET", "POST"}),
         ("deltagare:pnr_check", base, {"POST"}),
         ("deltagare:create_anonym", base, {"GET", "POST"}),
