@@ -491,10 +491,9 @@ class DeltagareSokForm(StyledFormMixin, forms.Form):
         try:
             return pnr.parse(value)
         except pnr.OgiltigtPersonnummer as error:
-            # Ten digits and no letter: a personnummer with a typo, not an id.
-            if sum(c.isdecimal() for c in value) >= 10 and not re.search(r"[a-f]", value, re.I):
+            if looks_like_personnummer(value):
                 raise ValidationError(str(error)) from None
-            if _ID.fullmatch(value.lower()):
+            if public_id_start(value.lower()):
                 return value.lower()
         raise ValidationError(
             "Ange ett personnummer med 10 eller 12 siffror, eller deltagandets id "
@@ -504,6 +503,17 @@ class DeltagareSokForm(StyledFormMixin, forms.Form):
 
 # A public id, or its start: 8 or more hex digits, with the UUID's hyphens where they go.
 _ID = re.compile(r"[0-9a-f]{8}(?:-[0-9a-f]{1,4}(?:-[0-9a-f]{0,4}){0,2}(?:-[0-9a-f]{0,12})?)?")
+
+
+def looks_like_personnummer(value: str) -> bool:
+    """Ten digits or more and no letter: a personnummer (perhaps mistyped), never an id."""
+    return sum(c.isdecimal() for c in value) >= 10 and not re.search(r"[a-z]", value, re.I)
+
+
+def public_id_start(value: str) -> bool:
+    """Whether the (lower-case) text is a public id or its start of at least 8 characters,
+    as the pages show it; such a start is found with `public_id__startswith`."""
+    return bool(_ID.fullmatch(value)) and not looks_like_personnummer(value)
 
 
 class DeltagareFilterForm(StyledFormMixin, forms.Form):

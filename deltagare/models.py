@@ -255,7 +255,9 @@ class Uppfoljning(models.Model):
 
 
 class Atkomstlogg(models.Model):
-    """Who viewed a participant's personal data, when, from which page and why.
+    """One page view that showed personal data: who, when, from which page and why, and
+    every person (with the deltagande) it showed (Atkomst). A list page is one entry
+    listing its rows, so the log reads as what users did and still names everyone seen.
 
     Written by deltagare.services only; the application offers no way to change it.
     """
@@ -268,12 +270,11 @@ class Atkomstlogg(models.Model):
         verbose_name="användare",
     )
     forbund = models.ForeignKey(Forbund, on_delete=models.PROTECT, related_name="+")
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="atkomster")
-    deltagande = models.ForeignKey(
-        Deltagande, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
     sida = models.CharField("sida", max_length=200)
     anledning = models.CharField("anledning", max_length=200)
+    personer = models.ManyToManyField(
+        Person, through="Atkomst", related_name="atkomster", verbose_name="personer"
+    )
 
     class Meta:
         verbose_name = "åtkomst till personuppgifter"
@@ -283,6 +284,30 @@ class Atkomstlogg(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.tid:%Y-%m-%d %H:%M} {self.sida}"
+
+
+class Atkomst(models.Model):
+    """A person (and the deltagande) shown in one page view of the access log."""
+
+    logg = models.ForeignKey(Atkomstlogg, on_delete=models.PROTECT, related_name="visningar")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    deltagande = models.ForeignKey(
+        Deltagande, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "visad person"
+        verbose_name_plural = "visade personer"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["logg", "person", "deltagande"],
+                nulls_distinct=False,
+                name="atkomst_en_per_visning",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} i {self.logg}"
 
 
 class Importjobb(models.Model):

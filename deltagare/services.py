@@ -20,7 +20,15 @@ from insatser.models import Insats
 
 from . import pnr
 from .choices import Registreringsform, Samtyckessyfte
-from .models import INGEN_OFFENTLIG, Atkomstlogg, Deltagande, Person, Samtycke, Uppfoljning
+from .models import (
+    INGEN_OFFENTLIG,
+    Atkomst,
+    Atkomstlogg,
+    Deltagande,
+    Person,
+    Samtycke,
+    Uppfoljning,
+)
 
 
 @dataclass
@@ -310,28 +318,27 @@ def log_access(
     *, user, person: Person, sida: str, anledning: str, deltagande: Deltagande | None = None
 ) -> Atkomstlogg:
     """Records one view of a person's personal data (who, when, which person, which page)."""
-    return Atkomstlogg.objects.create(
-        user=user,
-        forbund_id=person.forbund_id,
-        person=person,
-        deltagande=deltagande,
-        sida=sida[:200],
-        anledning=anledning[:200],
-    )
+    return _log_view(user=user, shown=[(person, deltagande)], sida=sida, anledning=anledning)
 
 
-def log_access_many(*, user, deltaganden: list[Deltagande], sida: str, anledning: str) -> None:
-    """Records one view per deltagande with personal data shown on a list page, in one
-    query. The deltaganden need `person` loaded (select_related)."""
-    Atkomstlogg.objects.bulk_create(
-        Atkomstlogg(
-            user=user,
-            forbund_id=d.person.forbund_id,
-            person_id=d.person_id,
-            deltagande=d,
-            sida=sida[:200],
-            anledning=anledning[:200],
-        )
-        for d in deltaganden
-        if d.person_id is not None
+def log_access_many(
+    *, user, deltaganden: list[Deltagande], sida: str, anledning: str
+) -> Atkomstlogg | None:
+    """Records one page view listing every deltagande with personal data it showed, in a
+    fixed number of queries. The deltaganden need `person` loaded (select_related)."""
+    shown = [(d.person, d) for d in deltaganden if d.person_id is not None]
+    if not shown:
+        return None
+    return _log_view(user=user, shown=shown, sida=sida, anledning=anledning)
+
+
+def _log_view(
+    *, user, shown: list[tuple[Person, Deltagande | None]], sida: str, anledning: str
+) -> Atkomstlogg:
+    entry = Atkomstlogg.objects.create(
+        user=user, forbund_id=shown[0][0].forbund_id, sida=sida[:200], anledning=anledning[:200]
     )
+    Atkomst.objects.bulk_create(
+        Atkomst(logg=entry, person=person, deltagande=deltagande) for person, deltagande in shown
+    )
+    return entry

@@ -18,7 +18,7 @@ import datetime as dt
 
 from django import forms
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -33,7 +33,8 @@ from forbund.models import Forbund, User
 from insatser.models import Insats
 
 from . import kvalitet, pnr, services
-from .models import Atkomstlogg, Deltagande, Person, Samtycke, Uppfoljning
+from .forms import public_id_start
+from .models import Atkomst, Atkomstlogg, Deltagande, Person, Samtycke, Uppfoljning
 
 PER_SIDA = 50
 STATUS = [
@@ -198,6 +199,13 @@ def deltaganden(request: HttpRequest, orgnr: str) -> HttpResponse:
 
 
 class LoggFilter(StyledFormMixin, forms.Form):
+    person = forms.CharField(
+        label="Person (id)",
+        required=False,
+        max_length=36,
+        help_text="Personens id, helt eller de 8 första tecknen.",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
     anvandare = forms.ChoiceField(label="Användare", required=False)
     fran = forms.DateField(
         label="Från och med", required=False, widget=forms.DateInput(attrs={"type": "date"})
@@ -215,6 +223,17 @@ class LoggFilter(StyledFormMixin, forms.Form):
             (str(u.pk), u.get_full_name() or u.username) for u in users
         ]
 
+    def clean_person(self) -> str:
+        value = self.cleaned_data["person"].strip().lower()
+        if value and not public_id_start(value):
+            # Not shown again: it may be a personnummer typed by mistake.
+            self.data = self.data.copy()
+            self.data["person"] = ""
+            raise forms.ValidationError(
+                "Ange personens id, helt eller de 8 första tecknen (aldrig personnummer)."
+            )
+        return value
+
     def clean(self) -> dict:
         data = super().clean()
         if data.get("fran") and data.get("till") and data["till"] < data["fran"]:
@@ -224,19 +243,31 @@ class LoggFilter(StyledFormMixin, forms.Form):
 
 @require_GET
 def atkomstlogg(request: HttpRequest, orgnr: str) -> HttpResponse:
+    """One row per page view that showed personal data, listing the persons it showed;
+    filtered by person (public id), user and dates."""
     forbund = _own_forbund(request, orgnr)
     form = LoggFilter(request.GET or None, forbund=forbund)
-    rows = Atkomstlogg.objects.filter(forbund=forbund).select_related(
-        "user", "person", "deltagande"
-    )
+    rows = Atkomstlogg.objects.filter(forbund=forbund)
     if form.is_valid():
         data = form.cleaned_data
+        if data.get("person"):
+            rows = rows.filter(
+                pk__in=Atkomst.objects.filter(person__public_id__startswith=data["person"]).values(
+                    "logg"
+                )
+            )
         if data.get("anvandare"):
             rows = rows.filter(user_id=data["anvandare"])
         if data.get("fran"):
             rows = rows.filter(tid__date__gte=data["fran"])
         if data.get("till"):
             rows = rows.filter(tid__date__lte=data["till"])
+    rows = rows.select_related("user").prefetch_related(
+        Prefetch(
+            "visningar",
+            queryset=Atkomst.objects.select_related("person", "deltagande").order_by("pk"),
+        )
+    )
     page = Paginator(rows.order_by("-tid", "-pk"), PER_SIDA).get_page(request.GET.get("sida"))
     query = request.GET.copy()
     query.pop("sida", None)
@@ -313,13 +344,14 @@ def _utdrag(request: HttpRequest, person: Person, *, full: bool) -> dict:
     )
     deltaganden = person.deltaganden.all()
     samtycken = Samtycke.objects.filter(person=person)
-    logg = person.atkomster.all()
+    seen = Atkomst.objects.filter(person=person)
     if not full:
         deltaganden = deltaganden.filter(pk__in=Deltagande.objects.for_registerutdrag(request.user))
         samtycken = samtycken.filter(insats_id__in=deltaganden.values("insats_id"))
-        logg = logg.filter(
-            Q(deltagande__in=deltaganden) | Q(deltagande__isnull=True, user=request.user)
+        seen = seen.filter(
+            Q(deltagande__in=deltaganden) | Q(deltagande__isnull=True, logg__user=request.user)
         )
+    logg = Atkomstlogg.objects.filter(pk__in=seen.values("logg"))
     return {
         "person": person,
         "full": full,

@@ -106,7 +106,7 @@ def test_handlaggare_registers_and_ends_a_deltagande(page, live_server):
     deltagande.refresh_from_db()
     assert deltagande.slutdatum == today - dt.timedelta(days=1)
     # The deltagande page (twice) and the end form (GET and POST) showed personal data.
-    assert Atkomstlogg.objects.filter(user=user, deltagande=deltagande).count() == 4
+    assert Atkomstlogg.objects.filter(user=user, visningar__deltagande=deltagande).count() == 4
 
     # The participant list's search: by personnummer (htmx POST, the URL unchanged) and by
     # the start of the id; a typo is explained next to the field.

@@ -136,6 +136,61 @@ class TestAccessLog:
     def test_others_get_404(self, request, who, forbund_a):
         assert request.getfixturevalue(who).get(self.url(forbund_a)).status_code == 404
 
+    def test_a_list_page_is_one_entry_naming_everyone_it_showed(
+        self, client_admin_a, client_handlaggare_a, forbund_a, data, handlaggare_a
+    ):
+        from .handlaggare_data import make_nummer
+
+        insats, _ = data
+        for i in range(30):
+            person_deltagande(insats, handlaggare_a, make_nummer(i))
+        before = Atkomstlogg.objects.count()
+        list_page = reverse("deltagare:list", args=[forbund_a.organisationsnummer, insats.kod])
+        for sida in ("1", "2", "1"):
+            assert client_handlaggare_a.get(list_page, {"sida": sida}).status_code == 200
+        entries = list(Atkomstlogg.objects.order_by("pk")[before:])
+        # Not one row per person: one per page view, naming the persons shown (a page of
+        # 25 rows, one of them anonymous; then the last 8).
+        assert len(entries) == 3
+        assert [e.visningar.count() for e in entries] == [24, 8, 24]
+        response = client_admin_a.get(self.url(forbund_a))
+        text = response.text
+        assert "24 personer:" in text and "8 personer:" in text
+        assert_no_pnr(response.content)
+
+    def test_filters_by_person(self, client_admin_a, forbund_a, data, handlaggare_a):
+        insats, d1 = data
+        d2 = insats.deltaganden.exclude(pk=d1.pk).exclude(person=None).get()
+        services.log_access_many(
+            user=handlaggare_a,
+            deltaganden=list(insats.deltaganden.select_related("person")),
+            sida="/lista/",
+            anledning="Lista",
+        )
+        services.log_access(user=handlaggare_a, person=d2.person, sida="/d2/", anledning="En")
+        person = str(d1.person.public_id)
+        for value in (person, person[:8], person.upper()):
+            response = client_admin_a.get(self.url(forbund_a, person=value))
+            sidor = {e.sida for e in response.context["page_obj"]}
+            assert sidor == {"/test/", "/lista/"}, value
+        response = client_admin_a.get(self.url(forbund_a, person="19900101-0017"))
+        assert "Ange personens id" in response.text
+        assert "19900101-0017" not in response.text  # not even in the field
+
+    def test_fixed_number_of_queries(
+        self, client_admin_a, forbund_a, data, handlaggare_a, django_assert_max_num_queries
+    ):
+        insats, _ = data
+        rows = list(insats.deltaganden.select_related("person"))
+        for i in range(60):
+            services.log_access_many(
+                user=handlaggare_a, deltaganden=rows, sida=f"/{i}/", anledning="Lista"
+            )
+        # Session, user, assignments, förbund, users for the filter, count, page, persons.
+        with django_assert_max_num_queries(9):
+            response = client_admin_a.get(self.url(forbund_a))
+        assert len(response.context["page_obj"].object_list) == 50
+
 
 class TestRegisterutdrag:
     url = "/registerutdrag/"

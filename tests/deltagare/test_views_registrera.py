@@ -111,7 +111,7 @@ def test_check_known_person_shows_earlier_deltaganden_without_number(
     for digits in DIGITS:
         assert digits not in html
     log = Atkomstlogg.objects.get()
-    assert (log.user, log.person) == (handlaggare_a, earlier.person)
+    assert (log.user, log.personer.get()) == (handlaggare_a, earlier.person)
 
 
 def test_check_warns_of_an_open_deltagande_in_the_insats(
