@@ -233,6 +233,24 @@ class TestRegisterutdrag:
     def test_wrong_method(self, client_handlaggare_a):
         assert client_handlaggare_a.put(self.url).status_code == 405
 
+    def test_the_extract_reads_as_a_letter_to_the_citizen(self, client_handlaggare_a, data):
+        """Swedish labels instead of codes, the number as ÅÅÅÅMMDD-NNNN, no internal URLs,
+        the förbund as sender (issue 16, item 12)."""
+        import re as _re
+
+        insats, _ = data
+        response = client_handlaggare_a.post(self.url, {"personnummer": NUMMER})
+        main = response.text.split("<main", 1)[1].split("</main>", 1)[0]
+        assert "19900101-0017" in main and "199001010017" not in main
+        assert "Inskriven som arbetssökande på Arbetsförmedlingen" in main
+        assert "Aktivitetsstöd" in main and "Insatsen fullföljd enligt planeringen" in main
+        for code in ("arbetssokande", "aktivitetsstod", "gymnasial", "upp_till_1", "fullfoljd"):
+            assert code not in main, code
+        assert "/test/" not in main  # the page a reader was on stays internal
+        assert _re.findall(r'href="([^"]+)"', main) == ["/registerutdrag/"]  # "Nytt", not printed
+        assert insats.forbund.namn in main
+        assert insats.forbund.organisationsnummer_display in main
+
 
 def test_start_page_panel_links_to_the_problem(client_admin_a, forbund_a, data):
     response = client_admin_a.get("/")
