@@ -107,18 +107,22 @@ class UppfoljningAdmin(ReadOnlyAdmin):
 class AtkomstloggAdmin(ReadOnlyAdmin):
     """Strictly read only: no add, change or delete, not even for the administratör."""
 
-    fields = ["tid", "user", "os_anvandare", "forbund", "person", "deltagande", "sida", "anledning"]
-    list_display = ["tid", "vem", "forbund", "person", "sida", "anledning"]
-    list_select_related = ["user", "forbund", "person"]
+    fields = ["tid", "user", "os_anvandare", "forbund", "sida", "anledning", "visade_personer"]
+    list_display = ["tid", "vem", "forbund", "sida", "anledning"]
+    list_select_related = ["user", "forbund"]
     list_filter = ["forbund"]
     search_fields = [
         "user__username",
         "os_anvandare",
-        "=person__public_id",
+        "=visningar__person__public_id",
         "forbund__organisationsnummer",
     ]
     date_hierarchy = "tid"
     show_full_result_count = False
+
+    @admin.display(description="visade personer (id)")
+    def visade_personer(self, obj: Atkomstlogg) -> str:
+        return ", ".join(str(a.person.public_id) for a in obj.visningar.select_related("person"))
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False

@@ -5,6 +5,7 @@ profile, the end of a deltagande and its follow-ups. Help texts follow SUS's def
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -405,29 +406,61 @@ class UppfoljningForm(StyledFormMixin, forms.Form):
         return data
 
 
+def _deltagande_label(d: Deltagande) -> str:
+    slut = f"{d.slutdatum:%Y-%m-%d}" if d.slutdatum else "pågår"
+    return f"{d.insats.kod} {d.insats.namn}, {d.startdatum:%Y-%m-%d} – {slut}"
+
+
 class AterkallaForm(StyledFormMixin, forms.Form):
+    deltaganden = forms.MultipleChoiceField(
+        label="Återkallelsen gäller",
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Personens deltaganden i insatser där du är handläggare. Deltaganden i "
+        "andra insatser påverkas inte: där registrerar insatsens handläggare återkallelsen.",
+        error_messages={
+            "required": "Välj vilka deltaganden återkallelsen gäller.",
+            "invalid_choice": "Välj bland deltagandena i listan.",
+        },
+    )
     datum = _date(
         "Datum då samtycket återkallades",
         "Dagen då deltagaren återkallade sitt samtycke.",
     )
 
-    def __init__(self, *args, senaste_samtycke: dt.date | None, **kwargs) -> None:
+    def __init__(
+        self,
+        *args,
+        deltaganden: list[Deltagande],
+        senaste_samtycke: dict[int, dt.date],
+        **kwargs,
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.choosable = {str(d.public_id): d for d in deltaganden}
         self.senaste_samtycke = senaste_samtycke
+        self.fields["deltaganden"].choices = [
+            (key, _deltagande_label(d)) for key, d in self.choosable.items()
+        ]
         self.fields["datum"].error_messages["required"] = "Ange datum."
 
-    def clean_datum(self) -> dt.date:
-        datum = self.cleaned_data["datum"]
-        if self.senaste_samtycke and datum < self.senaste_samtycke:
-            raise ValidationError(
-                f"Datumet kan inte ligga före det senaste samtycket "
-                f"({self.senaste_samtycke:%Y-%m-%d})."
-            )
-        return datum
+    def clean_deltaganden(self) -> list[Deltagande]:
+        return [self.choosable[key] for key in self.cleaned_data["deltaganden"]]
 
     def clean(self) -> dict:
         data = super().clean()
         _not_in_future(self, "datum", "Datumet")
+        datum, chosen = data.get("datum"), data.get("deltaganden") or []
+        latest = max(
+            (
+                self.senaste_samtycke[d.insats_id]
+                for d in chosen
+                if d.insats_id in self.senaste_samtycke
+            ),
+            default=None,
+        )
+        if datum and latest and datum < latest:
+            self.add_error(
+                "datum", f"Datumet kan inte ligga före det senaste samtycket ({latest:%Y-%m-%d})."
+            )
         return data
 
 
@@ -437,6 +470,50 @@ LIST_FILTERS = {
     "avslutade": "Avslutade",
     "ofullstandiga": "Ofullständiga",
 }
+
+
+class DeltagareSokForm(StyledFormMixin, forms.Form):
+    """The search of the participant list: a personnummer (found through its keyed hash)
+    or a deltagande's id (whole, or its first 8 characters as the access log shows it).
+    Sent by POST, so that the number never enters a URL."""
+
+    sok = forms.CharField(
+        label="Sök deltagare",
+        max_length=40,
+        help_text="Personnummer (ÅÅÅÅMMDD-NNNN) eller deltagandets id (minst de 8 första "
+        "tecknen). Numret skickas aldrig i adressfältet.",
+        error_messages={"required": "Ange ett personnummer eller ett id."},
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+    def clean_sok(self) -> pnr.Personnummer | str:
+        value = self.cleaned_data["sok"].strip()
+        try:
+            return pnr.parse(value)
+        except pnr.OgiltigtPersonnummer as error:
+            if looks_like_personnummer(value):
+                raise ValidationError(str(error)) from None
+            if public_id_start(value.lower()):
+                return value.lower()
+        raise ValidationError(
+            "Ange ett personnummer med 10 eller 12 siffror, eller deltagandets id "
+            "(minst de 8 första tecknen, t.ex. 3f2a9c1e)."
+        )
+
+
+# A public id, or its start: 8 or more hex digits, with the UUID's hyphens where they go.
+_ID = re.compile(r"[0-9a-f]{8}(?:-[0-9a-f]{1,4}(?:-[0-9a-f]{0,4}){0,2}(?:-[0-9a-f]{0,12})?)?")
+
+
+def looks_like_personnummer(value: str) -> bool:
+    """Ten digits or more and no letter: a personnummer (perhaps mistyped), never an id."""
+    return sum(c.isdecimal() for c in value) >= 10 and not re.search(r"[a-z]", value, re.I)
+
+
+def public_id_start(value: str) -> bool:
+    """Whether the (lower-case) text is a public id or its start of at least 8 characters,
+    as the pages show it; such a start is found with `public_id__startswith`."""
+    return bool(_ID.fullmatch(value)) and not looks_like_personnummer(value)
 
 
 class DeltagareFilterForm(StyledFormMixin, forms.Form):

@@ -347,11 +347,14 @@ class DeltagandenKind(ImportKind):
             person = None
             if r.personnummer is not None:
                 person = prepared.persons[r.insats.forbund_id, r.values["_hash"]]
-                if (person.pk, r.samtycke_datum) not in consents:
-                    consents.add((person.pk, r.samtycke_datum))
+                if (person.pk, r.insats.pk, r.samtycke_datum) not in consents:
+                    consents.add((person.pk, r.insats.pk, r.samtycke_datum))
                     new_consents.append(
                         Samtycke(
-                            person=person, syfte=Samtyckessyfte.REGISTRERING, datum=r.samtycke_datum
+                            person=person,
+                            insats=r.insats,
+                            syfte=Samtyckessyfte.REGISTRERING,
+                            datum=r.samtycke_datum,
                         )
                     )
                 key = (r.insats.pk, person.pk, r.startdatum)
@@ -401,12 +404,12 @@ class DeltagandenKind(ImportKind):
         return found
 
     @staticmethod
-    def _existing_consents(prepared: _Prepared) -> set[tuple[int, dt.date]]:
+    def _existing_consents(prepared: _Prepared) -> set[tuple[int, int, dt.date]]:
         ids = [p.pk for p in prepared.persons.values()]
         return set(
             Samtycke.objects.filter(
                 person_id__in=ids, syfte=Samtyckessyfte.REGISTRERING
-            ).values_list("person_id", "datum")
+            ).values_list("person_id", "insats_id", "datum")
         )
 
     def export_rows(self, *, forbund: Any = None, user: Any = None, reader: Any = None):
@@ -423,15 +426,16 @@ class DeltagandenKind(ImportKind):
             if user is None
             else set(Deltagande.objects.for_user(user, personal=True).values_list("pk", flat=True))
         )
+        # The consent given for the row's insats (each insats asks for its own).
         consent = {}
-        for person_id, datum in (
+        for person_id, insats_id, datum in (
             Samtycke.objects.filter(
                 syfte=Samtyckessyfte.REGISTRERING, person__deltaganden__in=queryset
             )
-            .values_list("person_id", "datum")
+            .values_list("person_id", "insats_id", "datum")
             .order_by("datum")
         ):
-            consent.setdefault(person_id, datum)
+            consent.setdefault((person_id, insats_id), datum)
         rows = list(
             queryset.select_related("insats__forbund", "person").order_by(
                 "insats_id", "startdatum", "pk"
@@ -445,12 +449,13 @@ class DeltagandenKind(ImportKind):
             show_person = d.pk in shown
             if d.person_id and not show_person:
                 continue  # a person's row without the number cannot be imported back
+            samtycke = consent.get((d.person_id, d.insats_id))
             yield {
                 "forbund": d.insats.forbund.organisationsnummer,
                 "insats": d.insats.kod,
                 "registreringsform": d.registreringsform,
                 "personnummer": d.person.personnummer() if show_person else "",
-                "samtycke_datum": consent[d.person_id].isoformat() if show_person else "",
+                "samtycke_datum": samtycke.isoformat() if show_person and samtycke else "",
                 "kon": d.kon,
                 "startdatum": d.startdatum.isoformat(),
                 "slutdatum": d.slutdatum.isoformat() if d.slutdatum else "",

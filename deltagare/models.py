@@ -100,6 +100,10 @@ class Samtycke(models.Model):
     """A recorded consent, kept after withdrawal as the record of it."""
 
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="samtycken")
+    # A new consent is given for each insats; only that insats's handläggare see it.
+    insats = models.ForeignKey(
+        Insats, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     syfte = models.CharField("syfte", max_length=20, choices=Samtyckessyfte.choices)
     datum = models.DateField("datum för samtycket")
     formularversion = models.CharField("blankettversion", max_length=50, blank=True)
@@ -129,6 +133,11 @@ class DeltagandeQuerySet(models.QuerySet["Deltagande"]):
         """What the user may see: with personal data (handläggare of the insats) or
         pseudonymised (also the förbundsadministratör). See forbund.access."""
         q = access.deltagande_filter(user, "personal" if personal else "pseudonym")
+        return self.filter(pk__in=Deltagande.objects.filter(q).values("pk"))
+
+    def for_registerutdrag(self, user) -> DeltagandeQuerySet:
+        """What a register extract by the user shows (forbund.access.registerutdrag_filter)."""
+        q = access.registerutdrag_filter(user)
         return self.filter(pk__in=Deltagande.objects.filter(q).values("pk"))
 
     def open(self) -> DeltagandeQuerySet:
@@ -247,7 +256,9 @@ class Uppfoljning(models.Model):
 
 
 class Atkomstlogg(models.Model):
-    """Who viewed a participant's personal data, when, from which page and why.
+    """One page view that showed personal data: who, when, from which page and why, and
+    every person (with the deltagande) it showed (Atkomst). A list page is one entry
+    listing its rows, so the log reads as what users did and still names everyone seen.
 
     Written by deltagare.services only; the application offers no way to change it.
     """
@@ -264,12 +275,11 @@ class Atkomstlogg(models.Model):
     # A read outside the web (manage.py export_data): the operating system's user name.
     os_anvandare = models.CharField("användare på servern", max_length=150, blank=True)
     forbund = models.ForeignKey(Forbund, on_delete=models.PROTECT, related_name="+")
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="atkomster")
-    deltagande = models.ForeignKey(
-        Deltagande, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
     sida = models.CharField("sida", max_length=200)
     anledning = models.CharField("anledning", max_length=200)
+    personer = models.ManyToManyField(
+        Person, through="Atkomst", related_name="atkomster", verbose_name="personer"
+    )
 
     class Meta:
         verbose_name = "åtkomst till personuppgifter"
@@ -292,6 +302,30 @@ class Atkomstlogg(models.Model):
         if self.user is not None:
             return self.user.get_full_name() or self.user.username
         return f"{self.os_anvandare} (på servern)"
+
+
+class Atkomst(models.Model):
+    """A person (and the deltagande) shown in one page view of the access log."""
+
+    logg = models.ForeignKey(Atkomstlogg, on_delete=models.PROTECT, related_name="visningar")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    deltagande = models.ForeignKey(
+        Deltagande, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "visad person"
+        verbose_name_plural = "visade personer"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["logg", "person", "deltagande"],
+                nulls_distinct=False,
+                name="atkomst_en_per_visning",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} i {self.logg}"
 
 
 class Importjobb(Job):

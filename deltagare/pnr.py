@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import unicodedata
 from dataclasses import dataclass
 from functools import cache
 
@@ -48,8 +49,12 @@ class Personnummer:
 # Every function that holds a clear number in a local hides its locals from error reports.
 @sensitive_variables()
 def parse(value: str) -> Personnummer:
-    """10 or 12 digits, with or without `-`/`+` (a `+` means 100 years or older)."""
-    cleaned = (value or "").strip().replace(" ", "")
+    """10 or 12 digits, with or without `-`/`+` (a `+` means 100 years or older), spaces
+    anywhere. Digits of any script count as the digits they are (`８５０５…` is `8505…`), so
+    that every spelling of a number finds the same person."""
+    cleaned = "".join(
+        str(unicodedata.decimal(c)) if c.isdecimal() else c for c in (value or "").strip()
+    ).replace(" ", "")
     digits = cleaned.replace("-", "").replace("+", "")
     if not digits.isdigit() or len(digits) not in (10, 12):
         raise OgiltigtPersonnummer(
@@ -69,6 +74,11 @@ def parse(value: str) -> Personnummer:
         fodelsedatum=parsed.get_date(),
         kon="man" if parsed.is_male() else "kvinna",
     )
+
+
+def formatted(nummer: str) -> str:
+    """The canonical 12 digits as shown to people: ÅÅÅÅMMDD-NNNN."""
+    return f"{nummer[:8]}-{nummer[8:]}"
 
 
 @cache

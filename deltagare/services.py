@@ -20,7 +20,15 @@ from insatser.models import Insats
 
 from . import pnr
 from .choices import Registreringsform, Samtyckessyfte
-from .models import INGEN_OFFENTLIG, Atkomstlogg, Deltagande, Person, Samtycke, Uppfoljning
+from .models import (
+    INGEN_OFFENTLIG,
+    Atkomst,
+    Atkomstlogg,
+    Deltagande,
+    Person,
+    Samtycke,
+    Uppfoljning,
+)
 
 
 @dataclass
@@ -106,6 +114,7 @@ def register_person_deltagande(
     for syfte in syften:
         Samtycke.objects.create(
             person=person,
+            insats=insats,
             syfte=syfte,
             datum=samtycke_datum,
             formularversion=formularversion,
@@ -211,21 +220,46 @@ def record_uppfoljning(
     return uppfoljning
 
 
+@dataclass(frozen=True)
+class Aterkallelse:
+    anonymiserade: int  # deltaganden turned anonymous
+    raderad: bool  # the person's personal data are erased (no deltagande keeps them)
+
+
 @transaction.atomic
-def withdraw_consent(*, person: Person, datum: dt.date) -> int:
-    """Turns the person's deltaganden anonymous (kön and dates kept) and erases the personal
-    data: the number, birth date, start and end profiles and follow-ups. The consent records
-    stay, marked withdrawn, as the record of the withdrawal. Returns the number of deltaganden.
+def withdraw_consent(
+    *, person: Person, deltaganden: list[Deltagande], datum: dt.date
+) -> Aterkallelse:
+    """Withdraws the consent for the given deltaganden of the person, and only those: they
+    turn anonymous (kön and dates kept; start and end profiles and follow-ups erased), and
+    the consents given for their insatser are marked withdrawn once no deltagande of the
+    person in that insats keeps personal data. Deltaganden not given (in insatser the
+    caller does not reach) are not touched. When none of the person's deltaganden keeps
+    personal data, the number and birth date are erased as well and every consent is
+    marked withdrawn. The consent records stay as the record of the withdrawal.
+
+    Raises ValidationError if no deltagande is given or one is not the person's.
     """
     person = Person.objects.select_for_update().get(pk=person.pk)
-    Samtycke.objects.filter(person=person, aterkallat__isnull=True).update(aterkallat=datum)
-    return _erase(person)
+    chosen = Deltagande.objects.filter(pk__in=[d.pk for d in deltaganden])
+    if not deltaganden or chosen.exclude(person=person).exists():
+        raise ValidationError("Välj vilka av personens deltaganden återkallelsen gäller.")
+    insats_ids = set(chosen.values_list("insats_id", flat=True))
+    count = _anonymise(chosen)
+    remaining = Deltagande.objects.filter(person=person)
+    still = set(remaining.values_list("insats_id", flat=True))
+    consents = Samtycke.objects.filter(person=person, aterkallat__isnull=True)
+    consents.filter(insats_id__in=insats_ids - still).update(aterkallat=datum)
+    if still:
+        return Aterkallelse(anonymiserade=count, raderad=False)
+    consents.update(aterkallat=datum)
+    _erase(person)
+    return Aterkallelse(anonymiserade=count, raderad=True)
 
 
-def _erase(person: Person) -> int:
-    deltaganden = Deltagande.objects.filter(person=person)
+def _anonymise(deltaganden: QuerySet[Deltagande]) -> int:
     Uppfoljning.objects.filter(deltagande__in=deltaganden).delete()
-    count = deltaganden.update(
+    return deltaganden.update(
         registreringsform=Registreringsform.ANONYM,
         person=None,
         utbildningsniva="",
@@ -235,6 +269,11 @@ def _erase(person: Person) -> int:
         sysselsattning_efter=[],
         forsorjning_efter=[],
     )
+
+
+def _erase(person: Person) -> int:
+    """Turns every deltagande of the person anonymous and erases the personal data."""
+    count = _anonymise(Deltagande.objects.filter(person=person))
     person.pnr_krypterat = None
     person.pnr_hash = None
     person.fodelsedatum = None
@@ -279,14 +318,7 @@ def log_access(
     *, user, person: Person, sida: str, anledning: str, deltagande: Deltagande | None = None
 ) -> Atkomstlogg:
     """Records one view of a person's personal data (who, when, which person, which page)."""
-    return Atkomstlogg.objects.create(
-        user=user,
-        forbund_id=person.forbund_id,
-        person=person,
-        deltagande=deltagande,
-        sida=sida[:200],
-        anledning=anledning[:200],
-    )
+    return _log_view(user=user, shown=[(person, deltagande)], sida=sida, anledning=anledning)
 
 
 def log_access_many(
@@ -296,22 +328,43 @@ def log_access_many(
     deltaganden: list[Deltagande],
     sida: str,
     anledning: str,
-) -> None:
-    """Records one view per deltagande with personal data shown on a list page or written
-    to a file, in one query. The reader is a user, or for a command on the server the
-    operating system's user. The deltaganden need `person` loaded (select_related)."""
+) -> Atkomstlogg | None:
+    """Records one page view (or one file written) listing every deltagande with personal
+    data it showed, in a fixed number of queries per förbund. The reader is a user, or for a
+    command on the server the operating system's user. A file covering several förbund gets
+    one entry in each förbund's log (each förbund reviews its own). The deltaganden need
+    `person` loaded (select_related). Returns the (first) entry, None if nothing was shown."""
     if user is None and not os_anvandare:
         raise ValueError("log_access_many needs the user or the OS user")
-    Atkomstlogg.objects.bulk_create(
-        Atkomstlogg(
-            user=user,
-            os_anvandare=os_anvandare[:150],
-            forbund_id=d.person.forbund_id,
-            person_id=d.person_id,
-            deltagande=d,
-            sida=sida[:200],
-            anledning=anledning[:200],
+    by_forbund: dict[int, list[tuple[Person, Deltagande | None]]] = {}
+    for d in deltaganden:
+        if d.person_id is not None:
+            by_forbund.setdefault(d.person.forbund_id, []).append((d.person, d))
+    entries = [
+        _log_view(
+            user=user, os_anvandare=os_anvandare, shown=shown, sida=sida, anledning=anledning
         )
-        for d in deltaganden
-        if d.person_id is not None
+        for shown in by_forbund.values()
+    ]
+    return entries[0] if entries else None
+
+
+def _log_view(
+    *,
+    user,
+    os_anvandare: str = "",
+    shown: list[tuple[Person, Deltagande | None]],
+    sida: str,
+    anledning: str,
+) -> Atkomstlogg:
+    entry = Atkomstlogg.objects.create(
+        user=user,
+        os_anvandare=os_anvandare[:150],
+        forbund_id=shown[0][0].forbund_id,
+        sida=sida[:200],
+        anledning=anledning[:200],
     )
+    Atkomst.objects.bulk_create(
+        Atkomst(logg=entry, person=person, deltagande=deltagande) for person, deltagande in shown
+    )
+    return entry

@@ -13,6 +13,7 @@ DELTAGANDE = INSATS + "<uuid:public_id>/"
 
 urlpatterns = [
     path(INSATS, views.deltagare_list, name="list"),
+    path(INSATS + "sok/", views.deltagare_sok, name="sok"),
     path(INSATS + "ny/", views.deltagare_create, name="create"),
     path(INSATS + "ny/kontroll/", views.pnr_check, name="pnr_check"),
     path(INSATS + "anonym/", views.deltagare_create_anonym, name="create_anonym"),

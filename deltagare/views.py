@@ -17,11 +17,13 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Max, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_ratelimit.core import is_ratelimited
 
 from insatser.choices import Deltagarregistrering, Niva
 from insatser.models import Insats
@@ -34,6 +36,7 @@ from .forms import (
     AterkallaForm,
     AvslutForm,
     DeltagareFilterForm,
+    DeltagareSokForm,
     PersonnummerCheckForm,
     RegistreringForm,
     StartprofilForm,
@@ -76,10 +79,6 @@ def deltagande_url(deltagande: Deltagande, name: str = "deltagare:detail", **kwa
     return reverse(name, args=[*args, *kwargs.values()])
 
 
-def _format_pnr(nummer: str) -> str:
-    return f"{nummer[:8]}-{nummer[8:]}"
-
-
 @sensitive_variables("nummer")
 def _show_personal_data(request: HttpRequest, deltagande: Deltagande, anledning: str) -> None:
     """Logs the view and puts the formatted number on the deltagande for the template."""
@@ -94,7 +93,7 @@ def _show_personal_data(request: HttpRequest, deltagande: Deltagande, anledning:
         anledning=anledning,
     )
     nummer = deltagande.person.personnummer()
-    deltagande.visat_pnr = _format_pnr(nummer) if nummer else ""
+    deltagande.visat_pnr = pnr.formatted(nummer) if nummer else ""
 
 
 # --- The participant list -------------------------------------------------------------
@@ -108,6 +107,40 @@ def _filter(deltaganden, status: str, today: dt.date):
     if status == "ofullstandiga":
         return deltaganden.filter(kvalitet.ofullstandig_q(today))
     return deltaganden
+
+
+def _shown(request: HttpRequest, insats: Insats, rows: list[Deltagande], anledning: str):
+    """The rows as the table shows them (the number formatted, the problems listed), with
+    one access-log row per person whose number is shown."""
+    for d in rows:
+        d.insats = insats
+        d.problem = kvalitet.problems(d)
+        nummer = d.person.personnummer() if d.person_id and d.person.pnr_krypterat else None
+        d.visat_pnr = pnr.formatted(nummer) if nummer else ""
+    services.log_access_many(
+        user=request.user,
+        deltaganden=[d for d in rows if d.visat_pnr],
+        sida=request.path,
+        anledning=anledning,
+    )
+    return rows
+
+
+def _list_page(request: HttpRequest, insats: Insats, **extra: object) -> HttpResponse:
+    """The list page, or (htmx) only its search block."""
+    template = "deltagare/deltagare_list.html" + ("#sok" if request.htmx else "")
+    return render(
+        request,
+        template,
+        {
+            "insats": insats,
+            "forbund": insats.forbund,
+            "sok_url": reverse(
+                "deltagare:sok", args=[insats.forbund.organisationsnummer, insats.kod]
+            ),
+            **extra,
+        },
+    )
 
 
 @never_cache
@@ -128,33 +161,49 @@ def deltagare_list(request: HttpRequest, orgnr: str, kod: str) -> HttpResponse:
     page = Paginator(
         rows.select_related("person").order_by("-startdatum", "pk"), PER_SIDA
     ).get_page(request.GET.get("sida"))
-    shown = list(page.object_list)
-    for d in shown:
-        d.insats = insats
-        d.problem = kvalitet.problems(d)
-        nummer = d.person.personnummer() if d.person_id and d.person.pnr_krypterat else None
-        d.visat_pnr = _format_pnr(nummer) if nummer else ""
-    services.log_access_many(
-        user=request.user,
-        deltaganden=[d for d in shown if d.visat_pnr],
-        sida=request.path,
-        anledning=f"Deltagarlistan i {insats.kod}",
-    )
+    shown = _shown(request, insats, list(page.object_list), f"Deltagarlistan i {insats.kod}")
     tabs = [(value, label, counts[value or "alla"]) for value, label in LIST_FILTERS.items()]
-    return render(
+    return _list_page(
         request,
-        "deltagare/deltagare_list.html",
-        {
-            "insats": insats,
-            "forbund": insats.forbund,
-            "page_obj": page,
-            "rows": shown,
-            "status": status,
-            "status_label": LIST_FILTERS[status],
-            "tabs": tabs,
-            "counts": counts,
-        },
+        insats,
+        page_obj=page,
+        rows=shown,
+        status=status,
+        status_label=LIST_FILTERS[status],
+        tabs=tabs,
+        counts=counts,
+        sok_form=DeltagareSokForm(),
     )
+
+
+SOK_TRAFFAR = 25
+
+
+@never_cache
+@require_POST
+def deltagare_sok(request: HttpRequest, orgnr: str, kod: str) -> HttpResponse:
+    """The search of the participant list (POST, htmx or not): by personnummer, found
+    through the keyed hash in the insats's förbund, or by the start of a deltagande's id.
+    Only the insats's deltaganden are searched; each person shown is logged."""
+    insats = _get_insats(request, orgnr, kod)
+    form = DeltagareSokForm(request.POST)
+    hits: list[Deltagande] = []
+    if form.is_valid():
+        sok = form.cleaned_data["sok"]
+        rows = Deltagande.objects.for_user(request.user, personal=True).filter(insats=insats)
+        if isinstance(sok, pnr.Personnummer):
+            person = services.find_person(forbund=insats.forbund, personnummer=sok)
+            rows = rows.filter(person=person) if person else rows.none()
+            anledning = f"Sökning på personnummer i deltagarlistan i {insats.kod}"
+        else:
+            rows = rows.filter(public_id__startswith=sok)
+            anledning = f"Sökning på id i deltagarlistan i {insats.kod}"
+        today = timezone.localdate()
+        found = kvalitet.with_problems(rows, today).select_related("person")
+        hits = _shown(
+            request, insats, list(found.order_by("-startdatum", "pk")[:SOK_TRAFFAR]), anledning
+        )
+    return _list_page(request, insats, sok_form=form, sokt=True, traffar=hits)
 
 
 # --- Registration ---------------------------------------------------------------------
@@ -239,14 +288,30 @@ def _default_start(insats: Insats) -> dt.date:
     return today
 
 
+# The live check answers at most this often per user (each rate counted on its own): a
+# registration needs a few checks, a hunt for who is registered needs many.
+PNR_CHECK_RATES = ("20/m", "200/h")
+
+
+def _check_throttled(request: HttpRequest) -> bool:
+    """Counts the check against the user's limits. The count lives in the cache; with Redis
+    down it is not kept (RATELIMIT_FAIL_OPEN), and the check answers as usual."""
+    over = [
+        is_ratelimited(request, group="pnr_check", key="user", rate=rate, increment=True)
+        for rate in PNR_CHECK_RATES
+    ]
+    return any(over)
+
+
 @never_cache
 @require_POST
 @sensitive_post_parameters("personnummer")
 @sensitive_variables()
 def pnr_check(request: HttpRequest, orgnr: str, kod: str) -> HttpResponse:
     """The live check of the number as it is typed (htmx, POST). The answer never contains
-    the number: valid or not, and for a person already known in the förbund the earlier
-    deltaganden the user may see (insats and dates)."""
+    the number: valid or not, and the person's deltaganden in the user's own insatser
+    (insats and dates). Of deltaganden elsewhere it says nothing, not even that they exist:
+    the answer for such a person is the one for a person unknown to the förbund."""
     insats = _get_insats(request, orgnr, kod)
     form = PersonnummerCheckForm(request.POST)
     form.is_valid()
@@ -258,6 +323,8 @@ def pnr_check(request: HttpRequest, orgnr: str, kod: str) -> HttpResponse:
         context["status"] = "tom"
     elif sum(c.isdigit() for c in value) < 10:
         context["status"] = "for_kort"
+    elif _check_throttled(request):
+        context["status"] = "begransad"
     else:
         try:
             parsed = pnr.parse(value)
@@ -269,22 +336,22 @@ def pnr_check(request: HttpRequest, orgnr: str, kod: str) -> HttpResponse:
 
 
 def _known_person(request: HttpRequest, insats: Insats, parsed: pnr.Personnummer) -> dict:
-    person = services.find_person(forbund=insats.forbund, personnummer=parsed)
     context: dict[str, object] = {
         "status": "giltigt",
         "kon": parsed.kon,
         "samordningsnummer": parsed.samordningsnummer,
     }
+    person = services.find_person(forbund=insats.forbund, personnummer=parsed)
     if person is None:
         return context
-    all_deltaganden = Deltagande.objects.filter(person=person)
     visible = list(
-        all_deltaganden.filter(
-            pk__in=Deltagande.objects.for_user(request.user, personal=True).values("pk")
-        )
+        Deltagande.objects.for_user(request.user, personal=True)
+        .filter(person=person)
         .select_related("insats__forbund")
         .order_by("-startdatum")
     )
+    if not visible:
+        return context
     services.log_access(
         user=request.user,
         person=person,
@@ -294,7 +361,6 @@ def _known_person(request: HttpRequest, insats: Insats, parsed: pnr.Personnummer
     context.update(
         status="kand",
         tidigare=visible,
-        andra=all_deltaganden.count() - len(visible),
         oppet_har=next((d for d in visible if d.insats_id == insats.pk and not d.slutdatum), None),
     )
     return context
@@ -368,13 +434,16 @@ def deltagande_detail(
         "flags": flags,
     }
     if person is not None:
+        mine = Deltagande.objects.for_user(request.user, personal=True).filter(person=person)
         context.update(
-            samtycken=list(Samtycke.objects.filter(person=person).order_by("-datum", "-pk")),
+            samtycken=list(
+                Samtycke.objects.filter(
+                    person=person, insats_id__in=mine.values("insats_id")
+                ).order_by("-datum", "-pk")
+            ),
             alder=_alder(person.fodelsedatum, deltagande.startdatum),
             andra=list(
-                Deltagande.objects.for_user(request.user, personal=True)
-                .filter(person=person)
-                .exclude(pk=deltagande.pk)
+                mine.exclude(pk=deltagande.pk)
                 .select_related("insats__forbund")
                 .order_by("-startdatum")
             ),
@@ -524,24 +593,51 @@ def deltagande_uppfoljning(
 def samtycke_aterkalla(
     request: HttpRequest, orgnr: str, kod: str, public_id: uuid.UUID
 ) -> HttpResponse:
-    """The participant withdraws consent: every deltagande of the person in the förbund
-    turns anonymous (kön and dates kept) and the personal data are erased."""
+    """The participant withdraws consent. The form asks which of the person's deltaganden
+    in the user's insatser it covers (this one chosen to begin with); those turn anonymous
+    (kön and dates kept). Deltaganden in other insatser are not touched, and the page says
+    so without saying whether there are any; once none keeps personal data, the number is
+    erased (services.withdraw_consent)."""
     deltagande = _get_deltagande(request, orgnr, kod, public_id)
     person = deltagande.person
     if person is None:
         raise Http404
     _show_personal_data(request, deltagande, "Återkalla samtycke")
-    senaste = Samtycke.objects.filter(person=person).aggregate(senaste=Max("datum"))["senaste"]
+    mine = list(
+        Deltagande.objects.for_user(request.user, personal=True)
+        .filter(person=person)
+        .select_related("insats")
+        .order_by("-startdatum", "pk")
+    )
+    senaste = dict(
+        Samtycke.objects.filter(person=person, insats__in={d.insats_id for d in mine})
+        .values_list("insats_id")
+        .annotate(senaste=Max("datum"))
+    )
     form = AterkallaForm(
-        request.POST if request.method == "POST" else None, senaste_samtycke=senaste
+        request.POST if request.method == "POST" else None,
+        deltaganden=mine,
+        senaste_samtycke=senaste,
+        initial={"deltaganden": [str(deltagande.public_id)]},
     )
     if request.method == "POST" and form.is_valid():
-        antal = services.withdraw_consent(person=person, datum=form.cleaned_data["datum"])
-        messages.success(
-            request,
-            f"Samtycket är återkallat. Personuppgifterna är raderade och {antal} "
-            f"deltagande{'n' if antal != 1 else ''} är nu anonym{'a' if antal != 1 else 't'}.",
+        chosen = form.cleaned_data["deltaganden"]
+        result = services.withdraw_consent(
+            person=person, deltaganden=chosen, datum=form.cleaned_data["datum"]
         )
+        kvar = len(mine) - result.anonymiserade
+        text = (
+            f"Samtycket är återkallat för {result.anonymiserade} "
+            f"deltagande{pluralize(result.anonymiserade, 'n')}: "
+            f"{'de' if result.anonymiserade != 1 else 'det'} är nu "
+            f"anonym{pluralize(result.anonymiserade, 't,a')} och personuppgifterna i "
+            f"{'dem' if result.anonymiserade != 1 else 'det'} är raderade."
+        )
+        if kvar:
+            text += (
+                f" Personens {kvar} övriga deltagande{pluralize(kvar, 'n')} i dina insatser "
+                "har kvar sina personuppgifter."
+            )
+        messages.success(request, text)
         return redirect(deltagande_url(deltagande))
-    antal = Deltagande.objects.filter(person=person).count()
-    return _deltagande_form_page(request, "deltagare/aterkalla.html", deltagande, form, antal=antal)
+    return _deltagande_form_page(request, "deltagare/aterkalla.html", deltagande, form)

@@ -3,9 +3,10 @@
 - `deltaganden`: the förbund's deltaganden pseudonymised (public id, kön, age band, insats,
   dates and codes; never a personnummer or birth date), filtered and downloadable;
 - `atkomstlogg`: who has viewed which person's data, when and from which page (read only);
-- `registerutdrag`: a person's data and who has viewed it. Only those who may see the
-  person's data produce it (the insats's handläggare); a förbundsadministratör never sees
-  a personnummer (spec/product.md, Roles), so the extract is the handläggare's page.
+- `registerutdrag`: a person's data and who has viewed it: a handläggare's extract holds
+  what their own insatser hold; the full one is taken by the förbund's
+  personuppgiftsansvarig. A förbundsadministratör never sees a personnummer
+  (spec/product.md, Roles), so takes no extract.
 
 Scoping: the förbund must be one where the user is förbundsadministratör (404 otherwise);
 the rows come from `Deltagande.objects.for_user(user, personal=False)`.
@@ -17,7 +18,7 @@ import datetime as dt
 
 from django import forms
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -33,7 +34,8 @@ from forbund.models import Forbund, User
 from insatser.models import Insats
 
 from . import kvalitet, pnr, services
-from .models import Atkomstlogg, Deltagande, Person, Samtycke, Uppfoljning
+from .forms import public_id_start
+from .models import Atkomst, Atkomstlogg, Deltagande, Person, Samtycke, Uppfoljning
 
 PER_SIDA = 50
 STATUS = [
@@ -199,6 +201,13 @@ def deltaganden(request: HttpRequest, orgnr: str) -> HttpResponse:
 
 
 class LoggFilter(StyledFormMixin, forms.Form):
+    person = forms.CharField(
+        label="Person (id)",
+        required=False,
+        max_length=36,
+        help_text="Personens id, helt eller de 8 första tecknen.",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
     anvandare = forms.ChoiceField(label="Användare", required=False)
     fran = forms.DateField(
         label="Från och med", required=False, widget=forms.DateInput(attrs={"type": "date"})
@@ -216,6 +225,17 @@ class LoggFilter(StyledFormMixin, forms.Form):
             (str(u.pk), u.get_full_name() or u.username) for u in users
         ]
 
+    def clean_person(self) -> str:
+        value = self.cleaned_data["person"].strip().lower()
+        if value and not public_id_start(value):
+            # Not shown again: it may be a personnummer typed by mistake.
+            self.data = self.data.copy()
+            self.data["person"] = ""
+            raise forms.ValidationError(
+                "Ange personens id, helt eller de 8 första tecknen (aldrig personnummer)."
+            )
+        return value
+
     def clean(self) -> dict:
         data = super().clean()
         if data.get("fran") and data.get("till") and data["till"] < data["fran"]:
@@ -226,19 +246,31 @@ class LoggFilter(StyledFormMixin, forms.Form):
 @never_cache
 @require_GET
 def atkomstlogg(request: HttpRequest, orgnr: str) -> HttpResponse:
+    """One row per page view that showed personal data, listing the persons it showed;
+    filtered by person (public id), user and dates."""
     forbund = _own_forbund(request, orgnr)
     form = LoggFilter(request.GET or None, forbund=forbund)
-    rows = Atkomstlogg.objects.filter(forbund=forbund).select_related(
-        "user", "person", "deltagande"
-    )
+    rows = Atkomstlogg.objects.filter(forbund=forbund)
     if form.is_valid():
         data = form.cleaned_data
+        if data.get("person"):
+            rows = rows.filter(
+                pk__in=Atkomst.objects.filter(person__public_id__startswith=data["person"]).values(
+                    "logg"
+                )
+            )
         if data.get("anvandare"):
             rows = rows.filter(user_id=data["anvandare"])
         if data.get("fran"):
             rows = rows.filter(tid__date__gte=data["fran"])
         if data.get("till"):
             rows = rows.filter(tid__date__lte=data["till"])
+    rows = rows.select_related("user").prefetch_related(
+        Prefetch(
+            "visningar",
+            queryset=Atkomst.objects.select_related("person", "deltagande").order_by("pk"),
+        )
+    )
     page = Paginator(rows.order_by("-tid", "-pk"), PER_SIDA).get_page(request.GET.get("sida"))
     query = request.GET.copy()
     query.pop("sida", None)
@@ -269,48 +301,70 @@ class UtdragForm(StyledFormMixin, forms.Form):
 @sensitive_post_parameters("personnummer")
 @sensitive_variables()
 def registerutdrag(request: HttpRequest) -> HttpResponse:
-    """A person's data and who has viewed it, for the insats's handläggare (404 for others)."""
-    if not access.can_see_personal_data(request.user):
+    """A person's data and who has viewed it (404 for those who may take no extract).
+
+    A handläggare's extract holds only the person's deltaganden in their own insatser, with
+    the consents, follow-ups and access-log rows that belong to them; of other insatser it
+    shows nothing, and a person with no deltagande there is "not found". The full extract,
+    for the citizen's request (GDPR art. 15), is taken by the förbund's
+    personuppgiftsansvarig (forbund.access.registerutdrag_filter). Each extract is logged.
+    """
+    user = request.user
+    if not access.can_take_registerutdrag(user):
         raise Http404
     form = UtdragForm(request.POST or None)
     context: dict = {"form": form}
     if request.method == "POST" and form.is_valid():
         nummer = form.cleaned_data["personnummer"]
-        visible = Deltagande.objects.for_user(request.user, personal=True)
-        persons = Person.objects.filter(
-            pnr_hash=pnr.lookup_hash(nummer.nummer), deltaganden__in=visible
-        ).distinct()
-        if not persons:
+        visible = Deltagande.objects.for_registerutdrag(user)
+        full_forbund = access.registerutdrag_forbund_ids(user)
+        persons = (
+            Person.objects.filter(pnr_hash=pnr.lookup_hash(nummer.nummer))
+            .filter(Q(deltaganden__in=visible) | Q(forbund__in=full_forbund))
+            .distinct()
+            .select_related("forbund")
+        )
+        utdrag = [
+            _utdrag(request, person, full=person.forbund_id in full_forbund) for person in persons
+        ]
+        if not utdrag:
             form.add_error(
                 "personnummer",
-                "Personen finns inte bland deltagarna i dina insatser. Ett registerutdrag tas "
-                "fram av en handläggare i en insats där personen deltar.",
+                "Personen finns inte bland deltagarna i dina insatser. Ett fullständigt "
+                "registerutdrag tas fram av förbundets personuppgiftsansvarig.",
             )
-        else:
-            utdrag = []
-            for person in persons.select_related("forbund"):
-                services.log_access(
-                    user=request.user,
-                    person=person,
-                    sida=request.path,
-                    anledning="Registerutdrag",
-                )
-                utdrag.append(
-                    {
-                        "person": person,
-                        "personnummer": pnr.decrypt(person.pnr_krypterat),
-                        "samtycken": Samtycke.objects.filter(person=person).select_related(
-                            "registrerad_av"
-                        ),
-                        "deltaganden": person.deltaganden.select_related("insats").order_by(
-                            "startdatum"
-                        ),
-                        "uppfoljningar": Uppfoljning.objects.filter(
-                            deltagande__person=person
-                        ).select_related("deltagande__insats"),
-                        "logg": person.atkomster.select_related("user").order_by("-tid"),
-                    }
-                )
-            context["utdrag"] = utdrag
-            context["skapat"] = timezone.localtime()
+        context["utdrag"] = utdrag
+        context["skapat"] = timezone.localtime()
     return render(request, "deltagare/forbund/registerutdrag.html", context)
+
+
+def _utdrag(request: HttpRequest, person: Person, *, full: bool) -> dict:
+    """One person's extract: everything the förbund holds (full) or what the reader's own
+    insatser hold. Logs the view first, so that the extract lists it too."""
+    services.log_access(
+        user=request.user,
+        person=person,
+        sida=request.path,
+        anledning="Registerutdrag (fullständigt)" if full else "Registerutdrag (dina insatser)",
+    )
+    deltaganden = person.deltaganden.all()
+    samtycken = Samtycke.objects.filter(person=person)
+    seen = Atkomst.objects.filter(person=person)
+    if not full:
+        deltaganden = deltaganden.filter(pk__in=Deltagande.objects.for_registerutdrag(request.user))
+        samtycken = samtycken.filter(insats_id__in=deltaganden.values("insats_id"))
+        seen = seen.filter(
+            Q(deltagande__in=deltaganden) | Q(deltagande__isnull=True, logg__user=request.user)
+        )
+    logg = Atkomstlogg.objects.filter(pk__in=seen.values("logg"))
+    return {
+        "person": person,
+        "full": full,
+        "personnummer": pnr.formatted(pnr.decrypt(person.pnr_krypterat)),
+        "samtycken": samtycken.select_related("insats").order_by("datum", "pk"),
+        "deltaganden": deltaganden.select_related("insats").order_by("startdatum", "pk"),
+        "uppfoljningar": Uppfoljning.objects.filter(deltagande__in=deltaganden)
+        .select_related("deltagande__insats")
+        .order_by("datum", "pk"),
+        "logg": logg.select_related("user").order_by("-tid", "-pk"),
+    }

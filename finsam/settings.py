@@ -151,6 +151,11 @@ LOGIN_URL = "konto:login"
 LOGIN_REDIRECT_URL = "start"
 LOGOUT_REDIRECT_URL = "konto:login"
 
+# django-ratelimit (the live personnummer check): counts in the cache. With Redis down the
+# count is lost and the check answers unthrottled rather than refusing everyone.
+RATELIMIT_USE_CACHE = "default"
+RATELIMIT_FAIL_OPEN = True
+
 # django-axes, with three limits per cool-off period (forbund/throttle.py): the (address,
 # username) pair, the username from any address, and the address for any username (sparing
 # accounts that have signed in from that address before: a kommun's NAT is not locked out).

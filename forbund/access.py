@@ -73,7 +73,10 @@ def can_read_registry(user) -> bool:
 
 def requires_two_factor(user) -> bool:
     """Accounts that can see personal data, or grant access to it, must use TOTP."""
-    return bool(roles(user) & {Roll.HANDLAGGARE, Roll.ADMINISTRATOR}) or user.is_staff
+    return (
+        bool(roles(user) & {Roll.HANDLAGGARE, Roll.ADMINISTRATOR, Roll.PERSONUPPGIFTSANSVARIG})
+        or user.is_staff
+    )
 
 
 # Insatser. The rules are stated on string field paths so that forbund never
@@ -152,6 +155,34 @@ def deltagande_filter(user, action: DeltagandeAction, *, prefix: str = "") -> Q:
 
 def can_see_personal_data(user) -> bool:
     return bool(handlaggare_uppdrag_ids(user))
+
+
+# The register extract (registerutdrag, GDPR art. 15). A handläggare may take out what
+# they may see anyway: the person's deltaganden in their own insatser, and nothing of the
+# others (not even that they exist). The full extract, everything the förbund holds on the
+# person, goes to the citizen; it needs a reader who may see every insats's personal data.
+# No existing role may: a förbundsadministratör never sees personal data (spec/product.md,
+# Roles) and the administratör sees no deltaganden. So the förbund names a
+# personuppgiftsansvarig (Roll.PERSONUPPGIFTSANSVARIG), who produces full extracts of the
+# förbund's persons, each one logged, and reaches personal data nowhere else.
+
+
+def registerutdrag_forbund_ids(user) -> set[int]:
+    """Förbund whose persons the user may take a full register extract of."""
+    return forbund_ids(user, Roll.PERSONUPPGIFTSANSVARIG)
+
+
+def registerutdrag_filter(user, *, prefix: str = "") -> Q:
+    """A filter on Deltagande (or a model reaching one through `prefix`): what a register
+    extract by this user shows. A semi-join, as deltagande_filter."""
+    q = deltagande_filter(user, "personal", prefix=prefix)
+    if full := registerutdrag_forbund_ids(user):
+        q |= Q(**{f"{prefix}insats__forbund__in": full})
+    return q
+
+
+def can_take_registerutdrag(user) -> bool:
+    return can_see_personal_data(user) or bool(registerutdrag_forbund_ids(user))
 
 
 def deltagande_import_filter(user, *, personal: bool) -> Q:

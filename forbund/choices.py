@@ -41,6 +41,9 @@ class Roll(models.TextChoices):
     FORBUNDSADMINISTRATOR = "forbundsadministrator", "Förbundsadministratör"
     HANDLAGGARE = "handlaggare", "Handläggare"
     NATIONELLA_RADET = "nationella_radet", "Nationella rådet"
+    # The förbund's officer for the data subject's rights (GDPR art. 15): produces the
+    # full registerutdrag of a person, and sees personal data nowhere else.
+    PERSONUPPGIFTSANSVARIG = "personuppgiftsansvarig", "Personuppgiftsansvarig (registerutdrag)"
 
 
 class Arbetsgivartyp(models.TextChoices):

@@ -68,6 +68,14 @@ USERS = [
         "Uppsala kommun",
     ),
     (
+        "pua",
+        "Finsam-demo-pua1",
+        Roll.PERSONUPPGIFTSANSVARIG,
+        UPPSALA,
+        Arbetsgivartyp.FORBUND,
+        UPPSALA,
+    ),
+    (
         "radet",
         "Finsam-demo-radet1",
         Roll.NATIONELLA_RADET,
@@ -88,6 +96,7 @@ NAMES = {
     "admin": ("Ada", "Administratör"),
     "chef": ("Cecilia", "Förbundschef"),
     "coach": ("Kim", "Coach"),
+    "pua": ("Per", "Personuppgiftsansvarig"),
     "radet": ("Rut", "Rådet"),
 }
 

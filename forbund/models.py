@@ -337,7 +337,7 @@ class Uppdrag(models.Model):
     linked to the assignment by the insatser app.
     """
 
-    FORBUND_ROLES = (Roll.FORBUNDSADMINISTRATOR, Roll.HANDLAGGARE)
+    FORBUND_ROLES = (Roll.FORBUNDSADMINISTRATOR, Roll.HANDLAGGARE, Roll.PERSONUPPGIFTSANSVARIG)
 
     user = models.ForeignKey(
         User, on_delete=models.CASCADE, related_name="uppdrag", verbose_name="användare"
@@ -374,7 +374,10 @@ class Uppdrag(models.Model):
             ),
             models.CheckConstraint(
                 condition=(
-                    Q(roll__in=["forbundsadministrator", "handlaggare"], forbund__isnull=False)
+                    Q(
+                        roll__in=["forbundsadministrator", "handlaggare", "personuppgiftsansvarig"],
+                        forbund__isnull=False,
+                    )
                     | Q(roll__in=["administrator", "nationella_radet"], forbund__isnull=True)
                 ),
                 name="uppdrag_forbund_enligt_roll",

@@ -44,6 +44,7 @@ def start(request: HttpRequest) -> HttpResponse:
             ),
             "is_administrator": access.is_administrator(user),
             "is_nationella_radet": access.is_nationella_radet(user),
+            "kan_ta_registerutdrag": bool(access.registerutdrag_forbund_ids(user)),
         },
     )
 

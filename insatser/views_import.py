@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from finsam.lib.forms import StyledFormMixin
 from finsam.lib.importing import export_file, import_file
+from finsam.lib.maskering import maskera
 from forbund import access
 from forbund.models import Forbund
 
@@ -102,7 +103,8 @@ def import_upload(request: HttpRequest, orgnr: str) -> HttpResponse:
     upload = form.cleaned_data["fil"]
     data = upload.read()
     kind = form.cleaned_data["kind"]
-    result = import_file(kind, data, filename=upload.name, user=request.user, dry_run=True)
+    name = maskera(upload.name)  # a file named after a person is stored and shown masked
+    result = import_file(kind, data, filename=name, user=request.user, dry_run=True)
     Importfil.objects.expired().delete()
     stored = None
     if result.ok:
@@ -110,7 +112,7 @@ def import_upload(request: HttpRequest, orgnr: str) -> HttpResponse:
             user=request.user,
             forbund=forbund,
             kind=kind,
-            filename=upload.name[:255],
+            filename=name[:255],
             data=data,
             sha256=hashlib.sha256(data).hexdigest(),
         )
@@ -119,7 +121,7 @@ def import_upload(request: HttpRequest, orgnr: str) -> HttpResponse:
         forbund,
         form=UploadForm(initial={"kind": kind}),
         result=result,
-        filename=upload.name,
+        filename=name,
         confirm=ConfirmForm(initial={"fil": stored.pk}) if stored else None,
     )
 

@@ -479,6 +479,7 @@ class Generator:
                     samtycken.append(
                         Samtycke(
                             person=person,
+                            insats=insats,
                             syfte=Samtyckessyfte.REGISTRERING,
                             datum=start,
                             formularversion="FK 9443",
@@ -489,6 +490,7 @@ class Generator:
                         samtycken.append(
                             Samtycke(
                                 person=person,
+                                insats=insats,
                                 syfte=Samtyckessyfte.SEKRETESS,
                                 datum=start,
                                 formularversion="FK 9443",

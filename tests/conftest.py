@@ -70,6 +70,23 @@ def mailbox(_smtp_server, settings):
     return inbox
 
 
+@pytest.fixture(autouse=True)
+def _private_rate_limits(settings):
+    """Rate-limit counts are keyed by user id, and ids repeat from test to test (and between
+    xdist workers sharing the Redis database): each test counts in a cache of its own.
+    tests/reliability/test_redis_down.py counts in the real Redis cache."""
+    import uuid
+
+    settings.CACHES = {
+        **settings.CACHES,
+        "ratelimit": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": uuid.uuid4().hex,
+        },
+    }
+    settings.RATELIMIT_USE_CACHE = "ratelimit"
+
+
 @pytest.fixture
 def forbund_a(db):
     return full_forbund(namn="Samordningsförbundet A", lan=Lan.UPPSALA, kommuner=["0380", "0381"])

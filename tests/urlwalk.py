@@ -26,6 +26,9 @@ from insatser.models import InsatsUppdrag
 
 from .factories import EkonomiradFactory, InsatsFactory, MedlemsbidragFactory, UppdragFactory
 
+# The personnummer of the walked deltagande in insats A-1.
+SHARED_PNR = "19900101-0017"
+
 # Logging out ends the session: walk it last.
 LAST = {"konto:logout"}
 
@@ -77,7 +80,7 @@ def build_world(*, forbund_a, admin_a, insats_a) -> World:
     deltagande = services.register_person_deltagande(
         user=inne.user,
         insats=insats_a,
-        personnummer=pnr.parse("19900101-0017"),
+        personnummer=pnr.parse(SHARED_PNR),
         samtycke_datum=dt.date(2015, 3, 1),
         startdatum=dt.date(2015, 3, 1),
     )
@@ -138,7 +141,12 @@ def build_world(*, forbund_a, admin_a, insats_a) -> World:
         # Follow-ups exist for ended deltaganden only.
         "deltagare:uppfoljning": {"public_id": avslutad.public_id},
     }
-    w.post_data = {"insatser:import_confirm": {"fil": str(importfil.pk)}}
+    w.post_data = {
+        "insatser:import_confirm": {"fil": str(importfil.pk)},
+        # The number of the deltagande above: an outsider who knows it (and may have
+        # registered it in an insats of their own) must still learn nothing of insats A-1.
+        "deltagare_forbund:registerutdrag": {"personnummer": SHARED_PNR},
+    }
     w.secrets = [
         insats_a.namn,
         volym.namn,

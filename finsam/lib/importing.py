@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 
 from django.db import transaction
 
+from .maskering import maskera
 from .tabular import Table, TabularError, read_table, write_table
 
 Progress = Callable[[int, int], None]
@@ -32,10 +33,17 @@ class Column:
 
 @dataclass(frozen=True)
 class RowError:
+    """One error of a file. Its texts are masked (finsam.lib.maskering) as it is made, so
+    that a personnummer in any cell, header or message reaches no page, file or output."""
+
     rad: int
     kolumn: str
     varde: str
     meddelande: str
+
+    def __post_init__(self) -> None:
+        for name in ("kolumn", "varde", "meddelande"):
+            object.__setattr__(self, name, maskera(getattr(self, name)))
 
     def __str__(self) -> str:
         where = f"Rad {self.rad}"

@@ -39,6 +39,19 @@ def test_forbundsadministrator_follows_the_panel(page, live_server):
         insats=insats, kon="kvinna", startdatum=dt.date(2024, 4, 1)
     )
     services.log_access(user=coach, person=ended.person, sida="/test/", anledning="Uppföljning")
+    other = services.register_person_deltagande(
+        user=coach,
+        insats=insats,
+        personnummer=pnr.parse("19850615-1227"),
+        samtycke_datum=dt.date(2024, 5, 1),
+        startdatum=dt.date(2024, 5, 1),
+    )
+    services.log_access_many(
+        user=coach,
+        deltaganden=[ended, other],
+        sida="/forbund/lista/",
+        anledning="Deltagarlistan i IND-1",
+    )
 
     login(page, live_server, "chef")
     panel = page.get_by_role("region", name="Datakvalitet i Samordningsförbundet Test")
@@ -55,4 +68,13 @@ def test_forbundsadministrator_follows_the_panel(page, live_server):
 
     page.get_by_role("link", name="Åtkomstlogg").click()
     expect(page.locator("table")).to_contain_text("Uppföljning")
+    # The list page is one row naming both persons; a person's id filters the log.
+    expect(page.get_by_role("row").filter(has_text="Deltagarlistan i IND-1")).to_contain_text(
+        "2 personer:"
+    )
+    assert_accessible(page)
+    page.get_by_label("Person (id)").fill(str(other.person.public_id)[:8])
+    page.get_by_role("button", name="Filtrera").click()
+    expect(page.get_by_text("1 sidvisning.")).to_be_visible()
+    expect(page.locator("table")).to_contain_text("Deltagarlistan i IND-1")
     assert_accessible(page)

@@ -51,6 +51,17 @@ def person_deltagande(insats, user, nummer: str = NUMMER, **kwargs) -> Deltagand
     return services.register_person_deltagande(**values)
 
 
+def registration_post(nummer: str = NUMMER, datum: str = "2016-01-04") -> dict[str, str]:
+    """The registration form's smallest valid POST: the number, consent and start on `datum`."""
+    return {
+        "personnummer": nummer,
+        "samtycke_registrering": "on",
+        "samtycke_datum": datum,
+        "sprak": "svenska",
+        "startdatum": datum,
+    }
+
+
 def anonym(insats, **kwargs) -> Deltagande:
     values = {"insats": insats, "kon": "kvinna", "startdatum": dt.date(2015, 3, 1)}
     values.update(kwargs)

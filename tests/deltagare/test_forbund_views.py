@@ -155,18 +155,73 @@ class TestAccessLog:
     def test_others_get_404(self, request, who, forbund_a):
         assert request.getfixturevalue(who).get(self.url(forbund_a)).status_code == 404
 
+    def test_a_list_page_is_one_entry_naming_everyone_it_showed(
+        self, client_admin_a, client_handlaggare_a, forbund_a, data, handlaggare_a
+    ):
+        from .handlaggare_data import make_nummer
+
+        insats, _ = data
+        for i in range(30):
+            person_deltagande(insats, handlaggare_a, make_nummer(i))
+        before = Atkomstlogg.objects.count()
+        list_page = reverse("deltagare:list", args=[forbund_a.organisationsnummer, insats.kod])
+        for sida in ("1", "2", "1"):
+            assert client_handlaggare_a.get(list_page, {"sida": sida}).status_code == 200
+        entries = list(Atkomstlogg.objects.order_by("pk")[before:])
+        # Not one row per person: one per page view, naming the persons shown (a page of
+        # 25 rows, one of them anonymous; then the last 8).
+        assert len(entries) == 3
+        assert [e.visningar.count() for e in entries] == [24, 8, 24]
+        response = client_admin_a.get(self.url(forbund_a))
+        text = response.text
+        assert "24 personer:" in text and "8 personer:" in text
+        assert_no_pnr(response.content)
+
+    def test_filters_by_person(self, client_admin_a, forbund_a, data, handlaggare_a):
+        insats, d1 = data
+        d2 = insats.deltaganden.exclude(pk=d1.pk).exclude(person=None).get()
+        services.log_access_many(
+            user=handlaggare_a,
+            deltaganden=list(insats.deltaganden.select_related("person")),
+            sida="/lista/",
+            anledning="Lista",
+        )
+        services.log_access(user=handlaggare_a, person=d2.person, sida="/d2/", anledning="En")
+        person = str(d1.person.public_id)
+        for value in (person, person[:8], person.upper()):
+            response = client_admin_a.get(self.url(forbund_a, person=value))
+            sidor = {e.sida for e in response.context["page_obj"]}
+            assert sidor == {"/test/", "/lista/"}, value
+        response = client_admin_a.get(self.url(forbund_a, person="19900101-0017"))
+        assert "Ange personens id" in response.text
+        assert "19900101-0017" not in response.text  # not even in the field
+
+    def test_fixed_number_of_queries(
+        self, client_admin_a, forbund_a, data, handlaggare_a, django_assert_max_num_queries
+    ):
+        insats, _ = data
+        rows = list(insats.deltaganden.select_related("person"))
+        for i in range(60):
+            services.log_access_many(
+                user=handlaggare_a, deltaganden=rows, sida=f"/{i}/", anledning="Lista"
+            )
+        # Session, user, assignments, förbund, users for the filter, count, page, persons.
+        with django_assert_max_num_queries(9):
+            response = client_admin_a.get(self.url(forbund_a))
+        assert len(response.context["page_obj"].object_list) == 50
+
 
 class TestRegisterutdrag:
     url = "/registerutdrag/"
 
     def test_handlaggare_gets_the_extract_and_it_is_logged(self, client_handlaggare_a, data):
-        before = Atkomstlogg.objects.filter(anledning="Registerutdrag").count()
+        logged = Atkomstlogg.objects.filter(anledning="Registerutdrag (dina insatser)")
         response = client_handlaggare_a.post(self.url, {"personnummer": NUMMER})
         assert response.status_code == 200
         text = response.text
-        assert "199001010017" in text  # the person's own data, for the handläggare
-        assert "Vägen till arbete" in text and "/test/" in text  # deltagande and who viewed it
-        assert Atkomstlogg.objects.filter(anledning="Registerutdrag").count() == before + 1
+        assert "19900101-0017" in text  # the person's own data, for the handläggare
+        assert "Vägen till arbete" in text  # the deltagande
+        assert logged.count() == 1
         assert response["Cache-Control"].startswith("max-age=0")
 
     def test_unknown_person_is_an_error_without_the_number(self, client_handlaggare_a, data):
@@ -196,6 +251,24 @@ class TestRegisterutdrag:
 
     def test_wrong_method(self, client_handlaggare_a):
         assert client_handlaggare_a.put(self.url).status_code == 405
+
+    def test_the_extract_reads_as_a_letter_to_the_citizen(self, client_handlaggare_a, data):
+        """Swedish labels instead of codes, the number as ÅÅÅÅMMDD-NNNN, no internal URLs,
+        the förbund as sender (issue 16, item 12)."""
+        import re as _re
+
+        insats, _ = data
+        response = client_handlaggare_a.post(self.url, {"personnummer": NUMMER})
+        main = response.text.split("<main", 1)[1].split("</main>", 1)[0]
+        assert "19900101-0017" in main and "199001010017" not in main
+        assert "Inskriven som arbetssökande på Arbetsförmedlingen" in main
+        assert "Aktivitetsstöd" in main and "Insatsen fullföljd enligt planeringen" in main
+        for code in ("arbetssokande", "aktivitetsstod", "gymnasial", "upp_till_1", "fullfoljd"):
+            assert code not in main, code
+        assert "/test/" not in main  # the page a reader was on stays internal
+        assert _re.findall(r'href="([^"]+)"', main) == ["/registerutdrag/"]  # "Nytt", not printed
+        assert insats.forbund.namn in main
+        assert insats.forbund.organisationsnummer_display in main
 
 
 def test_start_page_panel_links_to_the_problem(client_admin_a, forbund_a, data):

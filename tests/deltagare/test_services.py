@@ -107,7 +107,10 @@ def test_withdrawn_consent_makes_deltaganden_anonymous_and_erases_the_person(ins
     )
     Uppfoljning.objects.create(deltagande=deltagande, matpunkt=90, datum=dt.date(2015, 12, 1))
     person = deltagande.person
-    assert services.withdraw_consent(person=person, datum=dt.date(2016, 1, 10)) == 1
+    result = services.withdraw_consent(
+        person=person, deltaganden=[deltagande], datum=dt.date(2016, 1, 10)
+    )
+    assert (result.anonymiserade, result.raderad) == (1, True)
     deltagande.refresh_from_db()
     person.refresh_from_db()
     assert deltagande.registreringsform == "anonym" and deltagande.person is None
@@ -173,3 +176,32 @@ def test_log_access_records_who_saw_whom(insats, handlaggare_a):
     )
     assert Atkomstlogg.objects.get() == entry
     assert entry.forbund_id == insats.forbund_id
+    shown = entry.visningar.get()
+    assert (shown.person, shown.deltagande) == (deltagande.person, deltagande)
+
+
+def test_a_list_page_is_one_entry_listing_everyone_shown(insats, handlaggare_a):
+    first = _register(insats, handlaggare_a)
+    second = _register(insats, handlaggare_a, personnummer=pnr.parse("19850615-1227"))
+    anonym = services.register_anonymous_deltagande(
+        insats=insats, kon="kvinna", startdatum=dt.date(2015, 3, 1)
+    )
+    for d in (first, second, anonym):
+        d.refresh_from_db()
+    entry = services.log_access_many(
+        user=handlaggare_a,
+        deltaganden=list(Deltagande.objects.select_related("person").order_by("pk")),
+        sida="/lista/",
+        anledning="Deltagarlistan",
+    )
+    assert Atkomstlogg.objects.get() == entry
+    assert sorted(entry.visningar.values_list("deltagande_id", flat=True)) == sorted(
+        [first.pk, second.pk]
+    )
+    assert set(entry.personer.all()) == {first.person, second.person}
+    # Nothing with personal data shown: nothing logged.
+    assert (
+        services.log_access_many(user=handlaggare_a, deltaganden=[anonym], sida="/", anledning="x")
+        is None
+    )
+    assert Atkomstlogg.objects.count() == 1

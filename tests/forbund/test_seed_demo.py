@@ -94,6 +94,7 @@ def test_a_user_for_each_role_with_the_readme_password(seeded):
         "admin": Roll.ADMINISTRATOR,
         "chef": Roll.FORBUNDSADMINISTRATOR,
         "coach": Roll.HANDLAGGARE,
+        "pua": Roll.PERSONUPPGIFTSANSVARIG,
         "radet": Roll.NATIONELLA_RADET,
     }
     assert set(table) == set(roles)

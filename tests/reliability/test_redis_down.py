@@ -94,6 +94,33 @@ def test_signing_in_works_while_redis_is_down(private_redis, admin_a):
     assert client.get("/").status_code == 200
 
 
+def test_the_personnummer_check_and_registration_work_while_redis_is_down(
+    private_redis, settings, forbund_a, handlaggare_a
+):
+    """The check's rate limit counts in Redis; with Redis stopped the count is lost and the
+    check answers as usual (never "too many", never 500), and registering works."""
+    from django.urls import reverse
+
+    from deltagare.views import PNR_CHECK_RATES
+
+    from ..deltagare.handlaggare_data import NUMMER, assigned_insats, registration_post
+
+    settings.RATELIMIT_USE_CACHE = "default"  # the private Redis, not the test's own cache
+    insats = assigned_insats(forbund_a, handlaggare_a)
+    client = _verified_client(handlaggare_a)
+    args = [forbund_a.organisationsnummer, insats.kod]
+    private_redis.stop()
+    over_the_limit = int(PNR_CHECK_RATES[0].split("/")[0]) + 5
+    for _ in range(over_the_limit):
+        started = time.monotonic()
+        response = client.post(reverse("deltagare:pnr_check", args=args), {"personnummer": NUMMER})
+        assert time.monotonic() - started < HANG
+        assert response.status_code == 200 and response.context["status"] == "giltigt"
+    response = client.post(reverse("deltagare:create", args=args), registration_post())
+    assert response.status_code == 302
+    assert insats.deltaganden.count() == 1
+
+
 def test_a_report_order_fails_fast_and_is_retried_when_redis_is_back(
     private_redis, client_radet, radet
 ):

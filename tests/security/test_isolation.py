@@ -17,16 +17,19 @@ than 404, so the parameters name real objects.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.test import Client
 from django.urls import get_resolver
 
+from deltagare import pnr, services
 from forbund.choices import Roll
 from insatser.models import InsatsUppdrag
 
 from ..conftest import _verified_client
-from ..factories import UppdragFactory
-from ..urlwalk import World, build_world, routes, walk_urls
+from ..factories import InsatsFactory, UppdragFactory
+from ..urlwalk import SHARED_PNR, World, build_world, routes, walk_urls
 
 pytestmark = pytest.mark.django_db
 
@@ -73,8 +76,9 @@ ALLOWED: dict[str, set[str]] = {
     # extract form (it finds only persons in the handläggare's own insatser).
     "handlaggare_b": COMMON
     | {"insatser:start", "deltagare_forbund:registerutdrag", "deltagare_forbund:import"},
-    # Handläggare of förbund A, assigned to another insats: the förbund's insats list,
-    # which shows only the insatser they are assigned to.
+    # Handläggare of förbund A, assigned to other insatser, one of which has the same
+    # person as insats A-1: the förbund's insats list, which shows only the insatser they
+    # are assigned to, and the register extract, which shows only their own insats.
     "handlaggare_utanfor": COMMON
     | {
         "insatser:start",
@@ -82,6 +86,8 @@ ALLOWED: dict[str, set[str]] = {
         "deltagare_forbund:registerutdrag",
         "deltagare_forbund:import",
     },
+    # Förbund B's personuppgiftsansvarig takes full register extracts, of B's persons only.
+    "personuppgiftsansvarig_b": COMMON | {"deltagare_forbund:registerutdrag"},
     # Nationella rådet reads the registry of every förbund and orders aggregated reports;
     # it reaches no insats, deltagande or someone else's report.
     "radet": COMMON | {"forbund:list", "forbund:detail", "rapporter:index"},
@@ -122,11 +128,24 @@ def _text(response) -> str:
 
 
 @pytest.fixture
-def outsiders(world, forbund_b, insats_b, admin_b, radet, handlaggare_a) -> dict[str, Client]:
+def outsiders(
+    world, forbund_a, forbund_b, insats_b, admin_b, radet, handlaggare_a
+) -> dict[str, Client]:
     handlaggare_b = UppdragFactory(
         roll=Roll.HANDLAGGARE, forbund=forbund_b, user__username="coach_b"
     )
     InsatsUppdrag.objects.create(insats=insats_b, uppdrag=handlaggare_b)
+    # handlaggare_a registers the person of insats A-1 in an insats of their own.
+    egen = InsatsFactory(forbund=forbund_a, kod="A-3", namn="Egen insats")
+    InsatsUppdrag.objects.create(insats=egen, uppdrag=handlaggare_a.uppdrag.get())
+    services.register_person_deltagande(
+        user=handlaggare_a,
+        insats=egen,
+        personnummer=pnr.parse(SHARED_PNR),
+        samtycke_datum=dt.date(2016, 1, 4),
+        startdatum=dt.date(2016, 1, 4),
+    )
+    pua_b = UppdragFactory(roll=Roll.PERSONUPPGIFTSANSVARIG, forbund=forbund_b).user
     admin_client = Client()
     admin_client.force_login(admin_b)
     radet_client = Client()
@@ -135,6 +154,7 @@ def outsiders(world, forbund_b, insats_b, admin_b, radet, handlaggare_a) -> dict
         "forbundsadministrator_b": admin_client,
         "handlaggare_b": _verified_client(handlaggare_b.user),
         "handlaggare_utanfor": _verified_client(handlaggare_a),
+        "personuppgiftsansvarig_b": _verified_client(pua_b),
         "radet": radet_client,
     }
 
