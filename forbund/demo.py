@@ -89,6 +89,7 @@ EMAILS = {
     "admin": "ada.administrator@exempel.se",
     "chef": "cecilia.forbundschef@exempel.se",
     "coach": "kim.coach@exempel.se",
+    "pua": "per.personuppgiftsansvarig@exempel.se",
     "radet": "rut.radet@exempel.se",
 }
 
