@@ -25,7 +25,7 @@ from django.db.models import (
 )
 
 from .choices import Registreringsform, Uppfoljningspunkt
-from .models import Deltagande, Uppfoljning
+from .models import Deltagande, Uppfoljning, active_in_year_q
 
 # A follow-up is due from its day (slutdatum + the mätpunkt's days) and overdue this
 # many days later.
@@ -220,9 +220,7 @@ def counts(deltaganden: QuerySet[Deltagande], today: dt.date) -> dict[str, int]:
 
 def andel_personuppgifter(deltaganden: QuerySet[Deltagande], ar: int) -> list[Andel]:
     """Per insats, the deltaganden active in the year and how many carry personal data."""
-    active = deltaganden.filter(startdatum__lte=dt.date(ar, 12, 31)).exclude(
-        slutdatum__lt=dt.date(ar, 1, 1)
-    )
+    active = deltaganden.filter(active_in_year_q(ar))
     rows = (
         active.order_by()
         .values("insats_id", "insats__forbund__organisationsnummer", "insats__kod", "insats__namn")

@@ -14,6 +14,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 
+from finsam.lib import period
 from forbund import access
 from forbund.models import Forbund
 from insatser.models import Insats
@@ -132,6 +133,14 @@ class DeltagandeQuerySet(models.QuerySet["Deltagande"]):
 
     def open(self) -> DeltagandeQuerySet:
         return self.filter(slutdatum__isnull=True)
+
+    def active_in_year(self, ar: int) -> DeltagandeQuerySet:
+        return self.filter(active_in_year_q(ar))
+
+
+def active_in_year_q(ar: int, prefix: str = "") -> Q:
+    """Deltaganden active in the year: started by 31 December, not ended before 1 January."""
+    return period.active_in_year_q(ar, prefix=prefix)
 
 
 class Deltagande(models.Model):

@@ -134,9 +134,7 @@ def _filtered(request: HttpRequest, forbund: Forbund):
         if data.get("insats"):
             rows = rows.filter(insats__kod=data["insats"])
         if ar := data.get("ar"):
-            rows = rows.filter(startdatum__lte=dt.date(ar, 12, 31)).exclude(
-                slutdatum__lt=dt.date(ar, 1, 1)
-            )
+            rows = rows.active_in_year(ar)
         status = data.get("status")
         rows = rows.filter(
             {

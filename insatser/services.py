@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -12,6 +12,7 @@ from django.db.models import Count, F, IntegerField, Max, OuterRef, Q, Subquery,
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from finsam.lib import period
 from forbund.choices import Roll
 from forbund.models import Forbund, Medlemsbidrag, Medlemskap, Uppdrag
 from forbund.services import Fordelning, fordelning
@@ -169,19 +170,6 @@ def antal_set(
 
 
 # --- The economy of a year ------------------------------------------------------------
-
-# Participants registered one by one (deltagarregistrering `individuell`) are counted by
-# the deltagare app, which imports this app and not the other way round. It registers
-# a counter here (in its AppConfig.ready): called with the förbund and the year, it
-# returns {insats id: number of participants}. Until then, participants come from the
-# volume counts and the strukturdeltagare counts only.
-DeltagareRaknare = Callable[[Forbund, int], dict[int, int]]
-deltagare_raknare: list[DeltagareRaknare] = []
-
-
-def register_deltagare_raknare(raknare: DeltagareRaknare) -> None:
-    if raknare not in deltagare_raknare:
-        deltagare_raknare.append(raknare)
 
 
 def ekonomi_default_year(forbund: Forbund) -> int:
@@ -402,13 +390,24 @@ def _antal_subquery(model: type[Periodantal], ar: int) -> Coalesce:
     return Coalesce(Subquery(per_insats, output_field=IntegerField()), 0)
 
 
+def _deltaganden_count(ar: int) -> Count:
+    """The insats's deltaganden (with and without personal data) active in the year.
+
+    The deltagare app imports this one, so the count reads the reverse relation by its
+    related name; the condition is the one `Deltagande.objects.active_in_year` uses
+    (finsam.lib.period), and tests/insatser/test_services.py checks the two agree.
+    """
+    return Count("deltaganden", filter=period.active_in_year_q(ar, prefix="deltaganden__"))
+
+
 def ekonomiar(forbund: Forbund, ar: int, *, today: dt.date | None = None) -> Ekonomiar:
     """The year's budget against utfall for individ- and strukturinriktade insatser and
     administration, income, the administration share and the rule-of-thumb warnings.
 
-    Runs three queries whatever the number of insatser (plus one per registered
-    participant counter): the year's lines summed per line and insats, the insatser
-    of the year with their participants, and the members' contributions.
+    Runs three queries whatever the number of insatser: the year's lines summed per line
+    and insats, the insatser of the year with their participants (volume counts,
+    strukturdeltagare and deltaganden active in the year, as the report's insats
+    catalogue counts them), and the members' contributions.
     """
     today = today or timezone.localdate()
     lines: dict[tuple[str, int | None], Belopp] = {
@@ -421,14 +420,10 @@ def ekonomiar(forbund: Forbund, ar: int, *, today: dt.date | None = None) -> Eko
         .annotate(
             antal_volym=_antal_subquery(Volymregistrering, ar),
             antal_struktur=_antal_subquery(Strukturdeltagare, ar),
+            antal_deltaganden=_deltaganden_count(ar),
         )
         .order_by("niva", "kod")
     )
-    extra: dict[int, int] = {}
-    for raknare in deltagare_raknare:
-        for insats_id, n in raknare(forbund, ar).items():
-            extra[insats_id] = extra.get(insats_id, 0) + n
-
     per_niva: dict[str, list[Insatsrad]] = {Niva.INDIVID: [], Niva.STRUKTUR: []}
     for insats in insatser:
         per_niva[insats.niva].append(
@@ -438,7 +433,7 @@ def ekonomiar(forbund: Forbund, ar: int, *, today: dt.date | None = None) -> Eko
                 esf=lines.get((Kostnadsslag.INSATS_ESF, insats.pk), Belopp()),
                 antal_deltagare=insats.antal_volym
                 + insats.antal_struktur
-                + extra.get(insats.pk, 0),
+                + insats.antal_deltaganden,
             )
         )
     bidrag = list(
