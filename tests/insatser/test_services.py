@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 
-from forbund.choices import Medlemstyp, Roll
 from deltagare.models import Deltagande
+from forbund.choices import Medlemstyp, Roll
 from insatser import services
 from insatser.models import Ekonomirad, Insats, InsatsMal, Strukturdeltagare, Volymregistrering
 
