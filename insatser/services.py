@@ -15,7 +15,7 @@ from django.utils import timezone
 from finsam.lib import period
 from forbund.choices import Roll
 from forbund.models import Forbund, Medlemsbidrag, Medlemskap, Uppdrag
-from forbund.services import Fordelning, fordelning
+from forbund.services import Fordelning, Kontroll5, fordelning
 
 from .choices import (
     ADMINISTRATIONSRADER,
@@ -294,6 +294,10 @@ class Ekonomiar:
     @property
     def kostnader(self) -> Belopp:
         return self.individ.belopp + self.struktur.belopp + self.administration_summa
+
+    @property
+    def kontroll5(self) -> Kontroll5:
+        return Kontroll5(self.medlemsbidrag_beslutat, self.medlemsbidrag_inbetalt)
 
     @property
     def medlemsbidrag(self) -> Belopp:
