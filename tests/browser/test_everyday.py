@@ -120,3 +120,82 @@ def test_a_form_error_moves_focus_to_the_summary_and_marks_the_title(page, live_
     page.get_by_role("button", name="Spara").click()
     expect(page.locator("#bidrag")).to_contain_text("har sparats")
     assert not page.title().startswith("Fel: ")
+
+
+# 320 CSS pixels is a phone (WCAG 1.4.10); 640 is a 1280 px window at 200 % zoom.
+NARROW = [320, 640]
+
+
+def _check_narrow(page, url: str) -> None:
+    for width in NARROW:
+        page.set_viewport_size({"width": width, "height": 800})
+        page.goto(url)
+        page.wait_for_load_state("networkidle")
+        assert_accessible(page)
+        # Each wide table scrolls in a labelled region the keyboard reaches.
+        for region in page.locator(".table-scroll").all():
+            assert region.get_attribute("role") == "region"
+            assert region.get_attribute("tabindex") == "0"
+            assert region.get_attribute("aria-label")
+
+
+def test_forbundsadministrator_pages_at_320_px_and_200_percent_zoom(page, live_server):
+    from ..factories import EkonomiradFactory, MedlemsbidragFactory
+
+    forbund = _forbund_with_admin()
+    ar = dt.date.today().year
+    for n in range(4):
+        insats = InsatsFactory(
+            forbund=forbund,
+            kod=f"ARBETSLIVSINRIKTAD-REHAB-{n}",
+            namn="Arbetslivsinriktad rehabilitering med ett långt namn",
+            startdatum=dt.date(ar - 1, 1, 1),
+        )
+        EkonomiradFactory(
+            forbund=forbund, ar=ar, rad="insats", insats=insats, budget=12_345_678, utfall=None
+        )
+    for m in forbund.medlemskap.all():
+        MedlemsbidragFactory(medlemskap=m, ar=ar, beslutat=1_234_567, inbetalt=1_234_567)
+    login(page, live_server, "chef")
+    o = forbund.organisationsnummer
+    for path in (
+        "/",
+        f"/forbund/{o}/",
+        f"/forbund/{o}/insatser/",
+        f"/forbund/{o}/ekonomi/{ar}/",
+        f"/forbund/{o}/deltaganden/",
+        f"/forbund/{o}/insatser/ARBETSLIVSINRIKTAD-REHAB-0/",
+    ):
+        _check_narrow(page, f"{live_server.url}{path}")
+
+
+def test_handlaggare_pages_at_320_px_and_200_percent_zoom(page, live_server):
+    from ..deltagare.handlaggare_data import assigned_insats, end, person_deltagande
+    from .conftest import totp_device
+
+    forbund = full_forbund(kommuner=["0380"], lan="03", namn="Samordningsförbundet Test")
+    user = UserFactory(username="coach", password=PASSWORD)
+    UppdragFactory(user=user, roll=Roll.HANDLAGGARE, forbund=forbund)
+    insats = assigned_insats(forbund, user)
+    deltagande = end(person_deltagande(insats, user))
+    login(page, live_server, "coach", device=totp_device(user))
+    base = f"/forbund/{forbund.organisationsnummer}/insatser/{insats.kod}/deltagare/"
+    for path in ("/", base, f"{base}{deltagande.public_id}/", f"{base}ny/"):
+        _check_narrow(page, f"{live_server.url}{path}")
+
+
+def test_nationella_radet_and_administrator_at_320_px_and_200_percent_zoom(page, live_server):
+    from .conftest import totp_device
+
+    full_forbund(kommuner=["0380"], lan="03", namn="Samordningsförbundet i Uppsala län")
+    radet = UserFactory(username="radet", password=PASSWORD)
+    UppdragFactory(user=radet, roll=Roll.NATIONELLA_RADET, forbund=None)
+    login(page, live_server, "radet")
+    for path in ("/", "/forbund/", "/rapporter/"):
+        _check_narrow(page, f"{live_server.url}{path}")
+    page.context.clear_cookies()
+    admin = UserFactory(username="admin", password=PASSWORD, is_staff=True)
+    UppdragFactory(user=admin, roll=Roll.ADMINISTRATOR, forbund=None)
+    login(page, live_server, "admin", device=totp_device(admin))
+    for path in ("/", "/forbund/"):
+        _check_narrow(page, f"{live_server.url}{path}")
