@@ -32,7 +32,10 @@ class BestallForm(StyledFormMixin, forms.Form):
         self.fields["forbund"].queryset = Forbund.objects.filter(
             access.report_forbund_filter(user)
         ).order_by("namn")
-        if not access.report_wide_scopes(user):
+        if access.report_wide_scopes(user):
+            # Nationella rådet's main task is the national report: nothing to choose first.
+            self.fields["omfattning"].initial = Omfattningstyp.NATIONELL
+        else:
             self.fields["omfattning"].choices = [(Omfattningstyp.FORBUND, "Ett förbund")]
             del self.fields["lan"]
             own = list(self.fields["forbund"].queryset[:2])

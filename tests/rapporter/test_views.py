@@ -178,3 +178,22 @@ def test_wrong_methods(client_radet, radet):
     assert client_radet.post(jobb.get_absolute_url()).status_code == 405
     assert client_radet.get(reverse("rapporter:retry", args=[jobb.pk])).status_code == 405
     assert client_radet.post(reverse("rapporter:download", args=[jobb.pk])).status_code == 405
+
+
+def test_radet_starts_with_reports_and_the_form_defaults_to_the_whole_country(client_radet, eager):
+    start = client_radet.get("/").content.decode()
+    assert start.index('href="/rapporter/"') < start.index("Alla samordningsförbund")
+    page = client_radet.get(URL)
+    form = page.context["form"]
+    assert form["omfattning"].value() == "nationell"
+    assert '<option value="nationell" selected>' in page.content.decode()
+    # The first submit with what the form shows succeeds.
+    response = client_radet.post(
+        URL, {"ar": form["ar"].value(), "omfattning": form["omfattning"].value(), "format": "json"}
+    )
+    assert response.status_code == 302
+    assert Rapportjobb.objects.get().omfattning == "nationell"
+
+
+def test_forbundsadministrator_start_page_has_no_national_report_section(client_admin_a):
+    assert 'id="rapporter-rubrik"' not in client_admin_a.get("/").content.decode()
