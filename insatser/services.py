@@ -471,16 +471,15 @@ class InsatsAr:
 
 
 def insats_ekonomi(insats: Insats) -> list[InsatsAr]:
-    """The insats's budget and utfall per year (its years and any year with lines), one query."""
+    """The insats's budget and utfall per year, latest first: every year of its period and
+    any year with lines, in one query."""
     lines: dict[tuple[int, str], Belopp] = {
         (row["ar"], row["rad"]): _belopp(row)
         for row in _summed(insats.ekonomirader.all(), "ar", "rad")
     }
-    # Years with lines, and this year and the next while the insats runs then (budgets
-    # are set in the autumn), so an open-ended insats does not list a row of empty years.
-    this_year = timezone.localdate().year
-    running = set(insats.years(until=this_year + 1)) & {this_year, this_year + 1}
-    years = running | {ar for ar, _ in lines} or set(insats.years())
+    # Every year of the insats's period (an open-ended one up to next year, whose budget
+    # is set in the autumn), and any other year with lines.
+    years = set(insats.years(until=timezone.localdate().year + 1)) | {ar for ar, _ in lines}
     return [
         InsatsAr(
             ar=ar,
