@@ -28,7 +28,7 @@ def _event(text: str) -> None:
 def _wrap_render(**kwargs) -> None:
     from rapporter import services
 
-    original = services.render
+    original = services.render_formats
 
     def render(**options):
         events = Path(os.environ["FINSAM_TEST_EVENTS"])
@@ -41,4 +41,4 @@ def _wrap_render(**kwargs) -> None:
         _event("done")
         return data
 
-    services.render = render
+    services.render_formats = render
