@@ -111,6 +111,14 @@ class Rapportjobb(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("rapporter:jobb", args=[self.pk])
 
+    def omfattning_namn(self, forbund_namn: str | None = None) -> str:
+        """The scope as the user reads it: "Hela landet", "Uppsala län" or the förbund."""
+        if self.omfattning == Omfattningstyp.LAN:
+            return f"{Lan(self.kod).label} län"
+        if self.omfattning == Omfattningstyp.FORBUND:
+            return forbund_namn or f"Förbund {self.kod}"
+        return Omfattningstyp.NATIONELL.label
+
     @property
     def format_display(self) -> str:
         return ", ".join(Format(f).label for f in self.formats)

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseStopPolling
 
 from forbund import access
+from forbund.models import Forbund
 
 from . import services
 from .forms import BestallForm
@@ -42,6 +43,13 @@ def index(request: HttpRequest) -> HttpResponse:
         return redirect(jobb)
     jobb = Rapportjobb.objects.for_user(request.user).select_related("bestalld_av")
     page = Paginator(jobb, 20).get_page(request.GET.get("sida"))
+    namn = dict(
+        Forbund.objects.filter(
+            organisationsnummer__in=[j.kod for j in page if j.omfattning == "forbund"]
+        ).values_list("organisationsnummer", "namn")
+    )
+    for j in page:
+        j.omfattning_text = j.omfattning_namn(namn.get(j.kod))
     return render(request, "rapporter/index.html", {"form": form, "page_obj": page})
 
 

@@ -241,3 +241,20 @@ def test_an_order_without_a_format_is_refused(client_radet):
     response = client_radet.post(URL, {"ar": 2015, "omfattning": "nationell"})
     assert "Välj minst ett format." in response.content.decode()
     assert not Rapportjobb.objects.exists()
+
+
+def test_report_list_names_the_lan_and_the_forbund(client_administrator, administrator, forbund_a):
+    Rapportjobb.objects.create(
+        bestalld_av=administrator, ar=2015, omfattning="lan", kod="03", formats=["json"]
+    )
+    Rapportjobb.objects.create(
+        bestalld_av=administrator,
+        ar=2015,
+        omfattning="forbund",
+        kod=forbund_a.organisationsnummer,
+        formats=["pdf"],
+    )
+    page = client_administrator.get(URL).content.decode()
+    assert "2015, Uppsala län (JSON)" in page
+    assert f"2015, {forbund_a.namn} (PDF)" in page
+    assert "ett län 03" not in page
