@@ -384,24 +384,20 @@ class UppfoljningForm(StyledFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.deltagande = deltagande
         self.fields["datum"].error_messages["required"] = "Ange datum för uppföljningen."
-        if deltagande.slutdatum:
-            due = deltagande.slutdatum + dt.timedelta(days=matpunkt)
-            self.fields[
-                "datum"
-            ].help_text = f"{Uppfoljningspunkt(matpunkt).label}: från {due:%Y-%m-%d}."
+        self.fonster = deltagande.uppfoljningsfonster(matpunkt)
+        if self.fonster:
+            self.fields["datum"].help_text = f"{Uppfoljningspunkt(matpunkt).label}: {self.fonster}."
 
     def clean_datum(self) -> dt.date:
         datum = self.cleaned_data["datum"]
-        end = self.deltagande.slutdatum
-        if end and datum < end:
-            raise ValidationError(
-                f"Uppföljningen kan inte ligga före deltagandets slutdatum ({end:%Y-%m-%d})."
-            )
+        if datum > timezone.localdate():
+            raise ValidationError("Datumet kan inte ligga i framtiden.")
+        if self.fonster and (problem := self.fonster.problem(datum)):
+            raise ValidationError(problem)
         return datum
 
     def clean(self) -> dict:
         data = super().clean()
-        _not_in_future(self, "datum", "Datumet")
         _check_forsorjning(self, "forsorjning")
         return data
 

@@ -487,7 +487,12 @@ class UppfoljningarKind(ImportKind):
         Column("personnummer", True, "Deltagarens personnummer."),
         Column("startdatum", True, "Deltagandets startdatum."),
         Column("matpunkt", True, "90, 180 eller 365."),
-        Column("datum", True, "Dag för uppföljningen."),
+        Column(
+            "datum",
+            True,
+            "Dag för uppföljningen, inom mätpunktens fönster: från slutdatum + matpunkt dagar "
+            "till dagen före nästa mätpunkt (365: inom 180 dagar).",
+        ),
         Column("sysselsattning", True, "Koder åtskilda med |."),
         Column("forsorjning", True, "Koder åtskilda med |."),
     ]
@@ -553,8 +558,8 @@ class UppfoljningarKind(ImportKind):
                     "startdatum", "Deltagandet är inte avslutat; uppföljning görs efter avslut."
                 )
                 continue
-            if datum < deltagande.slutdatum:
-                check.add("datum", "Uppföljningen kan inte ligga före deltagandets slutdatum.")
+            if problem := deltagande.uppfoljningsfonster(matpunkt).problem(datum):
+                check.add("datum", problem)
                 continue
             key = (deltagande.pk, matpunkt)
             if key in seen:

@@ -12,6 +12,7 @@ size. Nothing here reads or returns personal data.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db.models import (
@@ -25,11 +26,13 @@ from django.db.models import (
 )
 
 from .choices import Registreringsform, Uppfoljningspunkt
-from .models import Deltagande, Uppfoljning
-
-# A follow-up is due from its day (slutdatum + the mätpunkt's days) and overdue this
-# many days later.
-FORSENAD_EFTER_DAGAR = 30
+from .models import (
+    OVERDUE_AFTER_DAYS,
+    Deltagande,
+    Uppfoljning,
+    active_in_year_q,
+    uppfoljning_offsets,
+)
 
 MATPUNKTER: tuple[int, ...] = tuple(Uppfoljningspunkt.values)
 
@@ -42,9 +45,10 @@ def _har_uppfoljning(matpunkt: int) -> Exists:
 
 def uppfoljning_due_q(matpunkt: int, today: dt.date, *, forsenad: bool = False) -> Q:
     """Deltaganden whose follow-up at the mätpunkt is due (or, with `forsenad`, overdue)
-    and not recorded. Only deltaganden with personal data are followed up."""
-    grace = FORSENAD_EFTER_DAGAR if forsenad else 0
-    last_end = today - dt.timedelta(days=matpunkt + grace)
+    and not recorded: `Uppfoljningsfonster.is_due` / `is_overdue` in SQL. Only deltaganden
+    with personal data are followed up."""
+    first, _ = uppfoljning_offsets(matpunkt)
+    last_end = today - dt.timedelta(days=first + (OVERDUE_AFTER_DAYS if forsenad else 0))
     return PERSON & Q(slutdatum__lte=last_end) & ~Q(_har_uppfoljning(matpunkt))
 
 
@@ -83,13 +87,40 @@ def oppen_efter_slut_q(today: dt.date) -> Q:
 
 def ofullstandig_q(today: dt.date) -> Q:
     """Everything the work list asks to fix, for one deltagande: the list filter
-    `ofullständiga`. Due follow-ups count once they are overdue."""
+    `ofullständiga`. A follow-up counts from the day it is due, as on the work list."""
     return (
         startprofil_saknas_q()
         | utfall_saknas_q()
         | oppen_efter_slut_q(today)
-        | uppfoljning_saknas_q(today, forsenad=True)
+        | uppfoljning_saknas_q(today)
     )
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A kind of problem: its list filter value, its Swedish label and its condition.
+    The förbundsadministratör's panel counts each with the condition its link filters on."""
+
+    kod: str
+    label: str
+    condition: Callable[[dt.date], Q]
+
+    def q(self, today: dt.date) -> Q:
+        return self.condition(today)
+
+
+PROBLEM: tuple[Problem, ...] = (
+    Problem("oppna_efter_slut", "Pågår efter insatsens slut", oppen_efter_slut_q),
+    Problem("utan_utfall", "Avslutade utan utfall", lambda today: utfall_saknas_q()),
+    Problem("uppfoljning_att_gora", "Uppföljning att göra", uppfoljning_saknas_q),
+    Problem(
+        "uppfoljning_forsenad",
+        "Uppföljning försenad",
+        lambda today: uppfoljning_saknas_q(today, forsenad=True),
+    ),
+    Problem("startprofil_saknas", "Ofullständig startprofil", lambda today: startprofil_saknas_q()),
+)
+PROBLEM_BY_KOD = {p.kod: p for p in PROBLEM}
 
 
 def _flag(q: Q) -> ExpressionWrapper:
@@ -220,9 +251,7 @@ def counts(deltaganden: QuerySet[Deltagande], today: dt.date) -> dict[str, int]:
 
 def andel_personuppgifter(deltaganden: QuerySet[Deltagande], ar: int) -> list[Andel]:
     """Per insats, the deltaganden active in the year and how many carry personal data."""
-    active = deltaganden.filter(startdatum__lte=dt.date(ar, 12, 31)).exclude(
-        slutdatum__lt=dt.date(ar, 1, 1)
-    )
+    active = deltaganden.filter(active_in_year_q(ar))
     rows = (
         active.order_by()
         .values("insats_id", "insats__forbund__organisationsnummer", "insats__kod", "insats__namn")
@@ -257,7 +286,7 @@ def _uppfoljningar(
         UppfoljningAttGora(
             deltagande=d,
             matpunkt=m,
-            dag=d.slutdatum + dt.timedelta(days=m),
+            dag=d.uppfoljningsfonster(m).forsta,
             forsenad=getattr(d, f"uppfoljning_{m}_forsenad"),
         )
         for d in rows

@@ -7,13 +7,16 @@ URLs, logs and tasks name persons and deltaganden by their random public id.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 
+from finsam.lib import period
 from finsam.lib.jobs import Job
 from forbund import access
 from forbund.models import Forbund
@@ -143,6 +146,14 @@ class DeltagandeQuerySet(models.QuerySet["Deltagande"]):
     def open(self) -> DeltagandeQuerySet:
         return self.filter(slutdatum__isnull=True)
 
+    def active_in_year(self, ar: int) -> DeltagandeQuerySet:
+        return self.filter(active_in_year_q(ar))
+
+
+def active_in_year_q(ar: int, prefix: str = "") -> Q:
+    """Deltaganden active in the year: started by 31 December, not ended before 1 January."""
+    return period.active_in_year_q(ar, prefix=prefix)
+
 
 class Deltagande(models.Model):
     public_id = models.UUIDField("id", default=uuid.uuid4, unique=True, editable=False)
@@ -227,6 +238,65 @@ class Deltagande(models.Model):
 
     def __str__(self) -> str:
         return f"Deltagande {self.public_id}"
+
+    def uppfoljningsfonster(self, matpunkt: int) -> Uppfoljningsfonster | None:
+        """The follow-up window at the mätpunkt; None while the deltagande runs."""
+        return Uppfoljningsfonster.of(self.slutdatum, matpunkt) if self.slutdatum else None
+
+
+# A follow-up at a mätpunkt is made from its day (slutdatum + the mätpunkt's days) up to
+# the day before the next mätpunkt's day, the last one within LAST_WINDOW_DAYS; it is
+# overdue (försenad) from OVERDUE_AFTER_DAYS after its day while not recorded.
+OVERDUE_AFTER_DAYS = 30
+LAST_WINDOW_DAYS = 180
+
+
+def uppfoljning_offsets(matpunkt: int) -> tuple[int, int]:
+    """The first and last day of the mätpunkt's window, in days after slutdatum."""
+    later = [m for m in Uppfoljningspunkt.values if m > matpunkt]
+    return matpunkt, (min(later) - 1 if later else matpunkt + LAST_WINDOW_DAYS - 1)
+
+
+@dataclass(frozen=True)
+class Uppfoljningsfonster:
+    """When the follow-up at a mätpunkt of an ended deltagande is made, and when it is late.
+    `kvalitet.uppfoljning_due_q` states `is_due` and `is_overdue` in SQL."""
+
+    matpunkt: int
+    forsta: dt.date
+    sista: dt.date
+
+    @classmethod
+    def of(cls, slutdatum: dt.date, matpunkt: int) -> Uppfoljningsfonster:
+        first, last = uppfoljning_offsets(matpunkt)
+        return cls(
+            matpunkt,
+            slutdatum + dt.timedelta(days=first),
+            slutdatum + dt.timedelta(days=last),
+        )
+
+    @property
+    def forsenad_fran(self) -> dt.date:
+        return self.forsta + dt.timedelta(days=OVERDUE_AFTER_DAYS)
+
+    def __contains__(self, day: dt.date) -> bool:
+        return self.forsta <= day <= self.sista
+
+    def __str__(self) -> str:
+        return f"{self.forsta:%Y-%m-%d}–{self.sista:%Y-%m-%d}"
+
+    def is_due(self, today: dt.date) -> bool:
+        return today >= self.forsta
+
+    def is_overdue(self, today: dt.date) -> bool:
+        return today >= self.forsenad_fran
+
+    def problem(self, datum: dt.date) -> str | None:
+        """Why a follow-up on the day does not belong to this mätpunkt, in Swedish."""
+        if datum in self:
+            return None
+        label = Uppfoljningspunkt(self.matpunkt).label
+        return f"Uppföljningen {label} ska göras {self}; {datum:%Y-%m-%d} ligger utanför."
 
 
 class Uppfoljning(models.Model):

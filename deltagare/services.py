@@ -197,14 +197,15 @@ def record_uppfoljning(
     forsorjning: list[str],
 ) -> Uppfoljning:
     """Records (or corrects) the follow-up at a mätpunkt of an ended deltagande with
-    personal data, on or after its end; the same rules as the uppfoljningar import."""
+    personal data, dated in the mätpunkt's window; the same rules as the uppfoljningar
+    import."""
     errors: dict[str, str] = {}
     if deltagande.registreringsform != Registreringsform.PERSON:
         raise ValidationError("Anonyma deltaganden följs inte upp.")
     if deltagande.slutdatum is None:
         raise ValidationError("Deltagandet är inte avslutat; uppföljning görs efter avslut.")
-    if datum < deltagande.slutdatum:
-        errors["datum"] = "Uppföljningen kan inte ligga före deltagandets slutdatum."
+    if problem := deltagande.uppfoljningsfonster(matpunkt).problem(datum):
+        errors["datum"] = problem
     if not sysselsattning:
         errors["sysselsattning"] = "Ange minst ett alternativ."
     if not forsorjning:

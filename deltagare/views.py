@@ -400,16 +400,16 @@ def _uppfoljning_rows(deltagande: Deltagande, today: dt.date) -> list[dict[str, 
     recorded = {u.matpunkt: u for u in Uppfoljning.objects.filter(deltagande=deltagande)}
     rows = []
     for matpunkt, label in Uppfoljningspunkt.choices:
-        dag = deltagande.slutdatum + dt.timedelta(days=matpunkt) if deltagande.slutdatum else None
-        forsenad = dag + dt.timedelta(days=kvalitet.FORSENAD_EFTER_DAGAR) if dag else None
+        fonster = deltagande.uppfoljningsfonster(matpunkt)
         rows.append(
             {
                 "matpunkt": matpunkt,
                 "label": label,
-                "dag": dag,
+                "dag": fonster.forsta if fonster else None,
+                "fonster": fonster,
                 "uppfoljning": recorded.get(matpunkt),
-                "due": bool(dag and dag <= today),
-                "forsenad": bool(forsenad and forsenad < today),
+                "due": bool(fonster and fonster.is_due(today)),
+                "forsenad": bool(fonster and fonster.is_overdue(today)),
                 "url": deltagande_url(deltagande, "deltagare:uppfoljning", matpunkt=matpunkt),
             }
         )

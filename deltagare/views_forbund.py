@@ -43,9 +43,7 @@ STATUS = [
     ("aktiva", "Aktiva"),
     ("avslutade", "Avslutade"),
     ("ofullstandiga", "Ofullständiga"),
-    ("oppna_efter_slut", "Pågår efter insatsens slut"),
-    ("utan_utfall", "Avslutade utan utfall"),
-    ("uppfoljning_forsenad", "Försenad uppföljning"),
+    *((p.kod, p.label) for p in kvalitet.PROBLEM),
 ]
 ALDERSBAND = [(16, "under 16"), (30, "16–29"), (45, "30–44"), (60, "45–59"), (200, "60–")]
 EXPORT_COLUMNS = [
@@ -137,20 +135,18 @@ def _filtered(request: HttpRequest, forbund: Forbund):
         if data.get("insats"):
             rows = rows.filter(insats__kod=data["insats"])
         if ar := data.get("ar"):
-            rows = rows.filter(startdatum__lte=dt.date(ar, 12, 31)).exclude(
-                slutdatum__lt=dt.date(ar, 1, 1)
-            )
+            rows = rows.active_in_year(ar)
         status = data.get("status")
-        rows = rows.filter(
-            {
-                "aktiva": Q(slutdatum__isnull=True),
-                "avslutade": Q(slutdatum__isnull=False),
-                "ofullstandiga": kvalitet.ofullstandig_q(today),
-                "oppna_efter_slut": kvalitet.oppen_efter_slut_q(today),
-                "utan_utfall": kvalitet.utfall_saknas_q(),
-                "uppfoljning_forsenad": kvalitet.uppfoljning_saknas_q(today, forsenad=True),
-            }.get(status, Q())
-        )
+        if problem := kvalitet.PROBLEM_BY_KOD.get(status):
+            rows = rows.filter(problem.q(today))
+        else:
+            rows = rows.filter(
+                {
+                    "aktiva": Q(slutdatum__isnull=True),
+                    "avslutade": Q(slutdatum__isnull=False),
+                    "ofullstandiga": kvalitet.ofullstandig_q(today),
+                }.get(status, Q())
+            )
     rows = kvalitet.with_problems(rows, today).order_by("-startdatum", "pk")
     return form, rows
 

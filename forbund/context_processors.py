@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
-from .access import roles
+from .access import requires_two_factor, roles
 from .choices import Roll
 
 
@@ -11,6 +11,10 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
+    if requires_two_factor(user) and not user.is_verified():
+        # Until the second factor is verified (or enrolled) every page but the account's
+        # is closed to the user (RequireTwoFactorMiddleware): no menu leads there.
+        return {"nav_items": [], "user_roles": set()}
     user_roles = roles(user)
     items: list[tuple[str, str]] = [("start", "Start")]
     if user_roles & {Roll.ADMINISTRATOR, Roll.NATIONELLA_RADET, Roll.FORBUNDSADMINISTRATOR}:

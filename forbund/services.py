@@ -124,6 +124,44 @@ class Fordelning:
         return found
 
 
+@dataclass(frozen=True)
+class Kontroll5:
+    """A year's verdict under 5 §, the one every page shows: the decided contributions and,
+    once anything is paid, the paid ones must both follow it. A year without contributions
+    has no verdict yet (a new förbund is not in breach)."""
+
+    beslutat: Fordelning
+    inbetalt: Fordelning
+
+    @property
+    def har_inbetalt(self) -> bool:
+        return self.inbetalt.total > 0
+
+    @property
+    def registrerat(self) -> bool:
+        return self.beslutat.total > 0 or self.har_inbetalt
+
+    @property
+    def ok(self) -> bool:
+        return self.registrerat and self.beslutat.ok and (not self.har_inbetalt or self.inbetalt.ok)
+
+    @property
+    def label(self) -> str:
+        if not self.registrerat:
+            return "Inga bidrag registrerade"
+        if self.ok:
+            return "Följer 5 §"
+        avviker = [
+            namn
+            for namn, f, checked in (
+                ("beslutat", self.beslutat, True),
+                ("inbetalt", self.inbetalt, self.har_inbetalt),
+            )
+            if checked and not f.ok
+        ]
+        return f"Avviker från 5 § ({' och '.join(avviker)})"
+
+
 _PARTY_OF_TYPE = {
     Medlemstyp.FORSAKRINGSKASSAN: "staten",
     Medlemstyp.ARBETSFORMEDLINGEN: "arbetsformedlingen",
@@ -178,8 +216,8 @@ class Bidragsar:
     folkmangd: dict[str, int] = field(default_factory=dict)
 
     @property
-    def has_inbetalt(self) -> bool:
-        return any(r.bidrag and r.bidrag.inbetalt is not None for r in self.rader)
+    def kontroll(self) -> Kontroll5:
+        return Kontroll5(self.beslutat, self.inbetalt)
 
     @property
     def avvikelser(self) -> list[dict]:

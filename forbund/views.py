@@ -125,7 +125,7 @@ def _oversikt(forbund: Forbund) -> list[dict[str, object]]:
             )
             for belopp, values in per_year[ar].items()
         }
-        rows.append({"ar": ar, **checks})
+        rows.append({"ar": ar, **checks, "kontroll": services.Kontroll5(**checks)})
     return rows
 
 

@@ -44,7 +44,12 @@ class InsatsFilterForm(StyledFormMixin, forms.Form):
         this_year = timezone.localdate().year
         years = range(this_year + 1, min(forbund.bildad.year, this_year) - 1, -1)
         self.fields["ar"].choices = [("", "Alla år"), *((y, str(y)) for y in years)]
-        self.fields["typ"].choices = [("", "Alla typer"), *typ_choices(None)]
+        # The typ options follow the chosen nivå (the list re-renders the field with it).
+        niva = self.data.get("niva")
+        self.fields["typ"].choices = [
+            ("", "Alla typer"),
+            *typ_choices(niva if niva in Niva.values else None),
+        ]
 
     def filter(self, insatser):
         """Apply the valid filters (an invalid one is ignored, the others still apply)."""

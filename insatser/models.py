@@ -11,6 +11,7 @@ from django.db.models import Case, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
 
+from finsam.lib import period
 from forbund import access
 from forbund.choices import Roll
 from forbund.models import Forbund, Medlemskap, Uppdrag
@@ -55,11 +56,7 @@ def status_q(status: str, day: dt.date) -> Q:
 
 def active_in_year_q(ar: int, prefix: str = "") -> Q:
     """Insatser whose period (start to planned end or early closing) touches the year."""
-    return (
-        Q(**{f"{prefix}startdatum__lte": dt.date(ar, 12, 31)})
-        & ~Q(**{f"{prefix}slutdatum__lt": dt.date(ar, 1, 1)})
-        & ~Q(**{f"{prefix}avslutad_datum__lt": dt.date(ar, 1, 1)})
-    )
+    return period.active_in_year_q(ar, ends=("slutdatum", "avslutad_datum"), prefix=prefix)
 
 
 class InsatsQuerySet(models.QuerySet["Insats"]):

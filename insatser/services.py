@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -12,10 +12,11 @@ from django.db.models import Count, F, IntegerField, Max, OuterRef, Q, Subquery,
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from finsam.lib import period
 from forbund.account_services import log_behorighet
 from forbund.choices import Roll
 from forbund.models import Behorighetslogg, Forbund, Medlemsbidrag, Medlemskap, Uppdrag
-from forbund.services import Fordelning, fordelning
+from forbund.services import Fordelning, Kontroll5, fordelning
 
 from .choices import (
     ADMINISTRATIONSRADER,
@@ -209,19 +210,6 @@ def antal_set(
 
 # --- The economy of a year ------------------------------------------------------------
 
-# Participants registered one by one (deltagarregistrering `individuell`) are counted by
-# the deltagare app, which imports this app and not the other way round. It registers
-# a counter here (in its AppConfig.ready): called with the förbund and the year, it
-# returns {insats id: number of participants}. Until then, participants come from the
-# volume counts and the strukturdeltagare counts only.
-DeltagareRaknare = Callable[[Forbund, int], dict[int, int]]
-deltagare_raknare: list[DeltagareRaknare] = []
-
-
-def register_deltagare_raknare(raknare: DeltagareRaknare) -> None:
-    if raknare not in deltagare_raknare:
-        deltagare_raknare.append(raknare)
-
 
 def ekonomi_default_year(forbund: Forbund) -> int:
     """The latest year with budget lines (up to next year), else the current year."""
@@ -347,6 +335,10 @@ class Ekonomiar:
         return self.individ.belopp + self.struktur.belopp + self.administration_summa
 
     @property
+    def kontroll5(self) -> Kontroll5:
+        return Kontroll5(self.medlemsbidrag_beslutat, self.medlemsbidrag_inbetalt)
+
+    @property
     def medlemsbidrag(self) -> Belopp:
         has_paid = self.medlemsbidrag_inbetalt.total > 0
         return Belopp(
@@ -441,13 +433,24 @@ def _antal_subquery(model: type[Periodantal], ar: int) -> Coalesce:
     return Coalesce(Subquery(per_insats, output_field=IntegerField()), 0)
 
 
+def _deltaganden_count(ar: int) -> Count:
+    """The insats's deltaganden (with and without personal data) active in the year.
+
+    The deltagare app imports this one, so the count reads the reverse relation by its
+    related name; the condition is the one `Deltagande.objects.active_in_year` uses
+    (finsam.lib.period), and tests/insatser/test_services.py checks the two agree.
+    """
+    return Count("deltaganden", filter=period.active_in_year_q(ar, prefix="deltaganden__"))
+
+
 def ekonomiar(forbund: Forbund, ar: int, *, today: dt.date | None = None) -> Ekonomiar:
     """The year's budget against utfall for individ- and strukturinriktade insatser and
     administration, income, the administration share and the rule-of-thumb warnings.
 
-    Runs three queries whatever the number of insatser (plus one per registered
-    participant counter): the year's lines summed per line and insats, the insatser
-    of the year with their participants, and the members' contributions.
+    Runs three queries whatever the number of insatser: the year's lines summed per line
+    and insats, the insatser of the year with their participants (volume counts,
+    strukturdeltagare and deltaganden active in the year, as the report's insats
+    catalogue counts them), and the members' contributions.
     """
     today = today or timezone.localdate()
     lines: dict[tuple[str, int | None], Belopp] = {
@@ -460,14 +463,10 @@ def ekonomiar(forbund: Forbund, ar: int, *, today: dt.date | None = None) -> Eko
         .annotate(
             antal_volym=_antal_subquery(Volymregistrering, ar),
             antal_struktur=_antal_subquery(Strukturdeltagare, ar),
+            antal_deltaganden=_deltaganden_count(ar),
         )
         .order_by("niva", "kod")
     )
-    extra: dict[int, int] = {}
-    for raknare in deltagare_raknare:
-        for insats_id, n in raknare(forbund, ar).items():
-            extra[insats_id] = extra.get(insats_id, 0) + n
-
     per_niva: dict[str, list[Insatsrad]] = {Niva.INDIVID: [], Niva.STRUKTUR: []}
     for insats in insatser:
         per_niva[insats.niva].append(
@@ -477,7 +476,7 @@ def ekonomiar(forbund: Forbund, ar: int, *, today: dt.date | None = None) -> Eko
                 esf=lines.get((Kostnadsslag.INSATS_ESF, insats.pk), Belopp()),
                 antal_deltagare=insats.antal_volym
                 + insats.antal_struktur
-                + extra.get(insats.pk, 0),
+                + insats.antal_deltaganden,
             )
         )
     bidrag = list(
@@ -511,16 +510,15 @@ class InsatsAr:
 
 
 def insats_ekonomi(insats: Insats) -> list[InsatsAr]:
-    """The insats's budget and utfall per year (its years and any year with lines), one query."""
+    """The insats's budget and utfall per year, latest first: every year of its period and
+    any year with lines, in one query."""
     lines: dict[tuple[int, str], Belopp] = {
         (row["ar"], row["rad"]): _belopp(row)
         for row in _summed(insats.ekonomirader.all(), "ar", "rad")
     }
-    # Years with lines, and this year and the next while the insats runs then (budgets
-    # are set in the autumn), so an open-ended insats does not list a row of empty years.
-    this_year = timezone.localdate().year
-    running = set(insats.years(until=this_year + 1)) & {this_year, this_year + 1}
-    years = running | {ar for ar, _ in lines} or set(insats.years())
+    # Every year of the insats's period (an open-ended one up to next year, whose budget
+    # is set in the autumn), and any other year with lines.
+    years = set(insats.years(until=timezone.localdate().year + 1)) | {ar for ar, _ in lines}
     return [
         InsatsAr(
             ar=ar,

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -104,24 +105,25 @@ def insats_list(request: HttpRequest, orgnr: str) -> HttpResponse:
     page = Paginator(
         insatser.with_status().prefetch_related("behovsgrupper").order_by("kod"), PER_SIDA
     ).get_page(request.GET.get("sida"))
+    context = {
+        "forbund": forbund,
+        "form": form,
+        "page_obj": page,
+        "counts": counts,
+        "niva_counts": [(NIVA_PLURAL[n], counts[n]) for n in Niva.values],
+        "status_counts": [(Status(s).label, counts[s]) for s in Status.values],
+        "can_create": Forbund.objects.filter(
+            access.insats_write_forbund_filter(request.user), pk=forbund.pk
+        ).exists(),
+    }
     template = "insatser/insats_list.html"
     if request.htmx and not request.htmx.history_restore_request:
-        template += "#tabell"
-    return render(
-        request,
-        template,
-        {
-            "forbund": forbund,
-            "form": form,
-            "page_obj": page,
-            "counts": counts,
-            "niva_counts": [(NIVA_PLURAL[n], counts[n]) for n in Niva.values],
-            "status_counts": [(Status(s).label, counts[s]) for s in Status.values],
-            "can_create": Forbund.objects.filter(
-                access.insats_write_forbund_filter(request.user), pk=forbund.pk
-            ).exists(),
-        },
-    )
+        # The table, and the typ field out of band: its options follow the nivå.
+        response = render(request, template + "#tabell", context)
+        typ = render_to_string(template + "#typfalt", {**context, "oob": True}, request)
+        response.content += typ.encode()
+        return response
+    return render(request, template, context)
 
 
 # --- One insats -----------------------------------------------------------------------

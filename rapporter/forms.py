@@ -18,7 +18,16 @@ class BestallForm(StyledFormMixin, forms.Form):
     forbund = forms.ModelChoiceField(
         label="Förbund", queryset=Forbund.objects.none(), required=False, empty_label="Välj förbund"
     )
-    format = forms.ChoiceField(label="Format", choices=Format.choices, initial=Format.PDF)
+    # Named `format` (one value or several) so that a link or script asking for one format
+    # still works; every format comes from the same computation of the tables.
+    format = forms.MultipleChoiceField(
+        label="Format",
+        choices=Format.choices,
+        initial=[Format.PDF],
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Välj ett eller flera; alla filer räknas fram ur samma uppgifter.",
+        error_messages={"required": "Välj minst ett format."},
+    )
     undertryck = forms.BooleanField(
         label="Undertryck små tal (1–4 personer visas som ..)",
         required=False,
@@ -32,7 +41,10 @@ class BestallForm(StyledFormMixin, forms.Form):
         self.fields["forbund"].queryset = Forbund.objects.filter(
             access.report_forbund_filter(user)
         ).order_by("namn")
-        if not access.report_wide_scopes(user):
+        if access.report_wide_scopes(user):
+            # Nationella rådet's main task is the national report: nothing to choose first.
+            self.fields["omfattning"].initial = Omfattningstyp.NATIONELL
+        else:
             self.fields["omfattning"].choices = [(Omfattningstyp.FORBUND, "Ett förbund")]
             del self.fields["lan"]
             own = list(self.fields["forbund"].queryset[:2])
@@ -55,6 +67,8 @@ class BestallForm(StyledFormMixin, forms.Form):
             self.add_error("lan", "Välj län.")
         if access.report_always_suppressed(self.user):
             data["undertryck"] = True
+        if data.get("format"):
+            data["format"] = [f for f in Format.values if f in data["format"]]
         data["kod"] = {
             Omfattningstyp.FORBUND: data["forbund"].organisationsnummer
             if data.get("forbund")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -70,7 +71,10 @@ class Rapportjobb(Job):
         blank=True,
         help_text="Organisationsnummer eller länskod.",
     )
-    format = models.CharField("format", max_length=5, choices=Format.choices)
+    # One order, several files from one computation of the tables (in Format's order).
+    formats = ArrayField(
+        models.CharField(max_length=5, choices=Format.choices), verbose_name="format", size=3
+    )
     undertryck = models.BooleanField("små tal undertryckta", default=True)
     status = models.CharField(
         "status", max_length=10, choices=Status.choices, default=Status.VANTAR
@@ -84,7 +88,6 @@ class Rapportjobb(Job):
         blank=True,
         help_text="Tidpunkten för uppgifterna rapporten bygger på.",
     )
-    innehall = models.BinaryField("fil", null=True, blank=True, editable=False)
     felmeddelande = models.CharField("fel", max_length=300, blank=True)
 
     objects = RapportjobbQuerySet.as_manager()
@@ -97,6 +100,10 @@ class Rapportjobb(Job):
         ordering = ["-skapad"]
         constraints = [
             models.CheckConstraint(
+                condition=Q(formats__len__gte=1) & Q(formats__contained_by=Format.values),
+                name="rapportjobb_formats",
+            ),
+            models.CheckConstraint(
                 condition=Q(omfattning="nationell", kod="")
                 | Q(omfattning="lan", kod__in=Lan.values)
                 | Q(omfattning="forbund", kod__regex=r"^\d{10}$"),
@@ -105,15 +112,28 @@ class Rapportjobb(Job):
         ]
 
     def __str__(self) -> str:
-        return f"Återrapportering {self.ar} ({self.get_omfattning_display()}, {self.get_format_display()})"
+        return (
+            f"Återrapportering {self.ar} ({self.get_omfattning_display()}, {self.format_display})"
+        )
 
     def get_absolute_url(self) -> str:
         return reverse("rapporter:jobb", args=[self.pk])
 
+    def omfattning_namn(self, forbund_namn: str | None = None) -> str:
+        """The scope as the user reads it: "Hela landet", "Uppsala län" or the förbund."""
+        if self.omfattning == Omfattningstyp.LAN:
+            return f"{Lan(self.kod).label} län"
+        if self.omfattning == Omfattningstyp.FORBUND:
+            return forbund_namn or f"Förbund {self.kod}"
+        return Omfattningstyp.NATIONELL.label
+
     @property
-    def filnamn(self) -> str:
+    def format_display(self) -> str:
+        return ", ".join(Format(f).label for f in self.formats)
+
+    def filnamn(self, format: str) -> str:
         scope = self.kod or "riket"
-        return f"aterrapportering-{self.ar}-{scope}.{self.format}"
+        return f"aterrapportering-{self.ar}-{scope}.{format}"
 
     @property
     def pagaende(self) -> bool:
@@ -127,3 +147,28 @@ class Rapportjobb(Job):
     @classmethod
     def failed_fields(cls) -> dict[str, object]:
         return {"status": Status.FEL, "felmeddelande": AVBRUTEN}
+
+
+class Rapportfil(models.Model):
+    """One format of a finished report."""
+
+    jobb = models.ForeignKey(Rapportjobb, on_delete=models.CASCADE, related_name="filer")
+    format = models.CharField("format", max_length=5, choices=Format.choices)
+    innehall = models.BinaryField("fil", editable=False)
+
+    class Meta:
+        verbose_name = "rapportfil"
+        verbose_name_plural = "rapportfiler"
+        constraints = [
+            models.UniqueConstraint(fields=["jobb", "format"], name="rapportfil_en_per_format"),
+        ]
+
+    def __str__(self) -> str:
+        return self.filnamn
+
+    def get_absolute_url(self) -> str:
+        return reverse("rapporter:download_format", args=[self.jobb_id, self.format])
+
+    @property
+    def filnamn(self) -> str:
+        return self.jobb.filnamn(self.format)

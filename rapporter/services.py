@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 
+from django.db import transaction
 from django.utils import timezone
 
 from finsam.lib.jobs import claim
 
-from .models import Rapportjobb, Status
-from .renderers import render
-from .tabeller import Omfattning
+from .models import Format, Rapportfil, Rapportjobb, Status
+from .renderers import to_json, to_xlsx
+from .tabeller import Omfattning, build
 
 logger = logging.getLogger(__name__)
 
@@ -20,16 +21,17 @@ KO_FEL = (
 
 
 def order_report(
-    *, user, ar: int, omfattning: str, kod: str, format: str, undertryck: bool
+    *, user, ar: int, omfattning: str, kod: str, formats: list[str], undertryck: bool
 ) -> Rapportjobb:
-    """Saves the job, then enqueues it. If the queue (Redis) cannot be reached the job is
-    marked failed with a Swedish message within a few seconds, and can be retried."""
+    """Saves the job (one or more formats), then enqueues it once. If the queue (Redis)
+    cannot be reached the job is marked failed with a Swedish message within a few
+    seconds, and can be retried."""
     jobb = Rapportjobb.objects.create(
         bestalld_av=user,
         ar=ar,
         omfattning=omfattning,
         kod=kod,
-        format=format,
+        formats=formats,
         undertryck=undertryck,
     )
     enqueue(jobb)
@@ -64,20 +66,21 @@ def retry(*, jobb: Rapportjobb) -> bool:
 
 
 def run_report(*, jobb_id: str) -> None:
-    """Builds the file. Idempotent: a finished job, or one a live worker is building, is
-    left alone; one whose worker died is rebuilt (finsam/lib/jobs.py); it completes once."""
+    """Builds the files. Idempotent: a finished job, or one a live worker is building, is
+    left alone; one whose worker died is rebuilt (finsam/lib/jobs.py); it completes once:
+    the files and the outcome are written together, and only while the job is still ours."""
     claimed = claim(Rapportjobb, jobb_id, status=Status.PAGAR, startad=timezone.now())
     if claimed is None:
         return
     with claimed:
-        jobb = Rapportjobb.objects.defer("innehall").get(pk=jobb_id)
+        jobb = Rapportjobb.objects.get(pk=jobb_id)
         try:
             cutoff = timezone.now()
-            data = render(
+            files = render_formats(
                 ar=jobb.ar,
                 omfattning=Omfattning(jobb.omfattning, jobb.kod or None),
                 undertryck=jobb.undertryck,
-                format=jobb.format,
+                formats=jobb.formats,
             )
         except Exception:
             logger.exception("report job %s failed", jobb.pk)
@@ -87,10 +90,33 @@ def run_report(*, jobb_id: str) -> None:
                 "Försök igen; kvarstår felet, kontakta Finsams administratör.",
             )
             return
-        claimed.finish(
-            status=Status.KLAR,
-            klar=timezone.now(),
-            data_tidpunkt=cutoff,
-            innehall=data,
-            felmeddelande="",
-        )
+        with transaction.atomic():
+            Rapportfil.objects.filter(jobb=jobb).delete()
+            Rapportfil.objects.bulk_create(
+                Rapportfil(jobb=jobb, format=f, innehall=data) for f, data in files.items()
+            )
+            claimed.finish_or_undo(
+                status=Status.KLAR, klar=timezone.now(), data_tidpunkt=cutoff, felmeddelande=""
+            )
+
+
+def render_formats(
+    *, ar: int, omfattning: Omfattning, undertryck: bool, formats: list[str]
+) -> dict[str, bytes]:
+    """Every asked-for format from one computation of the year's tables (and of the year
+    before, which only the PDF's summary reads)."""
+    rapport = build(ar=ar, omfattning=omfattning, undertryck=undertryck)
+    files: dict[str, bytes] = {}
+    for f in formats:
+        if f == Format.JSON:
+            files[f] = to_json(rapport)
+        elif f == Format.XLSX:
+            files[f] = to_xlsx(rapport)
+        elif f == Format.PDF:
+            from .pdf import render_pdf
+
+            foregaende = build(ar=ar - 1, omfattning=omfattning, undertryck=undertryck)
+            files[f] = render_pdf(rapport, foregaende=foregaende)
+        else:
+            raise ValueError(f"unknown format {f!r}")
+    return files

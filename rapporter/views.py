@@ -9,10 +9,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseStopPolling
 
 from forbund import access
+from forbund.models import Forbund
 
 from . import services
 from .forms import BestallForm
-from .models import CONTENT_TYPES, Rapportjobb, Status
+from .models import CONTENT_TYPES, Rapportfil, Rapportjobb, Status
 
 
 def _require_reports(request: HttpRequest) -> None:
@@ -49,16 +50,21 @@ def index(request: HttpRequest) -> HttpResponse:
             ar=d["ar"],
             omfattning=d["omfattning"],
             kod=d["kod"],
-            format=d["format"],
+            formats=d["format"],
             undertryck=d["undertryck"],
         )
         if jobb.status == Status.FEL:
             messages.error(request, jobb.felmeddelande)
         return redirect(jobb)
-    jobb = (
-        Rapportjobb.objects.for_user(request.user).defer("innehall").select_related("bestalld_av")
-    )
+    jobb = Rapportjobb.objects.for_user(request.user).select_related("bestalld_av")
     page = Paginator(jobb, 20).get_page(request.GET.get("sida"))
+    namn = dict(
+        Forbund.objects.filter(
+            organisationsnummer__in=[j.kod for j in page if j.omfattning == "forbund"]
+        ).values_list("organisationsnummer", "namn")
+    )
+    for j in page:
+        j.omfattning_text = j.omfattning_namn(namn.get(j.kod))
     return render(request, "rapporter/index.html", {"form": form, "page_obj": page})
 
 
@@ -66,7 +72,11 @@ def index(request: HttpRequest) -> HttpResponse:
 def jobb(request: HttpRequest, jobb_id) -> HttpResponse:
     _require_reports(request)
     rapport = _get_jobb_for_user(request, jobb_id)
-    context = {"jobb": rapport, "behorig": _may_receive(request, rapport)}
+    context = {
+        "jobb": rapport,
+        "behorig": _may_receive(request, rapport),
+        "filer": _filer(rapport),
+    }
     if request.htmx:
         response = render(request, "rapporter/jobb.html#status", context)
         if not rapport.pagaende or not context["behorig"]:
@@ -75,6 +85,12 @@ def jobb(request: HttpRequest, jobb_id) -> HttpResponse:
             return stop
         return response
     return render(request, "rapporter/jobb.html", context)
+
+
+def _filer(rapport: Rapportjobb) -> list[Rapportfil]:
+    """The finished files in the order asked for, without their bytes."""
+    found = {f.format: f for f in rapport.filer.defer("innehall")}
+    return [found[f] for f in rapport.formats if f in found]
 
 
 @require_POST
@@ -90,11 +106,13 @@ def retry(request: HttpRequest, jobb_id) -> HttpResponse:
 
 @never_cache  # unsuppressed counts: never kept by a browser or proxy
 @require_GET
-def download(request: HttpRequest, jobb_id) -> HttpResponse:
+def download(request: HttpRequest, jobb_id, format: str = "") -> HttpResponse:
+    """One file of a finished report; without a format, the first one ordered."""
     _require_reports(request)
     rapport = _get_receivable_jobb(request, jobb_id)
-    if rapport.status != Status.KLAR or rapport.innehall is None:
+    if rapport.status != Status.KLAR:
         raise Http404
-    response = HttpResponse(bytes(rapport.innehall), content_type=CONTENT_TYPES[rapport.format])
-    response["Content-Disposition"] = f'attachment; filename="{rapport.filnamn}"'
+    fil = get_object_or_404(rapport.filer, format=format or rapport.formats[0])
+    response = HttpResponse(bytes(fil.innehall), content_type=CONTENT_TYPES[fil.format])
+    response["Content-Disposition"] = f'attachment; filename="{fil.filnamn}"'
     return response

@@ -54,7 +54,7 @@ def build_world(*, forbund_a, admin_a, insats_a) -> World:
     and the insats (handläggare outside it come from `tilldelad_insats_a`)."""
     from deltagare import pnr, services
     from insatser.models import Importfil
-    from rapporter.models import Rapportjobb, Status
+    from rapporter.models import Rapportfil, Rapportjobb, Status
 
     insats_a.namn = "Hemlig insats A-1"
     insats_a.save()
@@ -73,10 +73,10 @@ def build_world(*, forbund_a, admin_a, insats_a) -> World:
         ar=2015,
         omfattning="forbund",
         kod=forbund_a.organisationsnummer,
-        format="json",
+        formats=["json"],
         status=Status.KLAR,
-        innehall=b"{}",
     )
+    Rapportfil.objects.create(jobb=jobb, format="json", innehall=b"{}")
     deltagande = services.register_person_deltagande(
         user=inne.user,
         insats=insats_a,
@@ -140,6 +140,7 @@ def build_world(*, forbund_a, admin_a, insats_a) -> World:
         "insatser:antal_add": {"kod": volym.kod},
         # Follow-ups exist for ended deltaganden only.
         "deltagare:uppfoljning": {"public_id": avslutad.public_id},
+        "rapporter:download_format": {"format": "json"},
     }
     w.post_data = {
         "insatser:import_confirm": {"fil": str(importfil.pk)},

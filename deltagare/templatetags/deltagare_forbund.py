@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django import template
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.utils import timezone
 
 from forbund import access
@@ -13,15 +11,9 @@ from forbund.choices import Roll
 from forbund.models import Forbund
 
 from .. import kvalitet
-from ..models import Deltagande
+from ..models import Deltagande, active_in_year_q
 
 register = template.Library()
-
-
-def aktiv_q(ar: int) -> Q:
-    return Q(startdatum__lte=dt.date(ar, 12, 31)) & (
-        Q(slutdatum__isnull=True) | Q(slutdatum__gte=dt.date(ar, 1, 1))
-    )
 
 
 @register.simple_tag
@@ -38,23 +30,21 @@ def kvalitet_forbund(user) -> list[dict]:
         .order_by()
         .values("insats__forbund", "insats__kod", "insats__namn")
         .annotate(
-            oppna_efter_slut=Count("pk", filter=kvalitet.oppen_efter_slut_q(today)),
-            utan_utfall=Count("pk", filter=kvalitet.utfall_saknas_q()),
-            forsenade=Count("pk", filter=kvalitet.uppfoljning_saknas_q(today, forsenad=True)),
-            startprofil=Count("pk", filter=kvalitet.startprofil_saknas_q()),
-            aktiva_i_ar=Count("pk", filter=aktiv_q(ar)),
-            med_pnr_i_ar=Count("pk", filter=aktiv_q(ar) & kvalitet.PERSON),
+            **{p.kod: Count("pk", filter=p.q(today)) for p in kvalitet.PROBLEM},
+            aktiva_i_ar=Count("pk", filter=active_in_year_q(ar)),
+            med_pnr_i_ar=Count("pk", filter=active_in_year_q(ar) & kvalitet.PERSON),
         )
         .order_by("insats__kod")
     )
     forbund = {f.pk: f for f in Forbund.objects.filter(pk__in=ids).order_by("namn")}
-    panels = {pk: {"forbund": f, "rader": [], "ar": ar} for pk, f in forbund.items()}
+    panels = {
+        pk: {"forbund": f, "rader": [], "ar": ar, "problem": kvalitet.PROBLEM}
+        for pk, f in forbund.items()
+    }
     for row in rows:
         row["andel"] = (
             round(100 * row["med_pnr_i_ar"] / row["aktiva_i_ar"]) if row["aktiva_i_ar"] else None
         )
-        row["problem"] = (
-            row["oppna_efter_slut"] + row["utan_utfall"] + row["forsenade"] + row["startprofil"]
-        )
+        row["problem"] = [(p, row[p.kod]) for p in kvalitet.PROBLEM]
         panels[row["insats__forbund"]]["rader"].append(row)
     return list(panels.values())

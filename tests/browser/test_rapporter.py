@@ -77,7 +77,11 @@ def test_forbundsadministrator_watches_the_status_change(page, live_server, worl
     assert_accessible(page)
     field(page, "År").fill(str(AR))
     field(page, "Förbund").select_option(label="Samordningsförbundet Test")
-    field(page, "Format").select_option("json")
+    # Tick by the labels, as a user does (FKUI hides the inputs themselves).
+    page.locator("label", has_text="PDF").click()
+    page.locator("label", has_text="JSON").click()
+    expect(page.get_by_label("JSON", exact=True)).to_be_checked()
+    expect(page.get_by_label("PDF", exact=True)).not_to_be_checked()
     page.get_by_role("button", name="Ta fram rapporten").click()
 
     # Queued: no worker runs yet, so the page shows the waiting state and keeps polling.
@@ -111,7 +115,7 @@ def test_nationella_radet_downloads_the_suppressed_national_pdf(
     page.get_by_role("link", name="Återrapportering").click()
     field(page, "År").fill(str(AR))
     field(page, "Omfattning").select_option(label="Hela landet")
-    field(page, "Format").select_option("pdf")
+    expect(page.get_by_label("PDF", exact=True)).to_be_checked()  # the default
     # Nationella rådet cannot turn suppression off.
     expect(page.get_by_label("Undertryck små tal", exact=False)).to_be_disabled()
     expect(page.get_by_label("Undertryck små tal", exact=False)).to_be_checked()

@@ -207,6 +207,26 @@ def test_uppfoljningar(tmp_path, valid, insats):
     assert any("Okänd kod 'x'" in m for m in messages)
 
 
+def test_uppfoljning_outside_its_window_is_refused(tmp_path, valid, insats):
+    """19900101-0017 ended 2015-08-31 (the valid file): 44 days after the end is before the
+    90-day window, the 90-day window's last day after the 180-day window's start."""
+    _run(tmp_path, valid)
+    deltagande = Deltagande.objects.get(startdatum=dt.date(2015, 2, 1), person__isnull=False)
+    fonster = deltagande.uppfoljningsfonster(90)
+    o = insats.forbund.organisationsnummer
+    early = deltagande.slutdatum + dt.timedelta(days=44)
+    text = (
+        "forbund;insats;personnummer;startdatum;matpunkt;datum;sysselsattning;forsorjning\n"
+        f"{o};COACH;19900101-0017;2015-02-01;90;{early};arbete;ingen_offentlig\n"
+        f"{o};COACH;19900101-0017;2015-02-01;180;{fonster.sista};arbete;ingen_offentlig\n"
+    )
+    result = import_file("uppfoljningar", text.encode(), filename="u.csv")
+    messages = [str(e) for e in result.errors]
+    assert len(messages) == 2
+    assert f"ska göras {fonster}; {early} ligger utanför" in messages[0]
+    assert Uppfoljning.objects.count() == 0
+
+
 @settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )

@@ -80,9 +80,29 @@ def test_ofullstandig_filter_names_the_rows(data):
         data["anonymous"],
         data["due"],  # 90-day follow-up overdue since 2016-06-29
     }
-    earlier = set(Deltagande.objects.filter(kvalitet.ofullstandig_q(dt.date(2016, 6, 1))))
-    # On 2016-06-01 the 90-day follow-up of `due` is due but not overdue.
-    assert data["due"] not in earlier
+    # As on the work list, a follow-up counts from its day (2016-05-30 for `due`).
+    on_the_day = set(Deltagande.objects.filter(kvalitet.ofullstandig_q(dt.date(2016, 5, 30))))
+    assert data["due"] in on_the_day
+    the_day_before = Deltagande.objects.filter(kvalitet.ofullstandig_q(dt.date(2016, 5, 29)))
+    assert data["due"] not in set(the_day_before)
+
+
+@pytest.mark.parametrize(
+    ("today", "forsenad"), [(dt.date(2016, 6, 28), False), (dt.date(2016, 6, 29), True)]
+)
+def test_overdue_on_the_same_day_in_sql_and_on_the_deltagande(data, today, forsenad):
+    """`due` ended 2016-03-01: its 90-day follow-up is due 2016-05-30, overdue from 06-29."""
+    fonster = data["due"].uppfoljningsfonster(90)
+    assert (fonster.forsta, fonster.forsenad_fran) == (dt.date(2016, 5, 30), dt.date(2016, 6, 29))
+    assert fonster.is_overdue(today) is forsenad
+    in_sql = Deltagande.objects.filter(kvalitet.uppfoljning_due_q(90, today, forsenad=True))
+    assert (data["due"] in set(in_sql)) is forsenad
+    (item,) = [
+        u
+        for u in kvalitet.arbetslista(Deltagande.objects.all(), today=today).uppfoljningar
+        if u.deltagande == data["due"]
+    ]
+    assert item.forsenad is forsenad
 
 
 def test_with_problems_labels(data):

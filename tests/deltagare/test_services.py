@@ -205,3 +205,24 @@ def test_a_list_page_is_one_entry_listing_everyone_shown(insats, handlaggare_a):
         is None
     )
     assert Atkomstlogg.objects.count() == 1
+
+
+@pytest.mark.parametrize(("days", "ok"), [(89, False), (90, True), (179, True), (180, False)])
+def test_record_uppfoljning_only_in_the_matpunkts_window(insats, handlaggare_a, days, ok):
+    """The 90-day window runs from day 90 to day 179 after the end (the 180-day one next)."""
+    deltagande = _register(insats, handlaggare_a)
+    slut = dt.date(2015, 9, 30)
+    services.end_deltagande(deltagande=deltagande, slutdatum=slut, avslutsorsak="flytt")
+    values = {"sysselsattning": ["arbete"], "forsorjning": ["a_kassa"]}
+    datum = slut + dt.timedelta(days=days)
+    if ok:
+        services.record_uppfoljning(deltagande=deltagande, matpunkt=90, datum=datum, **values)
+        assert Uppfoljning.objects.get().datum == datum
+        return
+    with pytest.raises(ValidationError) as refused:
+        services.record_uppfoljning(deltagande=deltagande, matpunkt=90, datum=datum, **values)
+    assert refused.value.message_dict["datum"] == [
+        f"Uppföljningen 3 månader efter avslut ska göras 2015-12-29–2016-03-27; "
+        f"{datum:%Y-%m-%d} ligger utanför."
+    ]
+    assert not Uppfoljning.objects.exists()

@@ -7,7 +7,9 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
+from deltagare import kvalitet
 from deltagare.models import Atkomstlogg, Deltagande, Person, Samtycke, Uppfoljning
 
 from .handlaggare_data import anonym, assigned_insats, end, person_deltagande
@@ -81,6 +83,19 @@ def test_detail_lists_problems_with_links(client_handlaggare_a, deltagande, hand
     for m in (90, 180, 365):
         assert _url(ended, "deltagare:uppfoljning", m) in html
     assert html.count("Försenad") == 3
+
+
+@pytest.mark.parametrize(("days_ago", "forsenad"), [(119, False), (120, True)])
+def test_detail_marks_a_follow_up_overdue_on_the_day_the_work_list_does(
+    client_handlaggare_a, deltagande, days_ago, forsenad
+):
+    """Ended 120 days ago, the 90-day follow-up turns overdue today on both pages."""
+    today = timezone.localdate()
+    ended = end(deltagande, slutdatum=today - dt.timedelta(days=days_ago))
+    html = client_handlaggare_a.get(_url(ended)).content.decode()
+    assert ("Försenad" in html) is forsenad
+    lista = kvalitet.arbetslista(Deltagande.objects.all(), today=today)
+    assert [u.forsenad for u in lista.uppfoljningar] == [forsenad]
 
 
 def test_detail_query_count(client_handlaggare_a, deltagande, django_assert_max_num_queries):
@@ -223,7 +238,7 @@ def test_follow_up(client_handlaggare_a, deltagande, handlaggare_a):
     url = _url(deltagande, "deltagare:uppfoljning", 180)
     response = client_handlaggare_a.get(url)
     assert response.status_code == 200
-    assert "från 2016-03-28" in response.content.decode()
+    assert "6 månader efter avslut: 2016-03-28–2016-09-28." in response.content.decode()
     response = client_handlaggare_a.post(
         url, {"datum": "2016-04-02", "sysselsattning": ["arbete"], "forsorjning": ["a_kassa"]}
     )
@@ -246,13 +261,18 @@ def test_follow_up(client_handlaggare_a, deltagande, handlaggare_a):
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"datum": "2015-09-29"}, "kan inte ligga före deltagandets slutdatum (2015-09-30)"),
+        # The 90-day window of a deltagande ended 2015-09-30: 2015-12-29 to 2016-03-27.
+        ({"datum": "2015-09-29"}, "ska göras 2015-12-29–2016-03-27; 2015-09-29 ligger utanför"),
+        ({"datum": "2015-11-13"}, "ska göras 2015-12-29–2016-03-27; 2015-11-13 ligger utanför"),
+        ({"datum": "2015-12-28"}, "ska göras 2015-12-29–2016-03-27; 2015-12-28 ligger utanför"),
+        ({"datum": "2016-03-28"}, "ska göras 2015-12-29–2016-03-27; 2016-03-28 ligger utanför"),
         ({"datum": "2999-01-01"}, "kan inte ligga i framtiden"),
         ({"sysselsattning": []}, "Välj minst ett alternativ"),
         ({"forsorjning": ["ingen_offentlig", "a_kassa"]}, "kan inte kombineras"),
     ],
 )
 def test_follow_up_errors(client_handlaggare_a, deltagande, data, message):
+    """Nothing is saved, and the error names the mätpunkt's window where the date is outside."""
     end(deltagande)
     values = {"datum": "2016-01-05", "sysselsattning": ["arbete"], "forsorjning": ["a_kassa"]}
     values.update(data)
@@ -260,6 +280,15 @@ def test_follow_up_errors(client_handlaggare_a, deltagande, data, message):
     assert response.status_code == 200
     assert message in response.content.decode()
     assert not Uppfoljning.objects.exists()
+
+
+@pytest.mark.parametrize("datum", ["2015-12-29", "2016-03-27"])
+def test_follow_up_on_the_first_and_last_day_of_its_window(client_handlaggare_a, deltagande, datum):
+    end(deltagande)
+    values = {"datum": datum, "sysselsattning": ["arbete"], "forsorjning": ["a_kassa"]}
+    response = client_handlaggare_a.post(_url(deltagande, "deltagare:uppfoljning", 90), values)
+    assert response.status_code == 302
+    assert Uppfoljning.objects.get().datum.isoformat() == datum
 
 
 def test_follow_up_only_after_the_end_and_with_personal_data(

@@ -319,3 +319,10 @@ def test_second_person_in_the_same_insats(client_handlaggare_a, insats, handlagg
     assert response.status_code == 302
     assert Person.objects.count() == 2
     assert Deltagande.objects.get(person__kon="kvinna").kon == "kvinna"
+
+
+def test_anonymous_form_marks_kon_as_required(client_handlaggare_a, insats):
+    html = client_handlaggare_a.get(_url(insats, "deltagare:create_anonym")).content.decode()
+    assert 'Kön<span class="visually-hidden"> (obligatoriskt)</span></legend>' in html
+    assert html.count('name="kon"') == html.count('name="kon" value') == 2
+    assert 'id="id_kon_0" required' in html and 'id="id_kon_1" required' in html

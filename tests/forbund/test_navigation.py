@@ -46,3 +46,14 @@ def test_no_menu_before_sign_in(client):
     response = client.get(reverse("konto:login"))
     assert 'aria-label="Huvudmeny"' not in response.text
     assert response.context["nav_items"] == []
+
+
+def test_no_menu_while_the_second_factor_is_being_enrolled(client, handlaggare_a):
+    """A handläggare must enrol TOTP before anything else: the header offers no pages the
+    middleware would refuse, only the account (log out)."""
+    client.force_login(handlaggare_a)
+    response = client.get(reverse("konto:otp_setup"))
+    assert response.status_code == 200
+    assert 'aria-label="Huvudmeny"' not in response.text
+    assert "Logga ut" in response.text
+    assert client.get(reverse("start")).status_code == 302  # still closed

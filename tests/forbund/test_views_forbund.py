@@ -107,6 +107,33 @@ class TestForbundDetail:
         response = client_admin_a.get(detail_url(forbund_a, ar=2014))
         assert "Fördelningen följer 5 §" in response.text
 
+    def test_decided_but_not_paid_by_5_paragraph_is_no_pass_in_the_overview(
+        self, client_admin_a, forbund_a
+    ):
+        """The decided amounts follow 5 §, the paid ones do not: the year's row in "Bidrag per
+        år" and the panel give the same verdict."""
+        beslutat = {"forsakringskassan": 400, "arbetsformedlingen": 0, "region": 200, "kommun": 100}
+        for m in forbund_a.medlemskap.all():
+            b = beslutat[m.medlemstyp]
+            MedlemsbidragFactory(
+                medlemskap=m, ar=2016, beslutat=b, inbetalt=0 if m.medlemstyp == "region" else b
+            )
+        response = client_admin_a.get(detail_url(forbund_a, ar=2016))
+        (rad,) = response.context["oversikt"]
+        assert rad["kontroll"].ok is False
+        assert "Följer 5 §" not in response.text
+        assert "Fördelningen följer 5 §" not in response.text
+        assert "<strong>Avviker från 5 § (inbetalt)</strong>" in response.text
+        assert "de inbetalda bidragen för 2016 följer inte 5 §" in response.text
+
+    def test_a_new_forbund_without_contributions_gets_no_warning(self, client_admin_a, forbund_a):
+        response = client_admin_a.get(detail_url(forbund_a))
+        assert response.status_code == 200
+        assert response.context["year"].kontroll.registrerat is False
+        assert "Varning" not in response.text
+        assert "följer inte 5 §" not in response.text
+        assert "Inga medlemsbidrag är registrerade" in response.text
+
     def test_nationella_radet_reads_without_edit_links(self, client_radet, forbund_a):
         response = client_radet.get(detail_url(forbund_a))
         assert response.status_code == 200

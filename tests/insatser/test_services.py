@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 
+from deltagare.models import Deltagande
 from forbund.choices import Medlemstyp, Roll
 from insatser import services
 from insatser.models import Ekonomirad, Insats, InsatsMal, Strukturdeltagare, Volymregistrering
@@ -135,12 +136,29 @@ class TestEkonomiar:
         assert (s1.antal_deltagare, s1.kostnad_per_deltagare) == (30, 3_000)  # 90 000 / 30
         assert year.individ.kostnad_per_deltagare == 8_750  # only V1 has participants
 
-    def test_registered_participant_counter_is_added(self, ar_2015, monkeypatch):
+    def test_registered_deltaganden_active_in_the_year_are_counted(self, ar_2015):
         i1 = Insats.objects.get(forbund=ar_2015, kod="I1")
-        monkeypatch.setattr(services, "deltagare_raknare", [lambda forbund, ar: {i1.pk: 4}])
+
+        def deltagande(start, slut=None, insats=i1):
+            return Deltagande.objects.create(
+                insats=insats,
+                registreringsform="anonym",
+                kon="kvinna",
+                startdatum=start,
+                slutdatum=slut,
+            )
+
+        deltagande(dt.date(2015, 1, 1))  # open, started on the first day
+        deltagande(dt.date(2014, 6, 1), dt.date(2015, 1, 1))  # ended on 1 January: active
+        deltagande(dt.date(2015, 12, 31), dt.date(2016, 2, 1))  # started on 31 December
+        deltagande(dt.date(2015, 3, 1), dt.date(2015, 4, 1))
+        deltagande(dt.date(2014, 6, 1), dt.date(2014, 12, 31))  # ended the year before
+        deltagande(dt.date(2016, 1, 1))  # starts the year after
         year = services.ekonomiar(ar_2015, 2015, today=dt.date(2016, 6, 1))
-        # I1: 380 000 utfall (the ESF line has none), 4 participants.
+        # I1: 380 000 utfall (the ESF line has none), 4 deltaganden active in 2015.
+        assert year.individ.rader[0].antal_deltagare == 4
         assert year.individ.rader[0].kostnad_per_deltagare == 95_000
+        assert year.individ.antal_deltagare == 4 + 24
 
     def test_members_contributions_come_from_the_registry(self, ar_2015):
         year = services.ekonomiar(ar_2015, 2015)

@@ -6,8 +6,9 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
-from insatser.models import InsatsMal, Strukturdeltagare, Volymregistrering
+from insatser.models import Ekonomirad, InsatsMal, Strukturdeltagare, Volymregistrering
 
 from ..factories import (
     EkonomiradFactory,
@@ -54,6 +55,38 @@ class TestInsatsDetail:
             assert expected in text, expected
         assert response.context["can_edit"] is True
         assert [r.ar for r in response.context["ekonomi"]][-1] == 2015
+
+    def test_budget_table_shows_every_year_of_the_period_with_past_years_editable(
+        self, client_admin_a, forbund_a
+    ):
+        """An insats 2025–2027 (as UPP-IPS): 2027, 2026 and 2025, not only this year and next."""
+        this_year = timezone.localdate().year
+        insats = InsatsFactory(
+            forbund=forbund_a,
+            kod="IPS",
+            startdatum=dt.date(this_year - 1, 1, 1),
+            slutdatum=dt.date(this_year + 1, 12, 31),
+        )
+        response = client_admin_a.get(insats.get_absolute_url())
+        years = [this_year + 1, this_year, this_year - 1]
+        assert [r.ar for r in response.context["ekonomi"]] == years
+        past = reverse(
+            "insatser:ekonomi_insats_edit",
+            args=[forbund_a.organisationsnummer, this_year - 1, insats.kod],
+        )
+        assert past in response.text
+        # The past year's utfall is entered through that link.
+        saved = client_admin_a.post(
+            past,
+            {
+                "insats-budget": "1000",
+                "insats-utfall": "900",
+                "insats_esf-budget": "",
+                "insats_esf-utfall": "",
+            },
+        )
+        assert saved.status_code == 302
+        assert Ekonomirad.objects.get(insats=insats, ar=this_year - 1).utfall == 900
 
     def test_assigned_handlaggare_reads_without_edit_links(
         self, client_handlaggare_a, tilldelad_insats_a

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from deltagare.models import Deltagande
 from insatser.models import Ekonomirad
+from rapporter.tabeller import Omfattning, build
 
 from ..factories import EkonomiradFactory, InsatsFactory
 
@@ -30,6 +34,35 @@ def rad_edit_url(forbund, rad, ar=2015):
 
 
 class TestEkonomiPage:
+    def test_participants_are_the_deltaganden_the_report_counts(self, client_admin_a, insats_a):
+        """Real deltaganden on the year's edges: the page, the deltagare app's rule and the
+        report's insats catalogue give the same number."""
+        forbund = insats_a.forbund
+        for start, slut in (
+            (dt.date(2015, 1, 1), None),
+            (dt.date(2014, 5, 1), dt.date(2015, 1, 1)),
+            (dt.date(2015, 12, 31), None),
+            (dt.date(2014, 5, 1), dt.date(2014, 12, 31)),  # not in 2015
+            (dt.date(2016, 1, 1), None),  # not in 2015
+        ):
+            Deltagande.objects.create(
+                insats=insats_a,
+                registreringsform="anonym",
+                kon="man",
+                startdatum=start,
+                slutdatum=slut,
+            )
+        EkonomiradFactory(forbund=forbund, rad="insats", insats=insats_a, budget=900, utfall=600)
+        response = client_admin_a.get(ekonomi_url(forbund))
+        (rad,) = response.context["year"].individ.rader
+        assert rad.antal_deltagare == 3
+        assert rad.kostnad_per_deltagare == 200
+        assert Deltagande.objects.filter(insats=insats_a).active_in_year(2015).count() == 3
+        rapport = build(
+            ar=2015, omfattning=Omfattning("forbund", forbund.organisationsnummer), undertryck=False
+        )
+        assert rapport.insatskatalog.varde(insats_a.kod, "deltagare") == 3
+
     def test_shows_levels_administration_share_and_warnings(self, client_admin_a, insats_a):
         forbund = insats_a.forbund
         struktur = InsatsFactory(forbund=forbund, kod="S-1", niva="struktur", typ="dialog")

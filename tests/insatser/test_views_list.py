@@ -229,3 +229,17 @@ def test_forbund_without_insatser_shows_empty_list(client_administrator):
     forbund = ForbundFactory()
     response = client_administrator.get(list_url(forbund))
     assert "Inga insatser matchar filtret." in response.text
+
+
+def test_typ_options_follow_the_chosen_niva(client_admin_a, forbund_a):
+    url = reverse("insatser:list", args=[forbund_a.organisationsnummer])
+    page = client_admin_a.get(url, {"niva": "individ"}).content.decode()
+    assert 'value="rehabilitering"' in page and 'value="dialog"' not in page
+    # Choosing the nivå in the list (htmx): the table and, out of band, the typ field.
+    swapped = client_admin_a.get(url, {"niva": "struktur"}, headers={"HX-Request": "true"})
+    text = swapped.content.decode()
+    assert 'id="typ-falt" class="contents" hx-swap-oob="true"' in text
+    assert 'value="dialog"' in text and 'value="rehabilitering"' not in text
+    assert "<html" not in text
+    everything = client_admin_a.get(url).content.decode()
+    assert 'value="dialog"' in everything and 'value="rehabilitering"' in everything

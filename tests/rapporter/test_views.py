@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from finsam.celery import app
 from rapporter import services
-from rapporter.models import Rapportjobb, Status
+from rapporter.models import Rapportfil, Rapportjobb, Status
 
 pytestmark = pytest.mark.django_db
 
@@ -75,7 +75,7 @@ def test_missing_scope_code_is_a_form_error(client_radet):
 
 def test_status_polling_stops_when_done(client_radet, radet):
     jobb = Rapportjobb.objects.create(
-        bestalld_av=radet, ar=2015, omfattning="nationell", format="pdf"
+        bestalld_av=radet, ar=2015, omfattning="nationell", formats=["pdf"]
     )
     polling = client_radet.get(jobb.get_absolute_url(), headers={"HX-Request": "true"})
     assert polling.status_code == 200 and 'hx-trigger="every 2s"' in polling.content.decode()
@@ -111,19 +111,19 @@ def test_queue_down_fails_fast_with_a_clear_message_and_can_be_retried(
 
 def test_running_a_finished_job_again_changes_nothing(radet):
     jobb = Rapportjobb.objects.create(
-        bestalld_av=radet, ar=2015, omfattning="nationell", format="json"
+        bestalld_av=radet, ar=2015, omfattning="nationell", formats=["json"]
     )
     services.run_report(jobb_id=str(jobb.pk))
     jobb.refresh_from_db()
-    first = (jobb.klar, bytes(jobb.innehall))
+    first = (jobb.klar, bytes(jobb.filer.get().innehall))
     services.run_report(jobb_id=str(jobb.pk))  # a redelivered task
     jobb.refresh_from_db()
-    assert (jobb.klar, bytes(jobb.innehall)) == first
+    assert (jobb.klar, bytes(jobb.filer.get().innehall)) == first
 
 
 def test_an_interrupted_job_is_rebuilt(radet):
     jobb = Rapportjobb.objects.create(
-        bestalld_av=radet, ar=2015, omfattning="nationell", format="json", status=Status.PAGAR
+        bestalld_av=radet, ar=2015, omfattning="nationell", formats=["json"], status=Status.PAGAR
     )
     services.run_report(jobb_id=str(jobb.pk))  # the worker died; the task was redelivered
     jobb.refresh_from_db()
@@ -132,13 +132,13 @@ def test_an_interrupted_job_is_rebuilt(radet):
 
 def test_a_failing_build_shows_an_error(radet, monkeypatch):
     jobb = Rapportjobb.objects.create(
-        bestalld_av=radet, ar=2015, omfattning="nationell", format="json"
+        bestalld_av=radet, ar=2015, omfattning="nationell", formats=["json"]
     )
 
     def boom(**kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(services, "render", boom)
+    monkeypatch.setattr(services, "build", boom)
     services.run_report(jobb_id=str(jobb.pk))
     jobb.refresh_from_db()
     assert jobb.status == Status.FEL and "tekniskt fel" in jobb.felmeddelande
@@ -155,7 +155,7 @@ def test_access(
     client_administrator,
 ):
     jobb = Rapportjobb.objects.create(
-        bestalld_av=radet, ar=2015, omfattning="nationell", format="json"
+        bestalld_av=radet, ar=2015, omfattning="nationell", formats=["json"]
     )
     urls = [
         jobb.get_absolute_url(),
@@ -172,7 +172,7 @@ def test_access(
 
 def test_wrong_methods(client_radet, radet):
     jobb = Rapportjobb.objects.create(
-        bestalld_av=radet, ar=2015, omfattning="nationell", format="json"
+        bestalld_av=radet, ar=2015, omfattning="nationell", formats=["json"]
     )
     assert client_radet.put(URL).status_code == 405
     assert client_radet.post(jobb.get_absolute_url()).status_code == 405
@@ -204,13 +204,93 @@ def test_radet_never_downloads_small_counts_whoever_ordered_them(radet, client_r
         bestalld_av=radet,
         ar=2015,
         omfattning="nationell",
-        format="json",
+        formats=["json"],
         undertryck=False,
         status=Status.KLAR,
-        innehall=b"{}",
     )
+    Rapportfil.objects.create(jobb=jobb, format="json", innehall=b"{}")
     assert client_radet.get(reverse("rapporter:download", args=[jobb.pk])).status_code == 404
     assert client_radet.post(reverse("rapporter:retry", args=[jobb.pk])).status_code == 404
     jobb.undertryck = True
     jobb.save()
     assert client_radet.get(reverse("rapporter:download", args=[jobb.pk])).status_code == 200
+
+
+def test_radet_starts_with_reports_and_the_form_defaults_to_the_whole_country(client_radet, eager):
+    start = client_radet.get("/").content.decode()
+    assert start.index('href="/rapporter/"') < start.index("Alla samordningsförbund")
+    page = client_radet.get(URL)
+    form = page.context["form"]
+    assert form["omfattning"].value() == "nationell"
+    assert '<option value="nationell" selected>' in page.content.decode()
+    # The first submit with what the form shows succeeds.
+    response = client_radet.post(
+        URL, {"ar": form["ar"].value(), "omfattning": form["omfattning"].value(), "format": "json"}
+    )
+    assert response.status_code == 302
+    assert Rapportjobb.objects.get().omfattning == "nationell"
+
+
+def test_forbundsadministrator_start_page_has_no_national_report_section(client_admin_a):
+    assert 'id="rapporter-rubrik"' not in client_admin_a.get("/").content.decode()
+
+
+def test_one_order_gives_pdf_xlsx_and_json_from_one_computation(
+    client_radet, eager, django_assert_max_num_queries, monkeypatch
+):
+    from rapporter import tabeller
+
+    builds = []
+    real_build = tabeller.build
+
+    def counting_build(**kwargs):
+        builds.append(kwargs["ar"])
+        return real_build(**kwargs)
+
+    # Counts the computations; the real one runs.
+    monkeypatch.setattr(services, "build", counting_build)
+    response = _order(client_radet, format=["json", "pdf", "xlsx"])
+    jobb = Rapportjobb.objects.get()
+    assert jobb.formats == ["pdf", "xlsx", "json"]  # in the form's order
+    assert jobb.status == Status.KLAR
+    assert builds == [2015, 2014]  # the year once, and the year before for the PDF's summary
+    page = client_radet.get(response["Location"]).content.decode()
+    for f in ("pdf", "xlsx", "json"):
+        url = reverse("rapporter:download_format", args=[jobb.pk, f])
+        assert url in page
+        assert f"aterrapportering-2015-riket.{f}" in page
+    files = {
+        f: client_radet.get(reverse("rapporter:download_format", args=[jobb.pk, f]))
+        for f in ("pdf", "xlsx", "json")
+    }
+    assert files["pdf"].content.startswith(b"%PDF")
+    assert files["xlsx"].content.startswith(b"PK")
+    assert json.loads(files["json"].content)["ar"] == 2015
+    assert (
+        client_radet.get(reverse("rapporter:download_format", args=[jobb.pk, "csv"])).status_code
+        == 404
+    )
+    assert "PDF, Excel (XLSX), JSON" in client_radet.get(URL).content.decode()
+
+
+def test_an_order_without_a_format_is_refused(client_radet):
+    response = client_radet.post(URL, {"ar": 2015, "omfattning": "nationell"})
+    assert "Välj minst ett format." in response.content.decode()
+    assert not Rapportjobb.objects.exists()
+
+
+def test_report_list_names_the_lan_and_the_forbund(client_administrator, administrator, forbund_a):
+    Rapportjobb.objects.create(
+        bestalld_av=administrator, ar=2015, omfattning="lan", kod="03", formats=["json"]
+    )
+    Rapportjobb.objects.create(
+        bestalld_av=administrator,
+        ar=2015,
+        omfattning="forbund",
+        kod=forbund_a.organisationsnummer,
+        formats=["pdf"],
+    )
+    page = client_administrator.get(URL).content.decode()
+    assert "2015, Uppsala län (JSON)" in page
+    assert f"2015, {forbund_a.namn} (PDF)" in page
+    assert "ett län 03" not in page

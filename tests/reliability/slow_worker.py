@@ -49,5 +49,5 @@ def _wrap_work(**kwargs) -> None:
     from deltagare import importjobb
     from rapporter import services
 
-    services.render = _instrumented(services.render)
+    services.render_formats = _instrumented(services.render_formats)
     importjobb._check_or_import = _instrumented(importjobb._check_or_import)
