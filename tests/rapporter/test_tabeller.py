@@ -168,8 +168,9 @@ def data(forbund_a):
 
 
 def _rows(rapport, kod):
+    """The counts of a table's rows (shares and labels are tested on their own)."""
     return {
-        row["kod"]: {k: v for k, v in row.items() if k not in ("kod", "etikett")}
+        row["kod"]: {k: row[k] for k in rapport.tabeller[kod].kolumner}
         for row in rapport.tabeller[kod].rader
     }
 
@@ -300,11 +301,86 @@ def test_t7_to_t11_avslut(rapport):
     }
 
 
-def test_t12_behovsgrupper_with_the_year_before(rapport):
+def test_t12_behovsgrupper_with_individer_and_the_year_before(rapport):
     t = _rows(rapport, "T12")
-    assert t["unga_16_29"] == {**_kon(1, 2), "foregaende_ar": 1}
-    assert t["unga_aktivitetsersattning"] == {**_kon(0, 1), "foregaende_ar": 1}
-    assert t["sjukskrivna"] == {**_kon(1, 0), "foregaende_ar": 0}
+    # unga 16–29: D1 and D2 (both P1) and D3 (P2): three deltaganden, two individer.
+    assert t["unga_16_29"] == {**_kon(1, 2), "individer": 2, "foregaende_ar": 1}
+    assert t["unga_aktivitetsersattning"] == {**_kon(0, 1), "individer": 1, "foregaende_ar": 1}
+    assert t["sjukskrivna"] == {**_kon(1, 0), "individer": 1, "foregaende_ar": 0}
+
+
+def _andel(rapport, kod):
+    return {row["kod"]: row["andel"] for row in rapport.tabeller[kod].rader if "andel" in row}
+
+
+def test_shares_of_the_bases_the_spec_states(rapport):
+    """Promille of the stated base, rounded half up; none on the base rows; None where the
+    base is 0."""
+    t2 = _andel(rapport, "T2")
+    # T2: of individinriktade_totalt (12, 11, 25) and of person_deltaganden (1, 4, 5).
+    assert t2 == {
+        "person_deltaganden": {"kvinnor": 83, "man": 364, "totalt": 200},
+        "person_individer": {"kvinnor": 1000, "man": 750, "totalt": 800},
+        "anonyma_deltaganden": {"kvinnor": 83, "man": 0, "totalt": 40},
+        "volym": {"kvinnor": 833, "man": 636, "totalt": 760},
+        "nyinskrivna_person": {"kvinnor": 1000, "man": 500, "totalt": 600},
+    }
+    # T3: 16–29 is D1, D2 (man) and D3 (kvinna) of 1 kvinna and 4 män.
+    assert _andel(rapport, "T3")["16_29"] == {"kvinnor": 1000, "man": 500, "totalt": 600}
+    assert _andel(rapport, "T4")["okand"] == {"kvinnor": 1000, "man": 500, "totalt": 600}
+    assert _andel(rapport, "T5")["nagon_offentlig"] == {"kvinnor": 1000, "man": 500, "totalt": 600}
+    assert _andel(rapport, "T6")["upp_till_3"] == {"kvinnor": 0, "man": 250, "totalt": 200}
+    # T7: of avslutade (1, 1, 2); registrerade and avslutade themselves have none.
+    t7 = _andel(rapport, "T7")
+    assert "avslutade" not in t7 and "registrerade" not in t7
+    assert t7["fullfoljd"] == {"kvinnor": 0, "man": 1000, "totalt": 500}
+    assert _andel(rapport, "T8")["arbete_eller_studier"] == {
+        "kvinnor": 0,
+        "man": 1000,
+        "totalt": 500,
+    }
+    assert _andel(rapport, "T9") == {
+        "fore": {"kvinnor": 1000, "man": 0, "totalt": 500},
+        "efter": {"kvinnor": 0, "man": 1000, "totalt": 500},
+    }
+    assert _andel(rapport, "T10")["nagon_offentlig"] == {
+        "fore_kvinnor": 1000,
+        "fore_man": 1000,
+        "fore": 1000,
+        "efter_kvinnor": 0,
+        "efter_man": 0,
+        "efter": 0,
+    }
+    assert _andel(rapport, "T11")["upp_till_6"] == {"kvinnor": 1000, "man": 0, "totalt": 500}
+    # T12: kön columns only, of person_deltaganden.
+    assert _andel(rapport, "T12")["sjukskrivna"] == {"kvinnor": 1000, "man": 0, "totalt": 200}
+    # T15: of uppfoljda in the same row; none followed up at 180 days → None.
+    t15 = _andel(rapport, "T15")
+    assert t15["90"] == {"arbete_eller_studier": 500, "ingen_offentlig": 500}
+    assert t15["180"] == {"arbete_eller_studier": None, "ingen_offentlig": None}
+    for kod in ("T1", "T13", "T14", "T16", "T18"):
+        assert _andel(rapport, kod) == {}
+
+
+def test_a_share_of_a_suppressed_count_or_base_is_none(data):
+    rapport = build(ar=2015, omfattning=Omfattning("nationell"), undertryck=True)
+    t2 = rapport.tabeller["T2"]
+    # person_deltaganden 1, 4, 5: the 1 and the 4 are suppressed, the 5 too (the only other
+    # hidden cell of its column, anonyma 1, would follow from individinriktade_totalt).
+    assert t2.varde("person_deltaganden", "totalt") is None
+    assert t2.row("person_deltaganden")["andel"] == {"kvinnor": None, "man": None, "totalt": None}
+    # volym 10, 7, 19: man 7 and then kvinnor 10 go by complementary suppression (män: only
+    # person 4 hidden in the column; then volym's row); totalt 19 of 25 stays.
+    assert [t2.varde("volym", k) for k in ("kvinnor", "man", "totalt")] == [None, None, 19]
+    assert t2.row("volym")["andel"] == {"kvinnor": None, "man": None, "totalt": 760}
+    # nyinskrivna_person (1, 2, 3) is suppressed, and so is its base's kvinnor and man.
+    assert t2.row("nyinskrivna_person")["andel"] == {"kvinnor": None, "man": None, "totalt": None}
+    # T9 fore (1, 0, 1) of avslutade (1, 1, 2): the 0 of a suppressed base is None too.
+    assert rapport.tabeller["T9"].row("fore")["andel"] == {
+        "kvinnor": None,
+        "man": None,
+        "totalt": None,
+    }
 
 
 def test_t13_ekonomi(rapport):
@@ -344,18 +420,29 @@ def test_t14_to_t16(rapport):
 
 def test_t18_per_insats(rapport):
     t = _rows(rapport, "T18")
-    assert list(t) == ["A1", "A2", "S1", "tilldelade_medel", "administration"]
+    assert list(t) == ["A1", "A2", "S1", "tilldelade_medel", "administration", "eget_kapital"]
     assert t["A1"] == {
         "niva": "individ",
         "typ": "rehabilitering",
+        "uppfoljningsmetod": "individuell",
+        "malgrupp": t["A1"]["malgrupp"],
+        "esf": True,
         "budget": 900_000,
         "utfall": 750_000,
+        "varav_esf_budget": 100_000,
+        "varav_esf_utfall": 0,
         "planerat_antal": 0,
         "deltagare_kvinnor": 2,
         "deltagare_man": 3,
         "deltagare_okant": 0,
         "strukturdeltagare": 0,
+        "forsakringskassan": "",
+        "region": "",
+        "kommun": "",
     }
+    assert t["A1"]["malgrupp"].endswith("Långtidssjukskrivna")
+    assert t["A2"]["uppfoljningsmetod"] == "volym" and t["A2"]["esf"] is False
+    assert t["S1"]["uppfoljningsmetod"] == "struktur"
     assert (t["A2"]["deltagare_kvinnor"], t["A2"]["deltagare_man"], t["A2"]["deltagare_okant"]) == (
         10,
         7,
@@ -367,6 +454,17 @@ def test_t18_per_insats(rapport):
         and t["tilldelade_medel"]["utfall"] == 1_800_000
     )
     assert t["administration"]["budget"] == 250_000
+    assert (
+        t["tilldelade_medel"]["forsakringskassan"],
+        t["tilldelade_medel"]["region"],
+        t["tilldelade_medel"]["kommun"],
+    ) == (1_000_000, 500_000, 500_000)
+    a1 = rapport.tabeller["T18"].row("A1")
+    assert (a1["niva_etikett"], a1["typ_etikett"], a1["uppfoljningsmetod_etikett"]) == (
+        "Individinriktad insats",
+        "Rehabilitering till arbete eller utbildning",
+        "Individuell",
+    )
 
 
 def test_forbund_scope_has_no_t0_or_t17_and_national_has_them(data, forbund_b):
@@ -451,7 +549,7 @@ def test_command_writes_the_json_form(data):
         "aterrapportering", "--ar", "2015", "--forbund", data.organisationsnummer, stdout=out
     )
     doc = json.loads(out.getvalue())
-    assert doc["rapport"] == "aterrapportering" and doc["version"] == 1 and doc["ar"] == 2015
+    assert doc["rapport"] == "aterrapportering" and doc["version"] == 2 and doc["ar"] == 2015
     assert doc["omfattning"] == {"typ": "forbund", "kod": data.organisationsnummer}
     assert doc["undertryckt"] is False
     assert list(doc["tabeller"]) == [f"T{i}" for i in range(1, 17)] + ["T18"]
@@ -462,6 +560,8 @@ def test_command_writes_the_json_form(data):
         "kvinnor": 1,
         "man": 4,
         "totalt": 5,
+        # of individinriktade_totalt 12, 11, 25: 83.3, 363.6, 200
+        "andel": {"kvinnor": 83, "man": 364, "totalt": 200},
     }
 
 

@@ -25,19 +25,22 @@ from forbund.models import Forbund
 from rapporter.renderers import render, to_json
 from rapporter.tabeller import Omfattning, build
 
-# T2 by hand: the same counting rules (spec/aterrapportering.md, T2), straight SQL.
+# T2 by hand: the same counting rules (spec/aterrapportering.md, T2; individer by the
+# personnummer's keyed hash, across förbund), straight SQL.
 T2_SQL = """
 WITH d AS (
-    SELECT d.registreringsform, d.kon, d.person_id, d.startdatum, d.slutdatum
+    SELECT d.registreringsform, d.kon, COALESCE(p.pnr_hash, d.person_id::text) AS individ,
+        d.startdatum, d.slutdatum
     FROM deltagare_deltagande d
     JOIN insatser_insats i ON i.id = d.insats_id
+    LEFT JOIN deltagare_person p ON p.id = d.person_id
     WHERE i.niva = 'individ' AND i.deltagarregistrering = 'individuell'
 ), aktiva AS (
     SELECT * FROM d WHERE startdatum <= %(last)s AND (slutdatum IS NULL OR slutdatum >= %(first)s)
 )
 SELECT 'person_deltaganden', kon, count(*) FROM aktiva WHERE registreringsform = 'person' GROUP BY kon
 UNION ALL
-SELECT 'person_individer', kon, count(DISTINCT person_id) FROM aktiva
+SELECT 'person_individer', kon, count(DISTINCT individ) FROM aktiva
     WHERE registreringsform = 'person' GROUP BY kon
 UNION ALL
 SELECT 'anonyma_deltaganden', kon, count(*) FROM aktiva WHERE registreringsform = 'anonym' GROUP BY kon
