@@ -48,6 +48,9 @@ class RapportjobbQuerySet(models.QuerySet["Rapportjobb"]):
         return self.filter(bestalld_av=user) if user.is_authenticated else self.none()
 
 
+KOMMENTAR_MAX = 5000
+
+
 class Rapportjobb(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     bestalld_av = models.ForeignKey(
@@ -66,6 +69,18 @@ class Rapportjobb(models.Model):
     )
     format = models.CharField("format", max_length=5, choices=Format.choices)
     undertryck = models.BooleanField("små tal undertryckta", default=True)
+    diarienummer = models.CharField(
+        "diarienummer",
+        max_length=50,
+        blank=True,
+        help_text="Mottagarens eller förbundets diarienummer; tryckt på försättsbladet.",
+    )
+    kommentar = models.TextField(
+        "förbundets kommentar",
+        max_length=KOMMENTAR_MAX,
+        blank=True,
+        help_text="Tryckt som ett eget avsnitt efter sammanfattningen.",
+    )
     status = models.CharField(
         "status", max_length=10, choices=Status.choices, default=Status.VANTAR
     )
@@ -106,6 +121,18 @@ class Rapportjobb(models.Model):
     def filnamn(self) -> str:
         scope = self.kod or "riket"
         return f"aterrapportering-{self.ar}-{scope}.{self.format}"
+
+    @property
+    def bestallning(self):
+        """What the orderer gave, for the PDF's title page and the XLSX's first sheet."""
+        from .presentation import Bestallning
+
+        user = self.bestalld_av
+        return Bestallning(
+            bestallare=user.get_full_name() or user.username,
+            diarienummer=self.diarienummer,
+            kommentar=self.kommentar,
+        )
 
     @property
     def pagaende(self) -> bool:

@@ -19,7 +19,15 @@ KO_FEL = (
 
 
 def order_report(
-    *, user, ar: int, omfattning: str, kod: str, format: str, undertryck: bool
+    *,
+    user,
+    ar: int,
+    omfattning: str,
+    kod: str,
+    format: str,
+    undertryck: bool,
+    diarienummer: str = "",
+    kommentar: str = "",
 ) -> Rapportjobb:
     """Saves the job, then enqueues it. If the queue (Redis) cannot be reached the job is
     marked failed with a Swedish message within a few seconds, and can be retried."""
@@ -30,6 +38,8 @@ def order_report(
         kod=kod,
         format=format,
         undertryck=undertryck,
+        diarienummer=diarienummer,
+        kommentar=kommentar,
     )
     enqueue(jobb)
     return jobb
@@ -72,6 +82,7 @@ def run_report(*, jobb_id: str) -> None:
             omfattning=Omfattning(jobb.omfattning, jobb.kod or None),
             undertryck=jobb.undertryck,
             format=jobb.format,
+            bestallning=jobb.bestallning,
         )
     except Exception:
         logger.exception("report job %s failed", jobb.pk)

@@ -20,7 +20,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, NamedTuple
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import (
     BooleanField,
     Case,
@@ -54,7 +54,7 @@ from deltagare.choices import (
 )
 from deltagare.models import Deltagande, Uppfoljning
 from forbund.choices import Lan, Medlemstyp
-from forbund.models import Forbund, Medlemsbidrag, Medlemskap
+from forbund.models import Folkmangd, Forbund, Medlemsbidrag, Medlemskap
 from insatser.choices import (
     ADMINISTRATIONSRADER,
     INSATSRADER,
@@ -167,9 +167,13 @@ class Tabell:
     undertryckta: list[str] = field(default_factory=list)
     # Row → the base of its shares (`andel`, spec version 2 "Shares"); base rows have none.
     andelsbas: dict[str, Bas] = field(default_factory=dict)
+    # (row, column) of the shares withheld because their count or base is suppressed.
+    andel_undertryckta: set[tuple[str, str]] = field(default_factory=set)
     # The header of the row's code where the rows are things (orgnr, insatskod), for the
     # PDF and XLSX; None where the code is the JSON's key only.
     kodrubrik: str | None = None
+    # Rows that are sums, not things: no identifying code in the PDF and XLSX.
+    summarader: set[str] = field(default_factory=set)
     # Columns holding codes → the row key of their label (the PDF and XLSX show labels).
     etiketter: dict[str, str] = field(default_factory=dict)
 
@@ -246,7 +250,12 @@ def add_shares(tabeller: dict[str, Tabell]) -> None:
             if bas is None:
                 continue
             base_row = row if bas.rad is None else tabeller[bas.tabell].row(bas.rad)
-            row["andel"] = {c: andel(row[c], base_row[bas.kolumn or c]) for c in bas.columns(t)}
+            row["andel"] = {}
+            for c in bas.columns(t):
+                part, base = row[c], base_row[bas.kolumn or c]
+                row["andel"][c] = andel(part, base)
+                if part is None or base is None:
+                    t.andel_undertryckta.add((row["kod"], c))
 
 
 def promille(part: int | None, whole: int | None) -> int | None:
@@ -292,12 +301,14 @@ class _Underlag:
         self.bidrag = Medlemsbidrag.objects.filter(
             omfattning.forbund_q("medlemskap__forbund__"), ar=ar
         )
+        self.tabeller: dict[str, Tabell] = {}  # the tables built so far
 
-    def deltaganden_i(self, years: range) -> Any:
-        """The deltaganden counted in any of the years (or, for T12, the year before the
+    def deltaganden_i(self, years: range, *, foregaende: bool = True) -> Any:
+        """The deltaganden counted in any of the years (and, for T12, the year before the
         first): the window lets PostgreSQL drop older rows before joining."""
+        first = years[0] - 1 if foregaende else years[0]
         return self._deltaganden.filter(
-            Q(slutdatum__isnull=True) | Q(slutdatum__gte=dt.date(years[0] - 1, 1, 1)),
+            Q(slutdatum__isnull=True) | Q(slutdatum__gte=dt.date(first, 1, 1)),
             startdatum__lte=dt.date(years[-1], 12, 31),
         )
 
@@ -518,17 +529,19 @@ _ANTAL = max(len(_PERSONER_RAKNARE), *(len(g.raknare) for g in _GRENAR.values())
 _DIMENSIONER = max(len(g.sql) for g in _GRENAR.values())
 
 
+_B_MATERIALISERAD = {False: "MATERIALIZED", True: "MATERIALIZED"}
+
+
 def _fakta_sql(*, tidigare: bool) -> str:
     """The statement after the materialised rows `r` (the ORM's SQL, placeholders first):
     one SELECT per branch and one for the persons, grouped by year. For the report's year
     (`tidigare` false) every branch; for T19's earlier years only what T19 reads. Every
     name comes from the constants above, never from input."""
-    flags = ", ".join(f"{sql} AS {name}" for name, sql in _FLAGGOR.items())
+    wanted = ("f_aktiv", "f_ny", "f_avslutad") if tidigare else _FLAGGOR
+    flags = ", ".join(f"{_FLAGGOR[name]} AS {name}" for name in wanted)
     # T12 counts the year before as well; the earlier years of T19 only their own year.
     joined = _FLAGGOR["f_aktiv"] + ("" if tidigare else f" OR {_FLAGGOR['f_aktiv_fg']}")
-    base = (
-        f"b AS (SELECT r.*, y.ar, {flags} FROM r JOIN generate_series(%s, %s) AS y(ar) ON {joined})"  # noqa: S608
-    )
+    base = f"b AS {_B_MATERIALISERAD[tidigare]} (SELECT r.*, y.ar, {flags} FROM r JOIN generate_series(%s, %s) AS y(ar) ON {joined})"  # noqa: S608
     selects = []
     for gren, g in _GRENAR.items():
         if tidigare and g.tidigare is None:
@@ -550,13 +563,24 @@ def _fakta_sql(*, tidigare: bool) -> str:
             f"SELECT '{gren}', ar, kon, {', '.join(columns)} FROM b "  # noqa: S608
             f"WHERE {g.where} GROUP BY {group}"
         )
-    counts = _PERSONER_RAKNARE[:1] if tidigare else _PERSONER_RAKNARE
-    columns = ["(GROUPING(kon) = 1)::text", *["NULL"] * (_DIMENSIONER - 1)]
-    columns += [*counts, *["NULL::bigint"] * (_ANTAL - len(counts))]
-    selects.append(
-        f"SELECT 'personer', ar, kon, {', '.join(columns)} FROM b "  # noqa: S608
-        "WHERE f_person GROUP BY GROUPING SETS ((ar, kon), (ar))"
-    )
+    if tidigare:
+        # Only the distinct persons: each set made distinct by hashing, then counted, which
+        # is much cheaper over five years than count(DISTINCT) per grouping set.
+        pad = ", ".join(["NULL"] * (_DIMENSIONER - 1) + ["NULL::bigint"] * (_ANTAL - 1))
+        for total, keys in (("false", "ar, kon"), ("true", "ar")):
+            kon = "kon" if total == "false" else "NULL"
+            selects.append(
+                f"SELECT 'personer', ar, {kon}, '{total}', {pad}, count(*) FROM "  # noqa: S608
+                f"(SELECT DISTINCT {keys}, individ FROM b WHERE f_person AND f_aktiv) p "
+                f"GROUP BY {keys}"
+            )
+    else:
+        columns = ["(GROUPING(kon) = 1)::text", *["NULL"] * (_DIMENSIONER - 1)]
+        columns += [*_PERSONER_RAKNARE, *["NULL::bigint"] * (_ANTAL - len(_PERSONER_RAKNARE))]
+        selects.append(
+            f"SELECT 'personer', ar, kon, {', '.join(columns)} FROM b "  # noqa: S608
+            "WHERE f_person GROUP BY GROUPING SETS ((ar, kon), (ar))"
+        )
     return f"), {base} " + " UNION ALL ".join(selects)
 
 
@@ -602,7 +626,7 @@ class _Fakta:
         six = _PlusMonths(F("startdatum"), 6)
         twelve = _PlusMonths(F("startdatum"), 12)
         rows = (
-            u.deltaganden_i(years)
+            u.deltaganden_i(years, foregaende=not tidigare)
             .annotate(
                 individ=Coalesce("person__pnr_hash", Cast("person_id", CharField())),
                 alder=_Age(F("startdatum"), F("person__fodelsedatum")),
@@ -619,30 +643,36 @@ class _Fakta:
             .order_by()
             .values_list(*_KOLUMNER)
         )
+        if tidigare:  # only what T19's tables read: narrower rows for five years
+            rows = rows.values_list(*(k for k in _KOLUMNER if k not in _BARA_I_ARET))
         base_sql, params = rows.query.sql_with_params()
         # The ORM's placeholders come first (inside r), then the years.
         sql = f"WITH r AS MATERIALIZED ({base_sql}" + _FAKTA_SQL[tidigare]
         grenar: dict[int, dict[str, list[Rad]]] = {ar: defaultdict(list) for ar in years}
         personer: dict[int, dict[str, Personer]] = {ar: {} for ar in years}
-        with connection.cursor() as cursor:
+        with transaction.atomic(), connection.cursor() as cursor:
+            # The materialised rows of a national report fit in memory with this, instead
+            # of going to temporary files (the setting ends with the transaction).
+            cursor.execute("SET LOCAL work_mem = '64MB'")
             cursor.execute(sql, (*params, years[0], years[-1]))
-            for gren, ar, kon, *values in cursor.fetchall():
-                counts = tuple(n for n in values[_DIMENSIONER:] if n is not None)
-                if gren == "personer":
-                    column = "totalt" if values[0] == "true" else KON_KOLUMN.get(kon)
-                    if column:  # a kön outside the code list counts in totalt only
-                        personer[ar][column] = _personer(counts)
-                    continue
-                record = _GRENAR[gren].record
-                kinds = _kinds(record)
-                fields = record._fields
-                grenar[ar][gren].append(
-                    (
-                        kon,
-                        record(*(_read(kinds[f], v) for f, v in zip(fields, values, strict=False))),
-                        counts,
-                    )
+            result = cursor.fetchall()
+        for gren, ar, kon, *values in result:
+            counts = tuple(n for n in values[_DIMENSIONER:] if n is not None)
+            if gren == "personer":
+                column = "totalt" if values[0] == "true" else KON_KOLUMN.get(kon)
+                if column:  # a kön outside the code list counts in totalt only
+                    personer[ar][column] = _personer(counts)
+                continue
+            record = _GRENAR[gren].record
+            kinds = _kinds(record)
+            fields = record._fields
+            grenar[ar][gren].append(
+                (
+                    kon,
+                    record(*(_read(kinds[f], v) for f, v in zip(fields, values, strict=False))),
+                    counts,
                 )
+            )
         return {ar: cls(grenar[ar], personer[ar]) for ar in years}
 
     def count(self, gren: str, test: Callable[[Any], bool] = lambda r: True) -> dict[str, int]:
@@ -688,6 +718,18 @@ _KOLUMNER = (
 )
 
 
+# Columns only the report's own year reads (T3, T4, T6, T11, T12, T16–T18).
+_BARA_I_ARET = {
+    "insats",
+    "insats_slut",
+    "utbildningsniva",
+    "tid_offentlig_forsorjning",
+    "alder",
+    "f_aos",
+    "f_manader",
+    "f_forbund",
+}
+
 PERSON = Q(registreringsform=Registreringsform.PERSON)
 ANONYM = Q(registreringsform=Registreringsform.ANONYM)
 
@@ -696,22 +738,143 @@ def _label(choices: Any, value: str) -> str:
     return str(choices(value).label)
 
 
+T19_AR = 5  # T19 shows the report's year and the four before it
+
+
+def _tables(u: _Underlag, builders: list, undertryck: bool) -> dict[str, Tabell]:
+    """The tables of `builders` in order, each suppressed as soon as it is built (a later
+    table may derive a value from an earlier one: T13 from T2), then the shares."""
+    for builder in builders:
+        tabell = builder(u)
+        if tabell is None:
+            continue
+        if undertryck:
+            suppress(tabell, settings.FINSAM_UNDERTRYCK_GRANS)
+        u.tabeller[tabell.kod] = tabell
+    add_shares(u.tabeller)
+    return u.tabeller
+
+
+BUILDERS: list[Callable[[_Underlag], Tabell | None]] = []  # filled below, after the builders
+
+
 def build(*, ar: int, omfattning: Omfattning, undertryck: bool) -> Rapport:
     """The whole report for one year and scope. Suppressed when `undertryck` is set."""
     u = _Underlag(ar, omfattning)
-    tabeller: dict[str, Tabell] = {}
-    builders = [_t0, _t1, _t2, _t3, _t4, _t5, _t6, _t7, _t8, _t9, _t10, _t11, _t12, _t13]
-    builders += [_t14, _t15, _t16, _t17, _t18]
-    for builder in builders:
-        tabell = builder(u)
-        if tabell is not None:
-            tabeller[tabell.kod] = tabell
+    tabeller = _tables(u, BUILDERS, undertryck)
+    tabeller["T19"] = _t19(u, undertryck)
     katalog = _insatskatalog(u) if omfattning.typ == "forbund" else None
-    if undertryck:
-        for tabell in [*tabeller.values(), *([katalog] if katalog else [])]:
-            suppress(tabell, settings.FINSAM_UNDERTRYCK_GRANS)
-    add_shares(tabeller)
+    if katalog and undertryck:
+        suppress(katalog, settings.FINSAM_UNDERTRYCK_GRANS)
     return Rapport(ar, omfattning, undertryck, timezone.localtime(), tabeller, katalog)
+
+
+# T19's rows: code → (label, table, row, column, read the share instead of the count).
+T19_RADER: dict[str, tuple[str, str, str, str, bool]] = {
+    "forbund": ("Förbund", "T0", "totalt", "forbund", False),
+    "kommuner": ("Kommuner", "T0", "totalt", "kommuner", False),
+    "insatser_individ": ("Individinriktade insatser", "T1", "individ", "antal", False),
+    "insatser_struktur": ("Strukturinriktade insatser", "T1", "struktur", "antal", False),
+    "person_deltaganden": (
+        "Deltaganden med personuppgifter",
+        "T2",
+        "person_deltaganden",
+        "totalt",
+        False,
+    ),
+    "person_individer": (
+        "Individer med personuppgifter",
+        "T2",
+        "person_individer",
+        "totalt",
+        False,
+    ),
+    "anonyma_deltaganden": (
+        "Anonyma deltaganden",
+        "T2",
+        "anonyma_deltaganden",
+        "totalt",
+        False,
+    ),
+    "volym": ("Deltagare i volyminsatser", "T2", "volym", "totalt", False),
+    "strukturdeltagare": (
+        "Deltagare i strukturinriktade insatser",
+        "T2",
+        "strukturdeltagare",
+        "totalt",
+        False,
+    ),
+    "avslutade": ("Avslutade deltaganden", "T7", "avslutade", "totalt", False),
+    "arbete_eller_studier_fore_promille": (
+        "Arbete eller studier vid start (promille av avslutade)",
+        "T9",
+        "fore",
+        "totalt",
+        True,
+    ),
+    "arbete_eller_studier_efter_promille": (
+        "Arbete eller studier vid avslut (promille av avslutade)",
+        "T9",
+        "efter",
+        "totalt",
+        True,
+    ),
+    "nagon_offentlig_fore_promille": (
+        "Någon offentlig försörjning före (promille av avslutade)",
+        "T10",
+        "nagon_offentlig",
+        "fore",
+        True,
+    ),
+    "nagon_offentlig_efter_promille": (
+        "Någon offentlig försörjning efter (promille av avslutade)",
+        "T10",
+        "nagon_offentlig",
+        "efter",
+        True,
+    ),
+    "kostnader_utfall": ("Kostnader, utfall (kr)", "T13", "kostnader", "utfall", False),
+    "administration_andel_promille": (
+        "Administrationens andel av kostnaderna, utfall (promille)",
+        "T13",
+        "administration_andel_promille",
+        "utfall",
+        False,
+    ),
+}
+
+
+def _t19_value(tabeller: dict[str, Tabell], kod: str) -> int | None:
+    _, tabell, rad, kolumn, share = T19_RADER[kod]
+    row = tabeller[tabell].row(rad)
+    return row["andel"][kolumn] if share else row[kolumn]
+
+
+def _t19(u: _Underlag, undertryck: bool) -> Tabell:
+    """The key figures of the year and the four before it. An earlier year's figures come
+    from the same builders as its own report, over facts read for all four years in one
+    statement (and the few small aggregates of T0, T1, T2, T13 per year), so every value
+    equals that year's report, suppression included."""
+    years = range(u.ar - T19_AR + 1, u.ar)
+    t = Tabell(
+        "T19",
+        "Nyckeltal över tid",
+        [str(y) for y in (*years, u.ar)],
+        "Nyckeltalen för året och de fyra åren före, räknade som i varje års egen rapport "
+        "(promille av avslutade under året; kostnader och administrationens andel ur T13).",
+    )
+    fakta = _Fakta.read(u, years, tidigare=True)
+    per_year = {}
+    for ar in years:
+        earlier = _Underlag(ar, u.omfattning)
+        earlier.__dict__["fakta"] = fakta[ar]
+        per_year[str(ar)] = _tables(earlier, T19_BUILDERS, undertryck)
+    per_year[str(u.ar)] = u.tabeller
+    for kod, (label, tabell, *_) in T19_RADER.items():
+        if tabell not in u.tabeller:  # T0: län and nationell only
+            continue
+        t.rad(kod, label, **{ar: _t19_value(tables, kod) for ar, tables in per_year.items()})
+    return t
 
 
 def _per_insats(u: _Underlag, key: str) -> dict[int, dict[str, int]]:
@@ -749,6 +912,8 @@ def _insatskatalog(u: _Underlag) -> Tabell:
         "under året; avslutade och arbete eller studier vid avslut avser deltaganden med "
         "personuppgifter avslutade under året.",
         personkolumner={"deltagare", "avslutade", "arbete_eller_studier"},
+        kodrubrik="Insatskod",
+        etiketter={"niva": "niva_etikett", "typ": "typ_etikett"},
     )
     d = _per_insats(u, "insats")
     volym = {k: sum(v) for k, v in u.volym_per("insats").items()}
@@ -758,7 +923,9 @@ def _insatskatalog(u: _Underlag) -> Tabell:
             insats.kod,
             insats.namn,
             niva=insats.niva,
+            niva_etikett=str(Niva(insats.niva).label),
             typ=insats.typ,
+            typ_etikett=str(Insatstyp(insats.typ).label),
             startdatum=insats.startdatum.isoformat(),
             slutdatum=insats.slut.isoformat() if insats.slut else "",
             deltagare=row.get("aktiva", 0) + volym.get(insats.pk, 0),
@@ -1201,7 +1368,9 @@ def _t13(u: _Underlag) -> Tabell:
         "Ekonomi",
         ["budget", "utfall"],
         "Medlemsbidrag för året ur förbundsregistret (beslutat som budget, inbetalt som utfall), "
-        "övrig finansiering och kostnader; administrationens andel i promille av kostnaderna.",
+        "övrig finansiering och kostnader; administrationens andel i promille av kostnaderna; "
+        "eget kapital in (fjolårets utgående) och ut, i promille av medlemsbidragen; kostnad per "
+        "deltagare (T2, totalt) och per invånare i medlemskommunerna (senaste folkmängd).",
     )
     bidrag = u.bidrag.aggregate(
         **{
@@ -1217,6 +1386,7 @@ def _t13(u: _Underlag) -> Tabell:
         "kostnad_individ": Q(rad__in=INSATSRADER, insats__niva=Niva.INDIVID),
         "kostnad_struktur": Q(rad__in=INSATSRADER, insats__niva=Niva.STRUKTUR),
         "kostnad_administration": Q(rad__in=ADMINISTRATIONSRADER),
+        "eget_kapital_utgaende": Q(rad=Balans.EGET_KAPITAL_UB),
     }
     ekonomi = u.ekonomi.aggregate(
         **{
@@ -1249,6 +1419,30 @@ def _t13(u: _Underlag) -> Tabell:
         c: promille(values["kostnad_administration"][c], values["kostnader"][c])
         for c in ("budget", "utfall")
     }
+    # The ingående balans of Y is the utgående (utfall) of Y−1, in both columns.
+    ingaende = Ekonomirad.objects.filter(
+        u.omfattning.forbund_q("forbund__"), ar=u.ar - 1, rad=Balans.EGET_KAPITAL_UB
+    ).aggregate(n=Coalesce(Sum("utfall"), 0))["n"]
+    values["eget_kapital_ingaende"] = {"budget": ingaende, "utfall": ingaende}
+    bidrag_summa = {
+        c: sum(values[k][c] for k in ("bidrag_forsakringskassan", "bidrag_region", "bidrag_kommun"))
+        for c in ("budget", "utfall")
+    }
+    values["eget_kapital_andel_promille"] = {
+        c: promille(values["eget_kapital_utgaende"][c], bidrag_summa[c])
+        for c in ("budget", "utfall")
+    }
+    # Per participant: of T2's individinriktade_totalt (suppressed there → suppressed here,
+    # or the count could be worked out from the cost).
+    deltagare = u.tabeller["T2"].varde("individinriktade_totalt", "totalt")
+    values["kostnad_per_deltagare"] = {
+        c: None if deltagare is None else _divide(values["kostnad_individ"][c], deltagare)
+        for c in ("budget", "utfall")
+    }
+    invanare = _invanare(u)
+    values["kronor_per_invanare_ore"] = {
+        c: _divide(values["kostnader"][c] * 100, invanare) for c in ("budget", "utfall")
+    }
     labels = {
         "bidrag_forsakringskassan": "Bidrag från Försäkringskassan (staten)",
         "bidrag_region": "Bidrag från regioner",
@@ -1262,10 +1456,39 @@ def _t13(u: _Underlag) -> Tabell:
         "kostnad_administration": "Kostnader för administration",
         "kostnader": "Kostnader totalt",
         "administration_andel_promille": "Administrationens andel av kostnaderna (promille)",
+        "eget_kapital_ingaende": "Eget kapital vid årets början (ingående balans)",
+        "eget_kapital_utgaende": "Eget kapital vid årets slut (utgående balans)",
+        "eget_kapital_andel_promille": "Eget kapital vid årets slut av medlemsbidragen (promille)",
+        "kostnad_per_deltagare": "Kostnad per deltagare i individinriktade insatser (kr)",
+        "kronor_per_invanare_ore": "Kostnader per invånare i medlemskommunerna (öre)",
     }
     for kod, label in labels.items():
         t.rad(kod, label, **values[kod])
     return t
+
+
+def _divide(part: int, whole: int | None) -> int:
+    """part / whole in whole units, rounded half up; 0 where there is nothing to divide by."""
+    if not whole:
+        return 0
+    return int((Decimal(part) / Decimal(whole)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def _invanare(u: _Underlag) -> int:
+    """The population of the kommuner that are members of a förbund of the scope in Y, each
+    from Y or the latest year before Y that has one."""
+    kommuner = (
+        Medlemskap.objects.filter(forbund__in=u.forbund, kommun__isnull=False)
+        .filter(_active(u.ar, "intrade", "uttrade"))
+        .values("kommun")
+    )
+    latest = (
+        Folkmangd.objects.filter(kommun__in=kommuner, ar__lte=u.ar)
+        .order_by("kommun_id", "-ar")
+        .distinct("kommun_id")
+        .values_list("folkmangd", flat=True)
+    )
+    return sum(latest)
 
 
 def _t14(u: _Underlag) -> Tabell:
@@ -1399,6 +1622,7 @@ def _t17(u: _Underlag) -> Tabell | None:
             "arbete_eller_studier",
         },
         andelar={"personuppgifter_promille": "person_deltaganden"},
+        kodrubrik="Organisationsnummer",
     )
     d = _per_insats(u, "forbund")
     volym = {k: sum(v) for k, v in u.volym_per("insats__forbund").items()}
@@ -1575,6 +1799,7 @@ def _t18(u: _Underlag) -> Tabell:
     for row in t.rader:
         for label in t.etiketter.values():
             row.setdefault(label, "")
+    t.summarader = {"tilldelade_medel", "administration", "eget_kapital"}
     return t
 
 
@@ -1586,6 +1811,12 @@ T18_ANTAL = (
     "deltagare_okant",
     "strukturdeltagare",
 )
+
+
+BUILDERS += [_t0, _t1, _t2, _t3, _t4, _t5, _t6, _t7, _t8, _t9, _t10, _t11, _t12, _t13]
+BUILDERS += [_t14, _t15, _t16, _t17, _t18]
+# What T19 reads of an earlier year.
+T19_BUILDERS = [_t0, _t1, _t2, _t7, _t9, _t10, _t13]
 
 
 # ---------------------------------------------------------------- suppression

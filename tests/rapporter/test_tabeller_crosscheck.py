@@ -768,3 +768,51 @@ def test_t18_forbund_rows_are_the_sums_of_their_insats_rows(world, scope):
     want = Recount(omfattning).t18()
     got = rows_of(rapport.tabeller["T18"], T18_DELTAGARE)
     assert {k: got[k] for k in want} == want
+
+
+# T19's rows and where each year's report holds them: (table, row, column, share).
+T19_SOURCES = {
+    "forbund": ("T0", "totalt", "forbund", False),
+    "kommuner": ("T0", "totalt", "kommuner", False),
+    "insatser_individ": ("T1", "individ", "antal", False),
+    "insatser_struktur": ("T1", "struktur", "antal", False),
+    "person_deltaganden": ("T2", "person_deltaganden", "totalt", False),
+    "person_individer": ("T2", "person_individer", "totalt", False),
+    "anonyma_deltaganden": ("T2", "anonyma_deltaganden", "totalt", False),
+    "volym": ("T2", "volym", "totalt", False),
+    "strukturdeltagare": ("T2", "strukturdeltagare", "totalt", False),
+    "avslutade": ("T7", "avslutade", "totalt", False),
+    "arbete_eller_studier_fore_promille": ("T9", "fore", "totalt", True),
+    "arbete_eller_studier_efter_promille": ("T9", "efter", "totalt", True),
+    "nagon_offentlig_fore_promille": ("T10", "nagon_offentlig", "fore", True),
+    "nagon_offentlig_efter_promille": ("T10", "nagon_offentlig", "efter", True),
+    "kostnader_utfall": ("T13", "kostnader", "utfall", False),
+    "administration_andel_promille": ("T13", "administration_andel_promille", "utfall", False),
+}
+
+
+@pytest.mark.parametrize("undertryck", [False, True], ids=["oundertryckt", "undertryckt"])
+@pytest.mark.parametrize("scope", ["nationell", "lan", "forbund_g1"])
+def test_t19_equals_each_years_own_report(world, scope, undertryck):
+    """Every value of T19 is what the report of that year and scope says, suppression
+    included; the data covers Y−2 … Y, so the two first years are (rightly) empty."""
+    omfattning = SCOPES[scope]
+    t19 = build(ar=Y, omfattning=omfattning, undertryck=undertryck).tabeller["T19"]
+    assert t19.kolumner == [str(y) for y in range(Y - 4, Y + 1)]
+    rows = [r["kod"] for r in t19.rader]
+    want_rows = [
+        k for k in T19_SOURCES if scope != "forbund_g1" or not k.startswith(("forb", "komm"))
+    ]
+    assert rows == want_rows
+    seen = set()
+    for ar in range(Y - 4, Y + 1):
+        own = build(ar=ar, omfattning=omfattning, undertryck=undertryck)
+        for row in t19.rader:
+            tabell, rad, kolumn, share = T19_SOURCES[row["kod"]]
+            source = own.tabeller[tabell].row(rad)
+            want = source["andel"][kolumn] if share else source[kolumn]
+            assert row[str(ar)] == want, (ar, row["kod"])
+            seen.add(want)
+    assert len(seen) > 20  # real figures, not a table of zeros
+    if undertryck and scope == "forbund_g1":
+        assert None in seen
