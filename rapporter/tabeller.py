@@ -53,11 +53,12 @@ from deltagare.choices import (
     Utbildningsniva,
 )
 from deltagare.models import Deltagande, Uppfoljning
-from forbund.choices import Lan, Medlemstyp
+from forbund.choices import LAN_NAMN, Medlemstyp
 from forbund.models import Folkmangd, Forbund, Medlemsbidrag, Medlemskap
 from insatser.choices import (
     ADMINISTRATIONSRADER,
     INSATSRADER,
+    NIVA_PLURAL,
     TYPER_PER_NIVA,
     Balans,
     BehovsgruppKod,
@@ -94,7 +95,7 @@ class Omfattning:
             forbund = Forbund.objects.filter(organisationsnummer=self.kod).first()
             return forbund.namn if forbund else self.kod or ""
         if self.typ == "lan":
-            return f"{Lan(self.kod).label} län"
+            return LAN_NAMN[self.kod]
         return "Hela landet"
 
 
@@ -954,7 +955,7 @@ def _t0(u: _Underlag) -> Tabell | None:
         .values_list("forbund__lan", "n")
     )
     for lan in sorted(per_lan):
-        t.rad(lan, f"{Lan(lan).label} län", forbund=per_lan[lan], kommuner=kommuner.get(lan, 0))
+        t.rad(lan, LAN_NAMN[lan], forbund=per_lan[lan], kommuner=kommuner.get(lan, 0))
     t.rad(
         "totalt",
         "Totalt",
@@ -1001,7 +1002,7 @@ def _t1_labels() -> dict[str, str]:
     for niva, typer in TYPER_PER_NIVA.items():
         for typ in typer:
             labels[f"{niva}_{typ}"] = f"{Niva(niva).label}: {Insatstyp(typ).label}"
-        labels[str(niva)] = f"{Niva(niva).label}er, totalt"
+        labels[str(niva)] = f"{NIVA_PLURAL[niva]}, totalt"
     labels["totalt"] = "Insatser totalt"
     for kod, label in BehovsgruppKod.choices:
         labels[f"behovsgrupp_{kod}"] = f"Riktade till {str(label).lower()}"

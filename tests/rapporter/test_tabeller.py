@@ -876,3 +876,57 @@ def test_a_kon_outside_the_code_list_counts_in_totalt_only(data):
         ar=2015, omfattning=Omfattning("forbund", data.organisationsnummer), undertryck=False
     )
     assert _rows(rapport, "T2")["anonyma_deltaganden"] == _kon(0, 0, 1)
+
+
+def test_lan_and_levels_carry_their_proper_names(data):
+    rapport = build(ar=2015, omfattning=Omfattning("lan", "14"), undertryck=False)
+    assert rapport.omfattning.label() == "Västra Götalands län"
+    national = build(ar=2015, omfattning=Omfattning("nationell"), undertryck=False)
+    labels = {r["kod"]: r["etikett"] for r in national.tabeller["T0"].rader}
+    assert labels["03"] == "Uppsala län"
+    assert Omfattning("lan", "12").label() == "Skåne län"
+    t1 = {r["kod"]: r["etikett"] for r in national.tabeller["T1"].rader}
+    assert t1["individ"] == "Individinriktade insatser, totalt"
+    assert t1["struktur"] == "Strukturinriktade insatser, totalt"
+
+
+def test_summary_sentences_from_the_numbers(data):
+    """Hand-worked from the data: 25 deltagare in 2015 against 2 + 1 in 2014; 4 individer
+    against 2; kvinnor 12 of 23 with known kön; of 2 avslutade 1 to arbete eller studier
+    (none ended in 2014, so no change); någon offentlig försörjning 2 of 2 before, 0 after;
+    administration 240 000 of 1 170 000; eget kapital 350 000 (400 000 at the start) of
+    1 800 000 in contributions."""
+    from rapporter.pdf import iakttagelser
+
+    rapport = build(
+        ar=2015, omfattning=Omfattning("forbund", data.organisationsnummer), undertryck=False
+    )
+    assert iakttagelser(rapport) == [
+        "Under 2015 hade de individinriktade insatserna 25 deltagare, en ökning med 733 "
+        "procent jämfört med 2014.",
+        "4 individer var registrerade med personuppgifter, en ökning med 100 procent jämfört "
+        "med 2014.",
+        "Kvinnor var 52 procent av deltagarna vars kön är känt.",
+        "Av de 2 deltaganden med personuppgifter som avslutades gick 50 procent till arbete "
+        "eller studier.",
+        "100 procent av de avslutade hade någon offentlig försörjning före insatsen och "
+        "0 procent vid avslut.",
+        "Administrationen svarade för 21 procent av kostnaderna.",
+        "Eget kapital var 350\u202f000 kronor vid årets slut (400\u202f000 kronor vid årets "
+        "början), 19 procent av medlemsbidragen.",
+    ]
+
+
+def test_summary_never_puts_a_suppressed_value_into_words(data):
+    from rapporter.pdf import iakttagelser
+
+    rapport = build(ar=2015, omfattning=Omfattning("nationell"), undertryck=True)
+    text = " ".join(iakttagelser(rapport))
+    # Suppressed here: individer (4) and the avslutade (2) with their shares; the sentences
+    # that need them are left out, the others stay.
+    assert rapport.tabeller["T2"].varde("person_individer", "totalt") is None
+    assert rapport.tabeller["T9"].varde("avslutade", "totalt") is None
+    assert "individer" not in text and "avslutades" not in text
+    assert "Kvinnor var 52 procent" in text  # 12 and 11 of individinriktade_totalt are shown
+    assert "Under 2015 hade de individinriktade insatserna 25 deltagare" in text
+    assert "Administrationen svarade för 21 procent" in text
