@@ -111,7 +111,7 @@ class Command(BaseCommand):
         ratios = sorted(j / s for j, s in zip(json_times, sql_times, strict=True))
         ratio = statistics.median(ratios)
         self.stdout.write(
-            f"JSON, hela landet (T0–T18): {json_time * 1000:.0f} ms; handskriven SQL för T2: "
+            f"JSON, hela landet (T0–T19, T19 över fem år): {json_time * 1000:.0f} ms; handskriven SQL för T2: "
             f"{sql_time * 1000:.0f} ms; kvot (median av {repeat} par) {ratio:.2f}, "
             f"spridning {ratios[0]:.2f}–{ratios[-1]:.2f} (mål: högst 2,0: "
             f"{'uppfyllt' if ratio <= 2 else 'EJ uppfyllt'}). T2 stämmer med den handskrivna SQL:en."
