@@ -111,13 +111,26 @@ class Finansiering(models.TextChoices):
     EGET_KAPITAL = "eget_kapital", "Ianspråktaget eget kapital"
 
 
-# An Ekonomirad's `rad` is a cost line or an income line.
-RAD_CHOICES = [("Kostnader", Kostnadsslag.choices), ("Intäkter", Finansiering.choices)]
-RADER: tuple[str, ...] = (*Kostnadsslag.values, *Finansiering.values)
+class Balans(models.TextChoices):
+    """Balances at year end. The ingående balans of year Y is the utgående of Y−1."""
+
+    EGET_KAPITAL_UB = "eget_kapital_ub", "Eget kapital vid årets slut (utgående balans)"
+
+
+# An Ekonomirad's `rad` is a cost line, an income line or a balance.
+RAD_CHOICES = [
+    ("Kostnader", Kostnadsslag.choices),
+    ("Intäkter", Finansiering.choices),
+    ("Balanser", Balans.choices),
+]
+RADER: tuple[str, ...] = (*Kostnadsslag.values, *Finansiering.values, *Balans.values)
 
 
 def rad_label(rad: str) -> str:
-    return Kostnadsslag(rad).label if rad in Kostnadsslag.values else Finansiering(rad).label
+    for choices in (Kostnadsslag, Finansiering, Balans):
+        if rad in choices.values:
+            return choices(rad).label
+    raise ValueError(rad)
 
 
 class Matt(models.TextChoices):

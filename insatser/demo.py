@@ -25,7 +25,7 @@ from forbund.choices import Medlemstyp, Roll
 from forbund.models import Forbund, Medlemsbidrag, Uppdrag
 from forbund.services import fordelning
 
-from .choices import Finansiering, Kostnadsslag, Niva
+from .choices import Balans, Finansiering, Kostnadsslag, Niva
 from .models import (
     Ekonomirad,
     Insats,
@@ -354,6 +354,9 @@ def _money(forbund: Forbund, plans: dict[str, Plan], insatser: dict[str, Insats]
                     esf_total += esf
         if esf_total:
             _line(ar, Finansiering.ESF, esf_total, esf_total)
+        # Eget kapital at the year's end: a tenth or so of the year's contributions.
+        eget = round(total * rng.uniform(0.06, 0.14), -3)
+        _line(ar, Balans.EGET_KAPITAL_UB, eget, utfall(eget))
     _upsert(Ekonomirad, lines, ["forbund", "ar", "rad", "insats"], ["budget", "utfall"])
 
 

@@ -34,6 +34,7 @@ from .choices import (
     INSATSRADER,
     RADER,
     TYPER_PER_NIVA,
+    Balans,
     BehovsgruppKod,
     Deltagarregistrering,
     Finansiering,
@@ -62,7 +63,9 @@ FORBUND_COLUMN = Column(
 INSATS_COLUMN = Column("insats", True, "Insatskoden inom förbundet.")
 
 # An Ekonomirad's `rad`: a kostnadsslag or a finansiering code (by code or label).
-RAD = SimpleNamespace(choices=[*Kostnadsslag.choices, *Finansiering.choices], values=list(RADER))
+RAD = SimpleNamespace(
+    choices=[*Kostnadsslag.choices, *Finansiering.choices, *Balans.choices], values=list(RADER)
+)
 
 
 def _orgnr(value: str) -> str | None:

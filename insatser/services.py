@@ -22,6 +22,7 @@ from .choices import (
     ADMINISTRATIONSRADER,
     INSATSRADER,
     NIVA_PLURAL,
+    Balans,
     Finansiering,
     Kostnadsslag,
     Niva,
@@ -324,7 +325,26 @@ class Ekonomiar:
     finansiering: list[Rad]
     medlemsbidrag_beslutat: Fordelning
     medlemsbidrag_inbetalt: Fordelning
+    # Eget kapital at the year's end (the `eget_kapital_ub` line) and at its start (the
+    # utfall of the year before; None when that year has no such line).
+    eget_kapital: list[Rad] = field(default_factory=list)
+    eget_kapital_ingaende: int | None = None
     varningar: list[str] = field(default_factory=list)
+
+    @property
+    def eget_kapital_utgaende(self) -> Belopp:
+        return _summa(r.belopp for r in self.eget_kapital)
+
+    @property
+    def eget_kapital_andel_budget(self) -> float | None:
+        """Eget kapital at the year's end as a share of the members' contributions."""
+        return _andel(self.eget_kapital_utgaende.budget, self.medlemsbidrag_beslutat.total)
+
+    @property
+    def eget_kapital_andel_utfall(self) -> float | None:
+        if not self.eget_kapital_utgaende.har_utfall:
+            return None
+        return _andel(self.eget_kapital_utgaende.utfall, self.medlemsbidrag_inbetalt.total)
 
     @property
     def administration_summa(self) -> Belopp:
@@ -447,10 +467,10 @@ def ekonomiar(forbund: Forbund, ar: int, *, today: dt.date | None = None) -> Eko
     """The year's budget against utfall for individ- and strukturinriktade insatser and
     administration, income, the administration share and the rule-of-thumb warnings.
 
-    Runs three queries whatever the number of insatser: the year's lines summed per line
+    Runs four queries whatever the number of insatser: the year's lines summed per line
     and insats, the insatser of the year with their participants (volume counts,
     strukturdeltagare and deltaganden active in the year, as the report's insats
-    catalogue counts them), and the members' contributions.
+    catalogue counts them), the members' contributions, and last year's eget kapital.
     """
     today = today or timezone.localdate()
     lines: dict[tuple[str, int | None], Belopp] = {
@@ -493,6 +513,12 @@ def ekonomiar(forbund: Forbund, ar: int, *, today: dt.date | None = None) -> Eko
         finansiering=[Rad(k, lines.get((k, None), Belopp())) for k in Finansiering.values],
         medlemsbidrag_beslutat=fordelning(bidrag, ar=ar, belopp="beslutat"),
         medlemsbidrag_inbetalt=fordelning(bidrag, ar=ar, belopp="inbetalt"),
+        eget_kapital=[Rad(k, lines.get((k, None), Belopp())) for k in Balans.values],
+        eget_kapital_ingaende=Ekonomirad.objects.filter(
+            forbund=forbund, ar=ar - 1, rad=Balans.EGET_KAPITAL_UB
+        )
+        .values_list("utfall", flat=True)
+        .first(),
     )
     year.varningar = _warnings(year, today)
     return year

@@ -8,7 +8,7 @@ from forbund import access
 from forbund.choices import Lan
 from forbund.models import Forbund
 
-from .models import Format, Omfattningstyp
+from .models import KOMMENTAR_MAX, Format, Omfattningstyp
 
 
 class BestallForm(StyledFormMixin, forms.Form):
@@ -32,6 +32,21 @@ class BestallForm(StyledFormMixin, forms.Form):
         label="Undertryck små tal (1–4 personer visas som ..)",
         required=False,
         help_text="Krävs för rapporter som lämnas ut eller publiceras.",
+    )
+    diarienummer = forms.CharField(
+        label="Diarienummer (frivilligt)",
+        max_length=50,
+        required=False,
+        help_text="Trycks på försättsbladet. Lämnas det tomt får försättsbladet en rad att "
+        "fylla i för hand.",
+    )
+    kommentar = forms.CharField(
+        label="Förbundets kommentar (frivilligt)",
+        max_length=KOMMENTAR_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=f"Vanlig text, högst {KOMMENTAR_MAX:,} tecken".replace(",", " ")
+        + ". Trycks i PDF:en som ett eget avsnitt efter sammanfattningen.",
     )
 
     def __init__(self, *args, user, **kwargs) -> None:
@@ -60,6 +75,8 @@ class BestallForm(StyledFormMixin, forms.Form):
 
     def clean(self) -> dict:
         data = super().clean()
+        data["diarienummer"] = (data.get("diarienummer") or "").strip()
+        data["kommentar"] = (data.get("kommentar") or "").strip()
         omfattning = data.get("omfattning")
         if omfattning == Omfattningstyp.FORBUND and not data.get("forbund"):
             self.add_error("forbund", "Välj förbund.")

@@ -48,7 +48,7 @@ from forbund.choices import Lan, Medlemstyp
 from forbund.models import Forbund, Kommun, Medlemsbidrag, Medlemskap
 from forbund.services import split_by_population
 from forbund.validators import with_check_digit
-from insatser.choices import TYPER_PER_NIVA, Niva
+from insatser.choices import TYPER_PER_NIVA, Balans, Niva
 from insatser.models import Ekonomirad, Insats, Strukturdeltagare, Volymregistrering
 
 GENERATED_PREFIX = "992"  # a valid organisationsnummer has a third digit of at least 2
@@ -328,6 +328,26 @@ class Generator:
                     )
                 )
             total_per_year[ar] += adm
+        # Eget kapital at each year's end, from its own random stream so that adding it
+        # leaves every other generated figure as it was.
+        eget_rng = random.Random(f"{forbund.organisationsnummer}-eget-kapital")  # noqa: S311
+        for ar in self.years:
+            budget = int(total_per_year[ar] * eget_rng.uniform(0.05, 0.15)) // 1000 * 1000
+            utfall = (
+                round(budget * eget_rng.uniform(0.9, 1.1), -3)
+                if dt.date(ar, 12, 31) < self.today
+                else None
+            )
+            rows.append(
+                Ekonomirad(
+                    forbund=forbund,
+                    ar=ar,
+                    rad=Balans.EGET_KAPITAL_UB,
+                    insats=None,
+                    budget=budget,
+                    utfall=utfall,
+                )
+            )
         Ekonomirad.objects.bulk_create(rows, batch_size=5000)
         Volymregistrering.objects.bulk_create(
             [a for a in antal if isinstance(a, Volymregistrering)], batch_size=5000

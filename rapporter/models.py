@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.urls import reverse
 
 from finsam.lib.jobs import Job
-from forbund.choices import Lan
+from forbund.choices import LAN_NAMN, Lan
 
 
 class Omfattningstyp(models.TextChoices):
@@ -55,6 +55,9 @@ class RapportjobbQuerySet(models.QuerySet["Rapportjobb"]):
         return self.filter(bestalld_av=user) if user.is_authenticated else self.none()
 
 
+KOMMENTAR_MAX = 5000
+
+
 class Rapportjobb(Job):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     bestalld_av = models.ForeignKey(
@@ -76,6 +79,18 @@ class Rapportjobb(Job):
         models.CharField(max_length=5, choices=Format.choices), verbose_name="format", size=3
     )
     undertryck = models.BooleanField("små tal undertryckta", default=True)
+    diarienummer = models.CharField(
+        "diarienummer",
+        max_length=50,
+        blank=True,
+        help_text="Mottagarens eller förbundets diarienummer; tryckt på försättsbladet.",
+    )
+    kommentar = models.TextField(
+        "förbundets kommentar",
+        max_length=KOMMENTAR_MAX,
+        blank=True,
+        help_text="Tryckt som ett eget avsnitt efter sammanfattningen.",
+    )
     status = models.CharField(
         "status", max_length=10, choices=Status.choices, default=Status.VANTAR
     )
@@ -122,7 +137,7 @@ class Rapportjobb(Job):
     def omfattning_namn(self, forbund_namn: str | None = None) -> str:
         """The scope as the user reads it: "Hela landet", "Uppsala län" or the förbund."""
         if self.omfattning == Omfattningstyp.LAN:
-            return f"{Lan(self.kod).label} län"
+            return LAN_NAMN[self.kod]
         if self.omfattning == Omfattningstyp.FORBUND:
             return forbund_namn or f"Förbund {self.kod}"
         return Omfattningstyp.NATIONELL.label
@@ -134,6 +149,18 @@ class Rapportjobb(Job):
     def filnamn(self, format: str) -> str:
         scope = self.kod or "riket"
         return f"aterrapportering-{self.ar}-{scope}.{format}"
+
+    @property
+    def bestallning(self):
+        """What the orderer gave, for the PDF's title page and the XLSX's first sheet."""
+        from .presentation import Bestallning
+
+        user = self.bestalld_av
+        return Bestallning(
+            bestallare=user.get_full_name() or user.username,
+            diarienummer=self.diarienummer,
+            kommentar=self.kommentar,
+        )
 
     @property
     def pagaende(self) -> bool:

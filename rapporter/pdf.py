@@ -4,8 +4,9 @@ rapporter.tabeller, the same object the JSON and XLSX are written from."""
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import io
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -14,20 +15,29 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
-from .renderers import KOLUMNRUBRIKER, UNDERTRYCKT
-from .tabeller import Rapport, Tabell
+from .presentation import (
+    UNDERTRYCKT,
+    UNDERTRYCKT_FORKLARING,
+    Bestallning,
+    layout,
+    procent,
+    value,
+)
+from .tabeller import Rapport, Tabell, promille
 
 FONT_DIR = Path(settings.BASE_DIR) / "static" / "fonts"
-
-# Key figures of the summary: (table, row, column, label).
+# Tables wider than portrait A4: set on landscape pages.
+LANDSKAP = {"T17", "T18"}
+# The key figures of the summary table: T19's rows, the year and the year before.
 NYCKELTAL = [
-    ("T2", "person_deltaganden", "totalt", "Deltaganden med personuppgifter"),
-    ("T2", "anonyma_deltaganden", "totalt", "Anonyma deltaganden"),
-    ("T2", "volym", "totalt", "Deltagare i volyminsatser"),
-    ("T7", "avslutade", "totalt", "Avslutade deltaganden"),
-    ("T8", "arbete_eller_studier", "totalt", "Till arbete eller studier vid avslut"),
-    ("T1", "totalt", "antal", "Insatser"),
-    ("T13", "kostnader", "utfall", "Kostnader, utfall (kr)"),
+    "person_deltaganden",
+    "person_individer",
+    "anonyma_deltaganden",
+    "volym",
+    "avslutade",
+    "insatser_individ",
+    "insatser_struktur",
+    "kostnader_utfall",
 ]
 
 
@@ -69,11 +79,38 @@ def _change(change: int | None) -> str:
     return sign + siffra(abs(change))
 
 
-def _rows(tabell: Tabell) -> list[dict[str, Any]]:
-    return [
-        {"etikett": r["etikett"], "celler": [siffra(r[c]) for c in tabell.kolumner]}
-        for r in tabell.rader
-    ]
+def cell_text(t: Tabell, row: dict[str, Any], column: Any) -> str:
+    """A cell as the PDF prints it: Swedish numbers, whole percent for a share."""
+    cell = value(t, row, column)
+    if cell is None:
+        return ""
+    if column.kind == "share" and isinstance(cell, int):
+        return siffra(procent(cell))
+    if isinstance(cell, dt.date):
+        return cell.isoformat()
+    return siffra(cell)
+
+
+def _cell(t: Tabell, row: dict[str, Any], column: Any) -> tuple[str, str]:
+    """The text and the class of a cell: text (codes, names, labels) is set left."""
+    cell = value(t, row, column)
+    numeric = cell is None or cell in (UNDERTRYCKT, "–") or isinstance(cell, int | float)
+    kind = column.kind if numeric or column.kind != "value" else "text"
+    return cell_text(t, row, column), kind
+
+
+def _table(kod: str, t: Tabell) -> dict[str, Any]:
+    columns = layout(kod, t)
+    return {
+        "kod": kod,
+        "rubrik": t.rubrik,
+        "regel": t.regel,
+        "kolumner": [(c.rubrik, c.kind) for c in columns],
+        "rader": [[_cell(t, r, c) for c in columns] for r in t.rader],
+        "landskap": kod in LANDSKAP,
+        "bred": len(columns) > 9,
+        "undertryckt": bool(t.undertryckta or t.andel_undertryckta),
+    }
 
 
 def _chart(kind: str, rapport: Rapport) -> str | None:
@@ -139,54 +176,143 @@ def _chart(kind: str, rapport: Rapport) -> str | None:
     return f'<img class="chart" src="data:image/svg+xml;base64,{encoded}" alt="{title}">'
 
 
-def render_pdf(rapport: Rapport, *, foregaende: Rapport | None = None) -> bytes:
+def render_pdf(rapport: Rapport, *, bestallning: Bestallning | None = None) -> bytes:
     from weasyprint import HTML
 
+    bestallning = bestallning or Bestallning()
+    t19 = rapport.tabeller["T19"]
+    ar, fg = str(rapport.ar), str(rapport.ar - 1)
     summary = []
-    for tabell, rad, kolumn, label in NYCKELTAL:
-        if tabell not in rapport.tabeller:
-            continue
-        now = rapport.tabeller[tabell].varde(rad, kolumn)
-        before = foregaende.tabeller[tabell].varde(rad, kolumn) if foregaende else None
+    for kod in NYCKELTAL:
+        row = t19.row(kod)
+        now, before = row[ar], row[fg]
         change = now - before if isinstance(now, int) and isinstance(before, int) else None
         summary.append(
             {
-                "label": label,
+                "label": row["etikett"],
                 "now": siffra(now),
-                "before": siffra(before) if foregaende else "–",
+                "before": siffra(before),
                 "change": _change(change),
             }
         )
-    tables = [
-        {
-            "kod": kod,
-            "rubrik": t.rubrik,
-            "regel": t.regel,
-            "kolumner": [KOLUMNRUBRIKER.get(c, c) for c in t.kolumner],
-            "rader": _rows(t),
-        }
-        for kod, t in rapport.tabeller.items()
-    ]
-    katalog = None
-    if rapport.insatskatalog:
-        katalog = {
-            "kolumner": [KOLUMNRUBRIKER.get(c, c) for c in rapport.insatskatalog.kolumner],
-            "rader": _rows(rapport.insatskatalog),
-        }
+    omfattning = rapport.omfattning
+    if omfattning.typ == "forbund":
+        till = "Försäkringskassan"
+        fran = f"{omfattning.label()} ({omfattning.kod[:6]}-{omfattning.kod[6:]})"
+    else:
+        till = "Nationella rådet för finansiell samordning"
+        fran = "Nationella rådet"
+    tables = [_table(kod, t) for kod, t in rapport.tabeller.items()]
+    katalog = _table("insatskatalog", rapport.insatskatalog) if rapport.insatskatalog else None
     html = render_to_string(
         "rapporter/pdf.html",
         {
             "rapport": rapport,
             "foregaende_ar": rapport.ar - 1,
-            "omfattning": rapport.omfattning.label(),
+            "omfattning": omfattning.label(),
             # Already escaped for CSS: HTML escaping would show `&amp;` in the footer.
-            "omfattning_css": mark_safe(css_string(rapport.omfattning.label())),  # noqa: S308
+            "omfattning_css": mark_safe(css_string(omfattning.label())),  # noqa: S308
+            "till": till,
+            "fran": fran,
+            "bestallning": bestallning,
             "datum": timezone.localtime(rapport.skapad),
+            "iakttagelser": iakttagelser(rapport),
             "summary": summary,
             "tables": tables,
             "katalog": katalog,
+            "forklaring": UNDERTRYCKT_FORKLARING,
             "charts": {k: _chart(k, rapport) for k in ("alder", "forsorjning", "ekonomi")},
             "font_dir": FONT_DIR.as_uri(),
         },
     )
     return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+
+
+# ---------------------------------------------------------------- the summary in words
+
+
+def _pct(promille: int) -> str:
+    return f"{siffra(procent(promille))} procent"
+
+
+def _change_words(now: int | None, before: int | None, ar: int) -> str:
+    """ ", en ökning med 12 procent jämfört med 2024" – or nothing where it cannot be said."""
+    if now is None or not before:
+        return ""
+    change = int(
+        (Decimal(now - before) * 100 / Decimal(before)).quantize(Decimal(1), ROUND_HALF_UP)
+    )
+    if change == 0:
+        return f", oförändrat jämfört med {ar}"
+    word = "en ökning" if change > 0 else "en minskning"
+    return f", {word} med {siffra(abs(change))} procent jämfört med {ar}"
+
+
+def iakttagelser(rapport: Rapport) -> list[str]:
+    """Sammanfattande iakttagelser: sentences made from the report's own cells. A sentence
+    whose number is suppressed (None) is left out or said without it."""
+    t = rapport.tabeller
+    ar, fg = str(rapport.ar), str(rapport.ar - 1)
+    t19 = t["T19"]
+    sentences = []
+
+    def total(year: str) -> int | None:
+        parts = [t19.varde(k, year) for k in ("person_deltaganden", "anonyma_deltaganden", "volym")]
+        return None if None in parts else sum(parts)
+
+    deltagare = t["T2"].varde("individinriktade_totalt", "totalt")
+    if deltagare is not None:
+        sentences.append(
+            f"Under {ar} hade de individinriktade insatserna {siffra(deltagare)} deltagare"
+            + _change_words(deltagare, total(fg), rapport.ar - 1)
+            + "."
+        )
+    individer = t19.varde("person_individer", ar)
+    if individer is not None:
+        sentences.append(
+            f"{siffra(individer)} individer var registrerade med personuppgifter"
+            + _change_words(individer, t19.varde("person_individer", fg), rapport.ar - 1)
+            + "."
+        )
+    t2 = t["T2"].row("individinriktade_totalt")
+    kvinnor, man = t2["kvinnor"], t2["man"]
+    if kvinnor is not None and man is not None and kvinnor + man:
+        sentences.append(
+            f"Kvinnor var {_pct(promille(kvinnor, kvinnor + man))} av deltagarna vars kön är känt."
+        )
+    avslutade = t["T9"].varde("avslutade", "totalt")
+    efter = t["T9"].row("efter")["andel"]["totalt"]
+    if avslutade and efter is not None:
+        before = t19.varde("arbete_eller_studier_efter_promille", fg)
+        change = ""
+        if before is not None:
+            diff = procent(efter) - procent(before)
+            change = (
+                f", {'oförändrat' if diff == 0 else ('upp ' if diff > 0 else 'ned ')}"
+                + (f"{siffra(abs(diff))} procentenheter" if diff else "")
+                + f" jämfört med {rapport.ar - 1}"
+            )
+        sentences.append(
+            f"Av de {siffra(avslutade)} deltaganden med personuppgifter som avslutades gick "
+            f"{_pct(efter)} till arbete eller studier{change}."
+        )
+    fors = t["T10"].row("nagon_offentlig")["andel"]
+    if fors["fore"] is not None and fors["efter"] is not None:
+        sentences.append(
+            f"{_pct(fors['fore']).capitalize()} av de avslutade hade någon offentlig försörjning "
+            f"före insatsen och {_pct(fors['efter'])} vid avslut."
+        )
+    t13 = t["T13"]
+    if t13.varde("kostnader", "utfall"):
+        sentences.append(
+            "Administrationen svarade för "
+            f"{_pct(t13.varde('administration_andel_promille', 'utfall'))} av kostnaderna."
+        )
+    eget = t13.varde("eget_kapital_utgaende", "utfall")
+    if eget or t13.varde("eget_kapital_ingaende", "utfall"):
+        sentences.append(
+            f"Eget kapital var {siffra(eget)} kronor vid årets slut "
+            f"({siffra(t13.varde('eget_kapital_ingaende', 'utfall'))} kronor vid årets början), "
+            f"{_pct(t13.varde('eget_kapital_andel_promille', 'utfall'))} av medlemsbidragen."
+        )
+    return sentences

@@ -1,115 +1,136 @@
-"""The report's forms: JSON and XLSX from the same `Rapport` (rapporter.tabeller)."""
+"""The report's forms: JSON, XLSX and PDF from the same `Rapport` (rapporter.tabeller)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 
+from django.utils import timezone
+
 from finsam.lib.tabular import xlsx_text
 
+from . import pdf
+from .presentation import (
+    KATALOGBLAD,
+    UNDERTRYCKT,
+    UNDERTRYCKT_FORKLARING,
+    Bestallning,
+    layout,
+    value,
+)
 from .tabeller import Omfattning, Rapport, build
 
-UNDERTRYCKT = ".."
-KATALOGBLAD = "Insatskatalog"
-
-KOLUMNRUBRIKER = {
-    "kvinnor": "Kvinnor",
-    "man": "Män",
-    "totalt": "Totalt",
-    "forbund": "Förbund",
-    "kommuner": "Kommuner",
-    "antal": "Antal",
-    "nya": "Nya",
-    "fore_kvinnor": "Före, kvinnor",
-    "fore_man": "Före, män",
-    "fore": "Före, totalt",
-    "efter_kvinnor": "Efter, kvinnor",
-    "efter_man": "Efter, män",
-    "efter": "Efter, totalt",
-    "foregaende_ar": "Föregående år",
-    "budget": "Budget (kr)",
-    "utfall": "Utfall (kr)",
-    "insatser": "Insatser",
-    "myndighetspersonal": "Myndighetspersonal",
-    "arbetsgivare": "Arbetsgivare",
-    "ovriga": "Övriga",
-    "uppfoljda": "Uppföljda",
-    "arbete_eller_studier": "Arbete eller studier",
-    "ingen_offentlig": "Ingen offentlig försörjning",
-    "andel_promille": "Andel (promille)",
-    "person_deltaganden": "Deltaganden med personuppgifter",
-    "anonyma_deltaganden": "Anonyma deltaganden",
-    "volym": "Volym",
-    "avslutade": "Avslutade",
-    "personuppgifter_promille": "Med personuppgifter (promille)",
-    "niva": "Nivå",
-    "typ": "Typ",
-    "planerat_antal": "Planerat antal",
-    "deltagare_kvinnor": "Deltagare, kvinnor",
-    "deltagare_man": "Deltagare, män",
-    "deltagare_okant": "Deltagare, kön ej angivet",
-    "strukturdeltagare": "Strukturdeltagare",
-    "startdatum": "Start",
-    "slutdatum": "Slut",
-    "deltagare": "Deltagare",
-}
+NUMBER_FORMAT = "#,##0"  # Swedish thousands separators in Excel and LibreOffice
+PERCENT_FORMAT = "0%"
+DATE_FORMAT = "yyyy-mm-dd"
 
 
 def to_json(rapport: Rapport) -> bytes:
     return json.dumps(rapport.as_json(), ensure_ascii=False, indent=2).encode("utf-8")
 
 
-def _cell(value: object) -> object:
-    """A report value as a cell: counts stay numbers, text (names of insatser and förbund
-    included) never runs as a formula."""
-    if value is None:
-        return UNDERTRYCKT
-    return xlsx_text(value) if isinstance(value, str) else value
-
-
-def to_xlsx(rapport: Rapport) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    workbook = Workbook()
-    workbook.remove(workbook.active)
+def _sheets(rapport: Rapport) -> dict:
     sheets = dict(rapport.tabeller)
     if rapport.insatskatalog:  # a förbund's report: its insatser, as in the PDF and JSON
         sheets[KATALOGBLAD] = rapport.insatskatalog
-    for kod, tabell in sheets.items():
+    return sheets
+
+
+def _text(value: object) -> object:
+    return xlsx_text(value) if isinstance(value, str) else value
+
+
+def to_xlsx(rapport: Rapport, bestallning: Bestallning | None = None) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    bestallning = bestallning or Bestallning()
+    workbook = Workbook()
+    about = workbook.active
+    about.title = "Om rapporten"
+    omfattning = rapport.omfattning
+    skapad = timezone.localtime(rapport.skapad).replace(tzinfo=None)
+    facts = [
+        ("Rapport", "Återrapportering (finansiell samordning)"),
+        ("Version", 2),
+        ("År", rapport.ar),
+        ("Omfattning", omfattning.label()),
+        ("Kod", omfattning.kod or "–"),
+        ("Små tal undertryckta", "Ja" if rapport.undertryckt else "Nej"),
+        ("Uppgifter t.o.m.", skapad),
+        ("Beställd av", bestallning.bestallare or "–"),
+        ("Diarienummer", bestallning.diarienummer or "–"),
+        ("Skapad", skapad),
+        ("Förklaring", UNDERTRYCKT_FORKLARING),
+    ]
+    about.append(["Återrapportering " + str(rapport.ar)])
+    about["A1"].font = Font(bold=True, size=13)
+    about.append([])
+    for label, fact in facts:
+        about.append([label, _text(fact)])
+        cell = about.cell(about.max_row, 2)
+        if isinstance(fact, dt.datetime):
+            cell.number_format = "yyyy-mm-dd hh:mm"
+        cell.alignment = Alignment(horizontal="left")
+    about.column_dimensions["A"].width = 24
+    about.column_dimensions["B"].width = 70
+    for kod, tabell in _sheets(rapport).items():
         sheet = workbook.create_sheet(kod)
-        rubrik = tabell.rubrik if kod == KATALOGBLAD else f"{kod} {tabell.rubrik}"
-        sheet.append([_cell(rubrik)])
+        sheet.append([_text(tabell.rubrik if kod == KATALOGBLAD else f"{kod} {tabell.rubrik}")])
         sheet["A1"].font = Font(bold=True, size=13)
-        sheet.append([_cell(tabell.regel)])
+        sheet.append([_text(tabell.regel)])
         sheet.append([])
-        sheet.append(["Rad", *(_cell(KOLUMNRUBRIKER.get(c, c)) for c in tabell.kolumner)])
+        columns = layout(kod, tabell)
+        sheet.append([_text(c.rubrik) for c in columns])
         for cell in sheet[4]:
             cell.font = Font(bold=True)
         for row in tabell.rader:
-            sheet.append([_cell(row["etikett"]), *(_cell(row[c]) for c in tabell.kolumner)])
-        sheet.column_dimensions["A"].width = 48
-        for cell in sheet[4][1:]:
-            sheet.column_dimensions[cell.column_letter].width = 16
-        for row_cells in sheet.iter_rows(min_row=5):
-            for cell in row_cells[1:]:
-                if isinstance(cell.value, int):
-                    cell.number_format = "# ##0"
+            cells = []
+            for column in columns:
+                cell = value(tabell, row, column)
+                if column.kind == "share" and isinstance(cell, int):
+                    cell = cell / 1000
+                cells.append(_text(cell))
+            sheet.append(cells)
+            for column, cell in zip(columns, sheet[sheet.max_row], strict=True):
+                if column.kind == "share" and isinstance(cell.value, float):
+                    cell.number_format = PERCENT_FORMAT
+                elif isinstance(cell.value, int) and not isinstance(cell.value, bool):
+                    cell.number_format = NUMBER_FORMAT
+                elif isinstance(cell.value, dt.date):
+                    cell.number_format = DATE_FORMAT
+        sheet.freeze_panes = "A5"
+        sheet.auto_filter.ref = f"A4:{sheet.cell(4, len(columns)).column_letter}{sheet.max_row}"
+        for i, column in enumerate(columns, start=1):
+            letter = sheet.cell(4, i).column_letter
+            width = 48 if column.kind == "etikett" else 8 if column.kind == "share" else 16
+            sheet.column_dimensions[letter].width = width
+        if tabell.undertryckta or tabell.andel_undertryckta:
+            sheet.append([])
+            sheet.append([UNDERTRYCKT_FORKLARING])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
 
 
-def render(*, ar: int, omfattning: Omfattning, undertryck: bool, format: str) -> bytes:
-    """One report in one format; the PDF also reads the year before for its summary."""
+def render(
+    *,
+    ar: int,
+    omfattning: Omfattning,
+    undertryck: bool,
+    format: str,
+    bestallning: Bestallning | None = None,
+) -> bytes:
+    """One report in one format."""
     rapport = build(ar=ar, omfattning=omfattning, undertryck=undertryck)
     if format == "json":
         return to_json(rapport)
     if format == "xlsx":
-        return to_xlsx(rapport)
+        return to_xlsx(rapport, bestallning)
     if format == "pdf":
-        from .pdf import render_pdf
-
-        foregaende = build(ar=ar - 1, omfattning=omfattning, undertryck=undertryck)
-        return render_pdf(rapport, foregaende=foregaende)
+        return pdf.render_pdf(rapport, bestallning=bestallning)
     raise ValueError(f"unknown format {format!r}")
+
+
+__all__ = ["UNDERTRYCKT", "Bestallning", "render", "to_json", "to_xlsx"]

@@ -10,6 +10,7 @@ from django.utils import timezone
 from finsam.lib.jobs import claim
 
 from .models import Format, Rapportfil, Rapportjobb, Status
+from .presentation import Bestallning
 from .renderers import to_json, to_xlsx
 from .tabeller import Omfattning, build
 
@@ -21,7 +22,15 @@ KO_FEL = (
 
 
 def order_report(
-    *, user, ar: int, omfattning: str, kod: str, formats: list[str], undertryck: bool
+    *,
+    user,
+    ar: int,
+    omfattning: str,
+    kod: str,
+    formats: list[str],
+    undertryck: bool,
+    diarienummer: str = "",
+    kommentar: str = "",
 ) -> Rapportjobb:
     """Saves the job (one or more formats), then enqueues it once. If the queue (Redis)
     cannot be reached the job is marked failed with a Swedish message within a few
@@ -33,6 +42,8 @@ def order_report(
         kod=kod,
         formats=formats,
         undertryck=undertryck,
+        diarienummer=diarienummer,
+        kommentar=kommentar,
     )
     enqueue(jobb)
     return jobb
@@ -73,7 +84,7 @@ def run_report(*, jobb_id: str) -> None:
     if claimed is None:
         return
     with claimed:
-        jobb = Rapportjobb.objects.get(pk=jobb_id)
+        jobb = Rapportjobb.objects.select_related("bestalld_av").get(pk=jobb_id)
         try:
             cutoff = timezone.now()
             files = render_formats(
@@ -81,6 +92,7 @@ def run_report(*, jobb_id: str) -> None:
                 omfattning=Omfattning(jobb.omfattning, jobb.kod or None),
                 undertryck=jobb.undertryck,
                 formats=jobb.formats,
+                bestallning=jobb.bestallning,
             )
         except Exception:
             logger.exception("report job %s failed", jobb.pk)
@@ -101,22 +113,26 @@ def run_report(*, jobb_id: str) -> None:
 
 
 def render_formats(
-    *, ar: int, omfattning: Omfattning, undertryck: bool, formats: list[str]
+    *,
+    ar: int,
+    omfattning: Omfattning,
+    undertryck: bool,
+    formats: list[str],
+    bestallning: Bestallning | None = None,
 ) -> dict[str, bytes]:
-    """Every asked-for format from one computation of the year's tables (and of the year
-    before, which only the PDF's summary reads)."""
+    """Every asked-for format from one computation of the year's tables (T19 carries the
+    earlier years the PDF's summary reads)."""
     rapport = build(ar=ar, omfattning=omfattning, undertryck=undertryck)
     files: dict[str, bytes] = {}
     for f in formats:
         if f == Format.JSON:
             files[f] = to_json(rapport)
         elif f == Format.XLSX:
-            files[f] = to_xlsx(rapport)
+            files[f] = to_xlsx(rapport, bestallning)
         elif f == Format.PDF:
-            from .pdf import render_pdf
+            from .pdf import render_pdf  # WeasyPrint and matplotlib: only where PDFs are made
 
-            foregaende = build(ar=ar - 1, omfattning=omfattning, undertryck=undertryck)
-            files[f] = render_pdf(rapport, foregaende=foregaende)
+            files[f] = render_pdf(rapport, bestallning=bestallning)
         else:
             raise ValueError(f"unknown format {f!r}")
     return files

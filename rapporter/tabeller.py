@@ -12,17 +12,19 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import typing
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import (
     BooleanField,
     Case,
+    CharField,
     Count,
     DateField,
     ExpressionWrapper,
@@ -34,7 +36,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Cast, Coalesce, Least
 from django.utils import timezone
 from django.utils.functional import cached_property
 
@@ -51,15 +53,19 @@ from deltagare.choices import (
     Utbildningsniva,
 )
 from deltagare.models import Deltagande, Uppfoljning
-from forbund.choices import Lan, Medlemstyp
-from forbund.models import Forbund, Medlemsbidrag, Medlemskap
+from forbund.choices import LAN_NAMN, Medlemstyp
+from forbund.models import Folkmangd, Forbund, Medlemsbidrag, Medlemskap
 from insatser.choices import (
     ADMINISTRATIONSRADER,
     INSATSRADER,
+    NIVA_PLURAL,
     TYPER_PER_NIVA,
+    Balans,
     BehovsgruppKod,
     Deltagarregistrering,
     Finansiering,
+    Insatstyp,
+    Kostnadsslag,
     Niva,
 )
 from insatser.models import Ekonomirad, Insats, Strukturdeltagare, Volymregistrering
@@ -89,7 +95,7 @@ class Omfattning:
             forbund = Forbund.objects.filter(organisationsnummer=self.kod).first()
             return forbund.namn if forbund else self.kod or ""
         if self.typ == "lan":
-            return f"{Lan(self.kod).label} län"
+            return LAN_NAMN[self.kod]
         return "Hela landet"
 
 
@@ -132,6 +138,21 @@ class _Age(Func):
 # ---------------------------------------------------------------- the table object
 
 
+@dataclass(frozen=True)
+class Bas:
+    """The base of a row's shares: a row of a table (`rad` None: the row itself, with
+    `kolumn` as the base of every column), column by column unless `kolumn` is given."""
+
+    tabell: str
+    rad: str | None
+    kolumn: str | None = None
+    kolumner: tuple[str, ...] | None = None  # the columns with shares; default every count
+
+    def columns(self, t: Tabell) -> list[str]:
+        wanted = self.kolumner or t.personkolumner
+        return [c for c in t.kolumner if c in wanted and c != self.kolumn]
+
+
 @dataclass
 class Tabell:
     kod: str
@@ -145,18 +166,40 @@ class Tabell:
     radsummor: list[tuple[tuple[str, ...], str]] = field(default_factory=list)
     kolumnsummor: list[tuple[tuple[str, ...], str]] = field(default_factory=list)
     undertryckta: list[str] = field(default_factory=list)
+    # Row → the base of its shares (`andel`, spec version 2 "Shares"); base rows have none.
+    andelsbas: dict[str, Bas] = field(default_factory=dict)
+    # (row, column) of the shares withheld because their count or base is suppressed.
+    andel_undertryckta: set[tuple[str, str]] = field(default_factory=set)
+    # The header of the row's code where the rows are things (orgnr, insatskod), for the
+    # PDF and XLSX; None where the code is the JSON's key only.
+    kodrubrik: str | None = None
+    # Rows that are sums, not things: no identifying code in the PDF and XLSX.
+    summarader: set[str] = field(default_factory=set)
+    # Columns holding codes → the row key of their label (the PDF and XLSX show labels).
+    etiketter: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def andelskolumner(self) -> list[str]:
+        """The columns that carry a share in some row, in column order."""
+        keys = {k for row in self.rader for k in row.get("andel", {})}
+        return [c for c in self.kolumner if c in keys]
 
     def rad(self, kod: str, etikett: str, **values: Any) -> None:
         row = {"kod": kod, "etikett": etikett}
         for column in self.kolumner:
             row[column] = values.get(column, 0)
+            if column in self.etiketter:
+                row[self.etiketter[column]] = values.get(self.etiketter[column], "")
         self.rader.append(row)
 
-    def varde(self, radkod: str, kolumn: str) -> Any:
+    def row(self, radkod: str) -> dict[str, Any]:
         for row in self.rader:
             if row["kod"] == radkod:
-                return row[kolumn]
+                return row
         raise KeyError(radkod)
+
+    def varde(self, radkod: str, kolumn: str) -> Any:
+        return self.row(radkod)[kolumn]
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -181,7 +224,7 @@ class Rapport:
         extra = {"insatskatalog": self.insatskatalog.as_json()} if self.insatskatalog else {}
         return {
             "rapport": "aterrapportering",
-            "version": 1,
+            "version": 2,
             "ar": self.ar,
             "omfattning": {"typ": self.omfattning.typ, "kod": self.omfattning.kod},
             "undertryckt": self.undertryckt,
@@ -189,6 +232,31 @@ class Rapport:
             "tabeller": {kod: t.as_json() for kod, t in self.tabeller.items()},
             **extra,
         }
+
+
+def andel(part: int | None, base: int | None) -> int | None:
+    """A share in promille, rounded half up; None where the base is 0 or the count or the
+    base is suppressed."""
+    if part is None or not base:
+        return None
+    return promille(part, base)
+
+
+def add_shares(tabeller: dict[str, Tabell]) -> None:
+    """Each row with a base gets `andel`: its counts' shares of the base, column by column
+    (after suppression, so a share of a suppressed count or base is None)."""
+    for t in tabeller.values():
+        for row in t.rader:
+            bas = t.andelsbas.get(row["kod"])
+            if bas is None:
+                continue
+            base_row = row if bas.rad is None else tabeller[bas.tabell].row(bas.rad)
+            row["andel"] = {}
+            for c in bas.columns(t):
+                part, base = row[c], base_row[bas.kolumn or c]
+                row["andel"][c] = andel(part, base)
+                if part is None or base is None:
+                    t.andel_undertryckta.add((row["kod"], c))
 
 
 def promille(part: int | None, whole: int | None) -> int | None:
@@ -218,12 +286,8 @@ class _Underlag:
             .annotate(slut=Coalesce("avslutad_datum", "slutdatum"))
             .filter(_active(ar, "startdatum", "slut"))
         )
-        # Every deltagande table counts within Y and Y−1 (active, new, ended in Y; active
-        # in Y−1 for T12): the window lets PostgreSQL drop older rows before joining.
-        self.deltaganden = Deltagande.objects.filter(
+        self._deltaganden = Deltagande.objects.filter(
             omfattning.forbund_q("insats__forbund__"),
-            Q(slutdatum__isnull=True) | Q(slutdatum__gte=dt.date(ar - 1, 1, 1)),
-            startdatum__lte=dt.date(ar, 12, 31),
             insats__niva=Niva.INDIVID,
             insats__deltagarregistrering=Deltagarregistrering.INDIVIDUELL,
         )
@@ -238,16 +302,20 @@ class _Underlag:
         self.bidrag = Medlemsbidrag.objects.filter(
             omfattning.forbund_q("medlemskap__forbund__"), ar=ar
         )
+        self.tabeller: dict[str, Tabell] = {}  # the tables built so far
 
-    def active(self, ar: int | None = None) -> Q:
-        return _active(ar or self.ar, "startdatum", "slutdatum")
-
-    def avslutade(self) -> Q:
-        return _in_year(self.ar, "slutdatum")
+    def deltaganden_i(self, years: range, *, foregaende: bool = True) -> Any:
+        """The deltaganden counted in any of the years (and, for T12, the year before the
+        first): the window lets PostgreSQL drop older rows before joining."""
+        first = years[0] - 1 if foregaende else years[0]
+        return self._deltaganden.filter(
+            Q(slutdatum__isnull=True) | Q(slutdatum__gte=dt.date(first, 1, 1)),
+            startdatum__lte=dt.date(years[-1], 12, 31),
+        )
 
     @cached_property
     def fakta(self) -> _Fakta:
-        return _Fakta.read(self)
+        return _Fakta.read(self, range(self.ar, self.ar + 1))[self.ar]
 
     def volym_per(self, key: str) -> dict[int, tuple[int, int, int]]:
         """Volume counts in the year per insats (key "insats") or förbund ("insats__forbund"):
@@ -268,11 +336,12 @@ class _Underlag:
 
 # ---------------------------------------------------------------- the deltagande facts
 #
-# Every table about deltaganden (T2–T12, T16–T18 and the insats catalogue) is counted from
-# one SQL statement: the scoped rows of the window, each with its flags for the year
-# (active, new, ended, …), are materialised once, and one GROUP BY per group of tables
-# over them gives counts per combination of a few codes. The counting rules then decide,
-# for each combination, which table rows it belongs to (the `test` functions below), so a
+# Every table about deltaganden (T2–T12, T16–T19 and the insats catalogue) is counted from
+# one SQL statement per report: the scoped rows of the window are materialised once, joined
+# to the years they are counted in (the report's year; for T19 also the four before it),
+# each with its flags for that year (active, new, ended, …), and one GROUP BY per branch
+# over them gives counts per year and combination of a few codes. The counting rules then
+# decide, for each combination (a named record below), which table rows it belongs to, so a
 # deltagande with several codes counts once in each group it has. The combinations are few
 # (codes, not people), so the Python side is small whatever the number of deltaganden.
 
@@ -296,179 +365,236 @@ _BAND_SQL = (
 )
 KON_KOLUMN = {Kon.KVINNA: "kvinnor", Kon.MAN: "man"}
 
-# A branch: the columns (or expressions over them) it groups by beside kön, each with how
-# its text is read back (b: flag, s: code, a: set of codes, i: id), and which rows it counts.
-_GRENAR: dict[str, tuple[tuple[tuple[str, str], ...], str]] = {
-    # T2, T4, T6, T7 (registrerade), T16
-    "alla": (
-        (
-            ("registreringsform", "s"),
-            ("f_aktiv", "b"),
-            ("f_ny", "b"),
-            ("f_oppen", "b"),
-            ("utbildningsniva", "s"),
-            ("tid_offentlig_forsorjning", "s"),
-        ),
-        "true",
+
+def _sql_codes(codes: Any) -> str:
+    """A text array literal of code-list values (constants, never input)."""
+    return "ARRAY[" + ", ".join(f"'{c}'" for c in codes) + "]::varchar[]"
+
+
+# The behovsgrupper at individual level (T12, spec "Behovsgrupper at individual level"),
+# as conditions on the materialised rows: code → (label, condition).
+BEHOVSGRUPPER: dict[str, tuple[str, str]] = {
+    "unga_16_29": ("Unga 16–29 år", f"({_BAND_SQL}) = '16_29'"),
+    "unga_aktivitetsersattning": (
+        "Unga med aktivitetsersättning",
+        f"alder <= 29 AND '{Forsorjning.AKTIVITETSERSATTNING}' = ANY(forsorjning_fore)",
     ),
-    # T3, T5, T12 (this year and the year before)
-    "aktiva": (
-        (("f_aktiv", "b"), ("f_aktiv_fg", "b"), (_BAND_SQL, "s"), ("forsorjning_fore", "a")),
-        "f_person AND (f_aktiv OR f_aktiv_fg)",
+    "sjukskrivna": (
+        "Sjukskrivna (sjuk- eller rehabiliteringspenning)",
+        "forsorjning_fore && "
+        + _sql_codes((Forsorjning.SJUKPENNING, Forsorjning.REHABILITERINGSPENNING)),
     ),
-    # T7–T9, T11, T16
-    "avslut": (
-        (
-            ("avslutsorsak", "s"),
-            ("f_manader", "s"),
-            ("sysselsattning_fore", "a"),
-            ("sysselsattning_efter", "a"),
-        ),
-        "f_person AND f_avslutad",
-    ),
-    # T10 (and T16's försörjning at end)
-    "forsorjning_avslut": (
-        (("forsorjning_fore", "a"), ("forsorjning_efter", "a")),
-        "f_person AND f_avslutad",
-    ),
-    # T17, T18 and the insats catalogue
-    "insatser": ((("insats", "i"), ("f_forbund", "i")), "f_aktiv OR f_avslutad"),
 }
-# What a branch counts: every row, except for the insatser, where one row per insats and kön
-# holds the deltaganden active in the year, those with personal data among them, those with
-# personal data ended in the year and, among those, in work or studies at the end.
-_RAKNARE: dict[str, tuple[str, ...]] = {
-    "insatser": (
+
+
+# The records a branch's combinations are read into. A field is read back from its SQL text
+# by its type: bool (flag), str (code), frozenset (set of codes), int (id).
+class Alla(NamedTuple):
+    """T2, T4, T6, T7 (registrerade), T16: every deltagande counted in the year."""
+
+    registreringsform: str
+    aktiv: bool
+    ny: bool
+    oppen: bool
+    utbildningsniva: str
+    tid_offentlig_forsorjning: str
+
+
+class Aktiva(NamedTuple):
+    """T3, T5: deltaganden with personal data active in the year."""
+
+    band: str
+    forsorjning_fore: frozenset[str]
+
+
+class Avslut(NamedTuple):
+    """T7–T9, T11, T16: deltaganden with personal data ended in the year."""
+
+    avslutsorsak: str
+    manader: str
+    sysselsattning_fore: frozenset[str]
+    sysselsattning_efter: frozenset[str]
+
+
+class ForsorjningAvslut(NamedTuple):
+    """T10 (and T16's försörjning at the end): the same deltaganden, support before and after."""
+
+    fore: frozenset[str]
+    efter: frozenset[str]
+
+
+class PerInsats(NamedTuple):
+    """T17, T18 and the insats catalogue."""
+
+    insats: int | None
+    forbund: int | None
+
+
+class InsatsAntal(NamedTuple):
+    """What the insatser branch counts per insats and kön."""
+
+    aktiva: int  # deltaganden active in the year
+    person: int  # … with personal data among them
+    avslutade: int  # with personal data, ended in the year
+    aos: int  # … among those, in work or studies at the end
+
+
+class Personer(NamedTuple):
+    """Per kön (and in total): distinct persons by personnummer (T2) and the behovsgrupper
+    (T12): deltaganden this year and the year before, distinct persons this year."""
+
+    individer: int
+    grupper: dict[str, tuple[int, int, int]]  # code → (deltaganden, year before, individer)
+
+
+@dataclass(frozen=True)
+class _Gren:
+    record: type
+    sql: tuple[str, ...]  # one expression over the materialised rows per record field
+    where: str
+    raknare: tuple[str, ...] = ("true",)  # the conditions counted, one count(*) each
+    # The fields the earlier years of T19 group by; the others read as empty (T19 reads
+    # the branch only through its T2, T7, T9 and T10).
+    tidigare: tuple[str, ...] | None = None
+
+
+_GRENAR: dict[str, _Gren] = {
+    "alla": _Gren(
+        Alla,
+        (
+            "registreringsform",
+            "f_aktiv",
+            "f_ny",
+            "f_oppen",
+            "utbildningsniva",
+            "tid_offentlig_forsorjning",
+        ),
         "f_aktiv",
-        "f_aktiv AND f_person",
-        "f_avslutad AND f_person",
-        "f_avslutad AND f_person AND f_aos",
+        tidigare=("registreringsform", "aktiv", "ny"),
+    ),
+    "aktiva": _Gren(Aktiva, (_BAND_SQL, "forsorjning_fore"), "f_person AND f_aktiv"),
+    "avslut": _Gren(
+        Avslut,
+        ("avslutsorsak", "f_manader", "sysselsattning_fore", "sysselsattning_efter"),
+        "f_person AND f_avslutad",
+        tidigare=("avslutsorsak", "sysselsattning_fore", "sysselsattning_efter"),
+    ),
+    "forsorjning_avslut": _Gren(
+        ForsorjningAvslut,
+        ("forsorjning_fore", "forsorjning_efter"),
+        "f_person AND f_avslutad",
+        tidigare=("fore", "efter"),
+    ),
+    "insatser": _Gren(
+        PerInsats,
+        ("insats", "f_forbund"),
+        "f_aktiv OR f_avslutad",
+        raknare=(
+            "f_aktiv",
+            "f_aktiv AND f_person",
+            "f_avslutad AND f_person",
+            "f_avslutad AND f_person AND f_aos",
+        ),
     ),
 }
-# The columns of the materialised rows.
-_KOLUMNER = (
-    "person",
-    "kon",
-    "insats",
-    "registreringsform",
-    "utbildningsniva",
-    "tid_offentlig_forsorjning",
-    "avslutsorsak",
-    "forsorjning_fore",
-    "forsorjning_efter",
-    "sysselsattning_fore",
-    "sysselsattning_efter",
-    "alder",
-    "f_person",
-    "f_aktiv",
-    "f_aktiv_fg",
-    "f_ny",
-    "f_avslutad",
-    "f_oppen",
-    "f_aos",
-    "f_manader",
-    "f_forbund",
+# Distinct persons and the behovsgrupper, per kön and in total (GROUPING SETS).
+_PERSONER_RAKNARE = (
+    "count(DISTINCT individ) FILTER (WHERE f_person AND f_aktiv)",
+    *(
+        count
+        for _, villkor in BEHOVSGRUPPER.values()
+        for count in (
+            f"count(*) FILTER (WHERE f_person AND f_aktiv AND {villkor})",
+            f"count(*) FILTER (WHERE f_person AND f_aktiv_fg AND {villkor})",
+            f"count(DISTINCT individ) FILTER (WHERE f_person AND f_aktiv AND {villkor})",
+        )
+    ),
 )
-_DIMENSIONER = max(len(dims) for dims, _ in _GRENAR.values())
-_ANTAL = max(len(counts) for counts in _RAKNARE.values())
+# The flags of a row for the year `ar` it is joined to ("active in Y" and the others of
+# the spec's terms); `slut` is the deltagande's end, `insats_slut` its insats's last day.
+_FIRST, _LAST = "make_date(ar, 1, 1)", "make_date(ar, 12, 31)"
+_ACTIVE_SQL = "(startdatum <= {last} AND (slutdatum IS NULL OR slutdatum >= {first}))"
+_FLAGGOR = {
+    "f_aktiv": _ACTIVE_SQL.format(first=_FIRST, last=_LAST),
+    "f_aktiv_fg": _ACTIVE_SQL.format(
+        first="make_date(ar - 1, 1, 1)", last="make_date(ar - 1, 12, 31)"
+    ),
+    "f_ny": f"(startdatum BETWEEN {_FIRST} AND {_LAST})",
+    "f_avslutad": f"(slutdatum BETWEEN {_FIRST} AND {_LAST})",
+    "f_oppen": (
+        f"({_ACTIVE_SQL.format(first=_FIRST, last=_LAST)} AND slutdatum IS NULL "
+        f"AND insats_slut <= {_LAST})"
+    ),
+}
+_ANTAL = max(len(_PERSONER_RAKNARE), *(len(g.raknare) for g in _GRENAR.values()))
+_DIMENSIONER = max(len(g.sql) for g in _GRENAR.values())
 
 
-def _grenar_sql() -> str:
-    """One SELECT per branch over the materialised rows `b`, and the distinct persons (T2);
-    every name comes from the constants above, never from input."""
+_B_MATERIALISERAD = {False: "MATERIALIZED", True: "MATERIALIZED"}
+
+
+def _fakta_sql(*, tidigare: bool) -> str:
+    """The statement after the materialised rows `r` (the ORM's SQL, placeholders first):
+    one SELECT per branch and one for the persons, grouped by year. For the report's year
+    (`tidigare` false) every branch; for T19's earlier years only what T19 reads. Every
+    name comes from the constants above, never from input."""
+    wanted = ("f_aktiv", "f_ny", "f_avslutad") if tidigare else _FLAGGOR
+    flags = ", ".join(f"{_FLAGGOR[name]} AS {name}" for name in wanted)
+    # T12 counts the year before as well; the earlier years of T19 only their own year.
+    joined = _FLAGGOR["f_aktiv"] + ("" if tidigare else f" OR {_FLAGGOR['f_aktiv_fg']}")
+    base = f"b AS {_B_MATERIALISERAD[tidigare]} (SELECT r.*, y.ar, {flags} FROM r JOIN generate_series(%s, %s) AS y(ar) ON {joined})"  # noqa: S608
     selects = []
-    for gren, (dims, where) in _GRENAR.items():
+    for gren, g in _GRENAR.items():
+        if tidigare and g.tidigare is None:
+            continue
+        fields = g.record._fields
+        dims = [
+            expr if not tidigare or name in g.tidigare else "NULL"
+            for name, expr in zip(fields, g.sql, strict=True)
+        ]
         columns = [
-            f"array_to_string({name}, ',')" if kind == "a" else f"({name})::text"
-            for name, kind in dims
+            f"array_to_string({d}, ',')" if _kinds(g.record)[f] == "a" else f"({d})::text"
+            for f, d in zip(fields, dims, strict=True)
         ]
         columns += ["NULL"] * (_DIMENSIONER - len(dims))
-        counts = [f"count(*) FILTER (WHERE {c})" for c in _RAKNARE.get(gren, ())] or ["count(*)"]
+        counts = [f"count(*) FILTER (WHERE {c})" for c in g.raknare]
         columns += counts + ["NULL::bigint"] * (_ANTAL - len(counts))
-        group = ", ".join(["kon", *(name for name, _ in dims)])
+        group = ", ".join(["ar", "kon", *(d for d in dims if d != "NULL")])
         selects.append(
-            f"SELECT '{gren}', kon, {', '.join(columns)} FROM b "  # noqa: S608
-            f"WHERE {where} GROUP BY {group}"
+            f"SELECT '{gren}', ar, kon, {', '.join(columns)} FROM b "  # noqa: S608
+            f"WHERE {g.where} GROUP BY {group}"
         )
-    nulls = ", ".join(["NULL"] * _DIMENSIONER + ["NULL::bigint"] * (_ANTAL - 1))
-    selects.append(
-        f"SELECT 'individer', kon, {nulls}, count(DISTINCT person) FROM b "  # noqa: S608
-        "WHERE f_person AND f_aktiv GROUP BY GROUPING SETS ((kon), ())"
-    )
-    return " UNION ALL ".join(selects)
-
-
-_GRENAR_SQL = _grenar_sql()
+    if tidigare:
+        # Only the distinct persons: each set made distinct by hashing, then counted, which
+        # is much cheaper over five years than count(DISTINCT) per grouping set.
+        pad = ", ".join(["NULL"] * (_DIMENSIONER - 1) + ["NULL::bigint"] * (_ANTAL - 1))
+        for total, keys in (("false", "ar, kon"), ("true", "ar")):
+            kon = "kon" if total == "false" else "NULL"
+            selects.append(
+                f"SELECT 'personer', ar, {kon}, '{total}', {pad}, count(*) FROM "  # noqa: S608
+                f"(SELECT DISTINCT {keys}, individ FROM b WHERE f_person AND f_aktiv) p "
+                f"GROUP BY {keys}"
+            )
+    else:
+        columns = ["(GROUPING(kon) = 1)::text", *["NULL"] * (_DIMENSIONER - 1)]
+        columns += [*_PERSONER_RAKNARE, *["NULL::bigint"] * (_ANTAL - len(_PERSONER_RAKNARE))]
+        selects.append(
+            f"SELECT 'personer', ar, kon, {', '.join(columns)} FROM b "  # noqa: S608
+            "WHERE f_person GROUP BY GROUPING SETS ((ar, kon), (ar))"
+        )
+    return f"), {base} " + " UNION ALL ".join(selects)
 
 
 def _flag(q: Q) -> ExpressionWrapper:
     return ExpressionWrapper(q, output_field=BooleanField())
 
 
-class _Fakta:
-    """Counts per branch and combination: `grenar[branch]` is a list of (kön, dims, n)."""
-
-    def __init__(self, grenar: dict[str, list[tuple[str, tuple, int]]], individer: dict) -> None:
-        self.grenar = grenar
-        self.individer = individer
-
-    @classmethod
-    def read(cls, u: _Underlag) -> _Fakta:
-        first, last = _year(u.ar)
-        six = _PlusMonths(F("startdatum"), 6)
-        twelve = _PlusMonths(F("startdatum"), 12)
-        ended_insats = Q(insats__slutdatum__lte=last) | Q(insats__avslutad_datum__lte=last)
-        rows = (
-            u.deltaganden.annotate(
-                alder=_Age(F("startdatum"), F("person__fodelsedatum")),
-                f_person=_flag(PERSON),
-                f_aktiv=_flag(u.active()),
-                f_aktiv_fg=_flag(u.active(u.ar - 1)),
-                f_ny=_flag(Q(startdatum__gte=first, startdatum__lte=last)),
-                f_avslutad=_flag(Q(slutdatum__isnull=False) & u.avslutade()),
-                f_oppen=_flag(u.active() & Q(slutdatum__isnull=True) & ended_insats),
-                f_aos=_flag(Q(sysselsattning_efter__overlap=AOS)),
-                f_manader=Case(
-                    When(slutdatum__lte=six, then=Value("upp_till_6")),
-                    When(slutdatum__lte=twelve, then=Value("upp_till_12")),
-                    default=Value("over_12"),
-                ),
-                f_forbund=F("insats__forbund_id"),
-            )
-            .order_by()
-            .values_list(*_KOLUMNER)
-        )
-        base_sql, params = rows.query.sql_with_params()
-        sql = f"WITH b AS MATERIALIZED ({base_sql}) {_GRENAR_SQL}"
-        grenar: dict[str, list[tuple[str, tuple, tuple[int, ...]]]] = defaultdict(list)
-        individer = dict.fromkeys(KON, 0)
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            for gren, kon, *values in cursor.fetchall():
-                counts = tuple(n for n in values[_DIMENSIONER:] if n is not None)
-                if gren == "individer":
-                    if kon is None or kon in KON_KOLUMN:
-                        individer[KON_KOLUMN.get(kon, "totalt")] = counts[-1]
-                    continue
-                dims = _GRENAR[gren][0]
-                grenar[gren].append(
-                    (
-                        kon,
-                        tuple(_read(kind, v) for (_, kind), v in zip(dims, values, strict=False)),
-                        counts,
-                    )
-                )
-        return cls(grenar, individer)
-
-    def count(self, gren: str, test: Callable[..., bool] = lambda *dims: True) -> dict[str, int]:
-        """kvinnor, man, totalt of the combinations of a branch that pass the test."""
-        out = dict.fromkeys(KON, 0)
-        for kon, dims, (n, *_) in self.grenar[gren]:
-            if test(*dims):
-                if kon in KON_KOLUMN:  # a kön outside the code list counts in totalt only
-                    out[KON_KOLUMN[kon]] += n
-                out["totalt"] += n
-        return out
+@functools.cache
+def _kinds(record: type) -> dict[str, str]:
+    """How each field of a record is read back from its SQL text, by its type: b (flag),
+    a (set of codes), i (id), s (code)."""
+    kinds = {bool: "b", frozenset[str]: "a", int | None: "i", str: "s"}
+    return {name: kinds[hint] for name, hint in typing.get_type_hints(record).items()}
 
 
 def _read(kind: str, value: str | None) -> Any:
@@ -481,6 +607,130 @@ def _read(kind: str, value: str | None) -> Any:
     return value or ""
 
 
+_FAKTA_SQL = {tidigare: _fakta_sql(tidigare=tidigare) for tidigare in (False, True)}
+
+
+Rad = tuple[str | None, Any, tuple[int, ...]]  # kön, record, counts
+
+
+class _Fakta:
+    """One year's counts per branch and combination: `grenar[branch]` is a list of
+    (kön, record, counts); `personer[column]` the distinct persons and behovsgrupper."""
+
+    def __init__(self, grenar: dict[str, list[Rad]], personer: dict[str, Personer]) -> None:
+        self.grenar = grenar
+        self.personer = personer
+
+    @classmethod
+    def read(cls, u: _Underlag, years: range, *, tidigare: bool = False) -> dict[int, _Fakta]:
+        """The facts of each year of `years` (consecutive) in one statement."""
+        six = _PlusMonths(F("startdatum"), 6)
+        twelve = _PlusMonths(F("startdatum"), 12)
+        rows = (
+            u.deltaganden_i(years, foregaende=not tidigare)
+            .annotate(
+                individ=Coalesce("person__pnr_hash", Cast("person_id", CharField())),
+                alder=_Age(F("startdatum"), F("person__fodelsedatum")),
+                f_person=_flag(PERSON),
+                f_aos=_flag(Q(sysselsattning_efter__overlap=AOS)),
+                f_manader=Case(
+                    When(slutdatum__lte=six, then=Value("upp_till_6")),
+                    When(slutdatum__lte=twelve, then=Value("upp_till_12")),
+                    default=Value("over_12"),
+                ),
+                f_forbund=F("insats__forbund_id"),
+                insats_slut=Least("insats__slutdatum", "insats__avslutad_datum"),
+            )
+            .order_by()
+            .values_list(*_KOLUMNER)
+        )
+        if tidigare:  # only what T19's tables read: narrower rows for five years
+            rows = rows.values_list(*(k for k in _KOLUMNER if k not in _BARA_I_ARET))
+        base_sql, params = rows.query.sql_with_params()
+        # The ORM's placeholders come first (inside r), then the years.
+        sql = f"WITH r AS MATERIALIZED ({base_sql}" + _FAKTA_SQL[tidigare]
+        grenar: dict[int, dict[str, list[Rad]]] = {ar: defaultdict(list) for ar in years}
+        personer: dict[int, dict[str, Personer]] = {ar: {} for ar in years}
+        with transaction.atomic(), connection.cursor() as cursor:
+            # The materialised rows of a national report fit in memory with this, instead
+            # of going to temporary files (the setting ends with the transaction).
+            cursor.execute("SET LOCAL work_mem = '64MB'")
+            cursor.execute(sql, (*params, years[0], years[-1]))
+            result = cursor.fetchall()
+        for gren, ar, kon, *values in result:
+            counts = tuple(n for n in values[_DIMENSIONER:] if n is not None)
+            if gren == "personer":
+                column = "totalt" if values[0] == "true" else KON_KOLUMN.get(kon)
+                if column:  # a kön outside the code list counts in totalt only
+                    personer[ar][column] = _personer(counts)
+                continue
+            record = _GRENAR[gren].record
+            kinds = _kinds(record)
+            fields = record._fields
+            grenar[ar][gren].append(
+                (
+                    kon,
+                    record(*(_read(kinds[f], v) for f, v in zip(fields, values, strict=False))),
+                    counts,
+                )
+            )
+        return {ar: cls(grenar[ar], personer[ar]) for ar in years}
+
+    def count(self, gren: str, test: Callable[[Any], bool] = lambda r: True) -> dict[str, int]:
+        """kvinnor, man, totalt of the combinations of a branch that pass the test."""
+        out = dict.fromkeys(KON, 0)
+        for kon, record, (n, *_) in self.grenar[gren]:
+            if test(record):
+                if kon in KON_KOLUMN:  # a kön outside the code list counts in totalt only
+                    out[KON_KOLUMN[kon]] += n
+                out["totalt"] += n
+        return out
+
+    def individer(self) -> dict[str, int]:
+        return {k: self.personer[k].individer if k in self.personer else 0 for k in KON}
+
+
+def _personer(counts: tuple[int, ...]) -> Personer:
+    grupper = {kod: tuple(counts[1 + 3 * i : 4 + 3 * i]) for i, kod in enumerate(BEHOVSGRUPPER)}
+    return Personer(counts[0], {k: v for k, v in grupper.items() if len(v) == 3})
+
+
+# The columns of the materialised rows.
+_KOLUMNER = (
+    "individ",
+    "kon",
+    "insats",
+    "startdatum",
+    "slutdatum",
+    "insats_slut",
+    "registreringsform",
+    "utbildningsniva",
+    "tid_offentlig_forsorjning",
+    "avslutsorsak",
+    "forsorjning_fore",
+    "forsorjning_efter",
+    "sysselsattning_fore",
+    "sysselsattning_efter",
+    "alder",
+    "f_person",
+    "f_aos",
+    "f_manader",
+    "f_forbund",
+)
+
+
+# Columns only the report's own year reads (T3, T4, T6, T11, T12, T16–T18).
+_BARA_I_ARET = {
+    "insats",
+    "insats_slut",
+    "utbildningsniva",
+    "tid_offentlig_forsorjning",
+    "alder",
+    "f_aos",
+    "f_manader",
+    "f_forbund",
+}
+
 PERSON = Q(registreringsform=Registreringsform.PERSON)
 ANONYM = Q(registreringsform=Registreringsform.ANONYM)
 
@@ -489,36 +739,159 @@ def _label(choices: Any, value: str) -> str:
     return str(choices(value).label)
 
 
+T19_AR = 5  # T19 shows the report's year and the four before it
+
+
+def _tables(u: _Underlag, builders: list, undertryck: bool) -> dict[str, Tabell]:
+    """The tables of `builders` in order, each suppressed as soon as it is built (a later
+    table may derive a value from an earlier one: T13 from T2), then the shares."""
+    for builder in builders:
+        tabell = builder(u)
+        if tabell is None:
+            continue
+        if undertryck:
+            suppress(tabell, settings.FINSAM_UNDERTRYCK_GRANS)
+        u.tabeller[tabell.kod] = tabell
+    add_shares(u.tabeller)
+    return u.tabeller
+
+
+BUILDERS: list[Callable[[_Underlag], Tabell | None]] = []  # filled below, after the builders
+
+
 def build(*, ar: int, omfattning: Omfattning, undertryck: bool) -> Rapport:
     """The whole report for one year and scope. Suppressed when `undertryck` is set."""
     u = _Underlag(ar, omfattning)
-    tabeller: dict[str, Tabell] = {}
-    builders = [_t0, _t1, _t2, _t3, _t4, _t5, _t6, _t7, _t8, _t9, _t10, _t11, _t12, _t13]
-    builders += [_t14, _t15, _t16, _t17, _t18]
-    for builder in builders:
-        tabell = builder(u)
-        if tabell is not None:
-            tabeller[tabell.kod] = tabell
+    tabeller = _tables(u, BUILDERS, undertryck)
+    tabeller["T19"] = _t19(u, undertryck)
     katalog = _insatskatalog(u) if omfattning.typ == "forbund" else None
-    if undertryck:
-        for tabell in [*tabeller.values(), *([katalog] if katalog else [])]:
-            suppress(tabell, settings.FINSAM_UNDERTRYCK_GRANS)
+    if katalog and undertryck:
+        suppress(katalog, settings.FINSAM_UNDERTRYCK_GRANS)
     return Rapport(ar, omfattning, undertryck, timezone.localtime(), tabeller, katalog)
 
 
+# T19's rows: code → (label, table, row, column, read the share instead of the count).
+T19_RADER: dict[str, tuple[str, str, str, str, bool]] = {
+    "forbund": ("Förbund", "T0", "totalt", "forbund", False),
+    "kommuner": ("Kommuner", "T0", "totalt", "kommuner", False),
+    "insatser_individ": ("Individinriktade insatser", "T1", "individ", "antal", False),
+    "insatser_struktur": ("Strukturinriktade insatser", "T1", "struktur", "antal", False),
+    "person_deltaganden": (
+        "Deltaganden med personuppgifter",
+        "T2",
+        "person_deltaganden",
+        "totalt",
+        False,
+    ),
+    "person_individer": (
+        "Individer med personuppgifter",
+        "T2",
+        "person_individer",
+        "totalt",
+        False,
+    ),
+    "anonyma_deltaganden": (
+        "Anonyma deltaganden",
+        "T2",
+        "anonyma_deltaganden",
+        "totalt",
+        False,
+    ),
+    "volym": ("Deltagare i volyminsatser", "T2", "volym", "totalt", False),
+    "strukturdeltagare": (
+        "Deltagare i strukturinriktade insatser",
+        "T2",
+        "strukturdeltagare",
+        "totalt",
+        False,
+    ),
+    "avslutade": ("Avslutade deltaganden", "T7", "avslutade", "totalt", False),
+    "arbete_eller_studier_fore_promille": (
+        "Arbete eller studier vid start (promille av avslutade)",
+        "T9",
+        "fore",
+        "totalt",
+        True,
+    ),
+    "arbete_eller_studier_efter_promille": (
+        "Arbete eller studier vid avslut (promille av avslutade)",
+        "T9",
+        "efter",
+        "totalt",
+        True,
+    ),
+    "nagon_offentlig_fore_promille": (
+        "Någon offentlig försörjning före (promille av avslutade)",
+        "T10",
+        "nagon_offentlig",
+        "fore",
+        True,
+    ),
+    "nagon_offentlig_efter_promille": (
+        "Någon offentlig försörjning efter (promille av avslutade)",
+        "T10",
+        "nagon_offentlig",
+        "efter",
+        True,
+    ),
+    "kostnader_utfall": ("Kostnader, utfall (kr)", "T13", "kostnader", "utfall", False),
+    "administration_andel_promille": (
+        "Administrationens andel av kostnaderna, utfall (promille)",
+        "T13",
+        "administration_andel_promille",
+        "utfall",
+        False,
+    ),
+}
+
+
+def _t19_value(tabeller: dict[str, Tabell], kod: str) -> int | None:
+    _, tabell, rad, kolumn, share = T19_RADER[kod]
+    row = tabeller[tabell].row(rad)
+    return row["andel"][kolumn] if share else row[kolumn]
+
+
+def _t19(u: _Underlag, undertryck: bool) -> Tabell:
+    """The key figures of the year and the four before it. An earlier year's figures come
+    from the same builders as its own report, over facts read for all four years in one
+    statement (and the few small aggregates of T0, T1, T2, T13 per year), so every value
+    equals that year's report, suppression included."""
+    years = range(u.ar - T19_AR + 1, u.ar)
+    t = Tabell(
+        "T19",
+        "Nyckeltal över tid",
+        [str(y) for y in (*years, u.ar)],
+        "Nyckeltalen för året och de fyra åren före, räknade som i varje års egen rapport "
+        "(promille av avslutade under året; kostnader och administrationens andel ur T13).",
+    )
+    fakta = _Fakta.read(u, years, tidigare=True)
+    per_year = {}
+    for ar in years:
+        earlier = _Underlag(ar, u.omfattning)
+        earlier.__dict__["fakta"] = fakta[ar]
+        per_year[str(ar)] = _tables(earlier, T19_BUILDERS, undertryck)
+    per_year[str(u.ar)] = u.tabeller
+    for kod, (label, tabell, *_) in T19_RADER.items():
+        if tabell not in u.tabeller:  # T0: län and nationell only
+            continue
+        t.rad(kod, label, **{ar: _t19_value(tables, kod) for ar, tables in per_year.items()})
+    return t
+
+
 def _per_insats(u: _Underlag, key: str) -> dict[int, dict[str, int]]:
-    """Per insats (key "insats") or förbund (key "forbund"): deltaganden active in the year
-    (aktiva, and by kön aktiva_kvinnor, aktiva_man), with and without personal data (person,
-    anonyma), avslutade with personal data and those among them in work or studies (aos)."""
+    """Per insats (key "insats") or förbund (key "forbund"): deltaganden active in the year (aktiva, and by kön aktiva_kvinnor,
+    aktiva_man), with and without personal data (person, anonyma), avslutade with personal
+    data and those among them in work or studies (aos)."""
     out: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for kon, (insats, forbund), (aktiva, person, avslutade, aos) in u.fakta.grenar["insatser"]:
-        row = out[insats if key == "insats" else forbund]
-        row["aktiva"] += aktiva
-        row[f"aktiva_{KON_KOLUMN.get(kon, 'okant')}"] += aktiva
-        row["person"] += person
-        row["anonyma"] += aktiva - person
-        row["avslutade"] += avslutade
-        row["aos"] += aos
+    for kon, where, counts in u.fakta.grenar["insatser"]:
+        n = InsatsAntal(*counts)
+        row = out[getattr(where, key)]
+        row["aktiva"] += n.aktiva
+        row[f"aktiva_{KON_KOLUMN.get(kon, 'okant')}"] += n.aktiva
+        row["person"] += n.person
+        row["anonyma"] += n.aktiva - n.person
+        row["avslutade"] += n.avslutade
+        row["aos"] += n.aos
     return out
 
 
@@ -540,6 +913,8 @@ def _insatskatalog(u: _Underlag) -> Tabell:
         "under året; avslutade och arbete eller studier vid avslut avser deltaganden med "
         "personuppgifter avslutade under året.",
         personkolumner={"deltagare", "avslutade", "arbete_eller_studier"},
+        kodrubrik="Insatskod",
+        etiketter={"niva": "niva_etikett", "typ": "typ_etikett"},
     )
     d = _per_insats(u, "insats")
     volym = {k: sum(v) for k, v in u.volym_per("insats").items()}
@@ -549,7 +924,9 @@ def _insatskatalog(u: _Underlag) -> Tabell:
             insats.kod,
             insats.namn,
             niva=insats.niva,
+            niva_etikett=str(Niva(insats.niva).label),
             typ=insats.typ,
+            typ_etikett=str(Insatstyp(insats.typ).label),
             startdatum=insats.startdatum.isoformat(),
             slutdatum=insats.slut.isoformat() if insats.slut else "",
             deltagare=row.get("aktiva", 0) + volym.get(insats.pk, 0),
@@ -578,7 +955,7 @@ def _t0(u: _Underlag) -> Tabell | None:
         .values_list("forbund__lan", "n")
     )
     for lan in sorted(per_lan):
-        t.rad(lan, f"{Lan(lan).label} län", forbund=per_lan[lan], kommuner=kommuner.get(lan, 0))
+        t.rad(lan, LAN_NAMN[lan], forbund=per_lan[lan], kommuner=kommuner.get(lan, 0))
     t.rad(
         "totalt",
         "Totalt",
@@ -621,13 +998,11 @@ def _t1(u: _Underlag) -> Tabell:
 
 
 def _t1_labels() -> dict[str, str]:
-    from insatser.choices import Insatstyp
-
     labels = {}
     for niva, typer in TYPER_PER_NIVA.items():
         for typ in typer:
             labels[f"{niva}_{typ}"] = f"{Niva(niva).label}: {Insatstyp(typ).label}"
-        labels[str(niva)] = f"{Niva(niva).label}er, totalt"
+        labels[str(niva)] = f"{NIVA_PLURAL[niva]}, totalt"
     labels["totalt"] = "Insatser totalt"
     for kod, label in BehovsgruppKod.choices:
         labels[f"behovsgrupp_{kod}"] = f"Riktade till {str(label).lower()}"
@@ -641,7 +1016,8 @@ def _t2(u: _Underlag) -> Tabell:
         "Deltagare i individinriktade insatser",
         list(KON),
         "Deltaganden verksamma under året (start senast 31 december och inget slut före 1 januari); "
-        "individer = olika personer; volym och strukturdeltagare = antal registrerade under året.",
+        "individer = olika personer (efter personnummer, också över förbundsgränser); volym och "
+        "strukturdeltagare = antal registrerade under året.",
         personkolumner=set(KON),
         radsummor=[(("kvinnor", "man"), "totalt")],
     )
@@ -649,8 +1025,8 @@ def _t2(u: _Underlag) -> Tabell:
     counts = {
         f"{rad}_{'person' if form == Registreringsform.PERSON else 'anonyma'}": fakta.count(
             "alla",
-            lambda f, aktiv, ny, *_, form=form, rad=rad: (
-                f == form and (aktiv if rad == "aktiva" else ny)
+            lambda r, form=form, rad=rad: (
+                r.registreringsform == form and (r.aktiv if rad == "aktiva" else r.ny)
             ),
         )
         for rad in ("aktiva", "nya")
@@ -670,7 +1046,7 @@ def _t2(u: _Underlag) -> Tabell:
         k: counts["aktiva_person"][k] + counts["aktiva_anonyma"][k] + volym_row[k] for k in KON
     }
     t.rad("person_deltaganden", "Deltaganden med personuppgifter", **counts["aktiva_person"])
-    t.rad("person_individer", "Individer med personuppgifter", **fakta.individer)
+    t.rad("person_individer", "Individer med personuppgifter", **fakta.individer())
     t.rad("anonyma_deltaganden", "Anonyma deltaganden", **counts["aktiva_anonyma"])
     t.rad("volym", "Deltagare i volyminsatser", **volym_row)
     t.rad("individinriktade_totalt", "Deltagare i individinriktade insatser, totalt", **total)
@@ -680,17 +1056,34 @@ def _t2(u: _Underlag) -> Tabell:
     t.kolumnsummor = [
         (("person_deltaganden", "anonyma_deltaganden", "volym"), "individinriktade_totalt")
     ]
+    alla = Bas("T2", "individinriktade_totalt")
+    person = Bas("T2", "person_deltaganden")
+    t.andelsbas = {
+        "person_deltaganden": alla,
+        "anonyma_deltaganden": alla,
+        "volym": alla,
+        "nyinskrivna_person": person,
+        "person_individer": person,
+    }
     return t
 
 
-Test = Callable[..., bool]
+Test = Callable[[Any], bool]
+# The base of the shares of the start-profile tables (T3–T6, T12).
+PERSONBAS = Bas("T2", "person_deltaganden")
 
 
 def _person_table(
-    u: _Underlag, kod: str, rubrik: str, regel: str, gren: str, rows: dict[str, tuple[str, Test]]
+    u: _Underlag,
+    kod: str,
+    rubrik: str,
+    regel: str,
+    gren: str,
+    rows: dict[str, tuple[str, Test]],
+    bas: Bas | None,
 ) -> Tabell:
     """A table of kvinnor, man, totalt; each row counts the combinations of the branch that
-    pass its test."""
+    pass its test; every row's shares are of `bas` (when given)."""
     t = Tabell(
         kod,
         rubrik,
@@ -701,13 +1094,14 @@ def _person_table(
     )
     for row_kod, (label, test) in rows.items():
         t.rad(row_kod, label, **u.fakta.count(gren, test))
+    if bas:
+        t.andelsbas = dict.fromkeys(rows, bas)
     return t
 
 
 def _t3(u: _Underlag) -> Tabell:
     rows = {
-        band: (label, lambda aktiv, _fg, b, _f, band=band: aktiv and b == band)
-        for band, (label, _) in AGE_BANDS.items()
+        band: (label, lambda r, band=band: r.band == band) for band, (label, _) in AGE_BANDS.items()
     }
     return _person_table(
         u,
@@ -716,12 +1110,8 @@ def _t3(u: _Underlag) -> Tabell:
         "Deltaganden med personuppgifter verksamma under året, efter ålder på startdagen.",
         "aktiva",
         rows,
+        PERSONBAS,
     )
-
-
-def _profil(form: str, aktiv: bool) -> bool:
-    """The start profile tables (T4, T6): deltaganden with personal data active in the year."""
-    return form == Registreringsform.PERSON and aktiv
 
 
 def _coded(code: str, value: str) -> bool:
@@ -729,24 +1119,34 @@ def _coded(code: str, value: str) -> bool:
     return value == code or (code == "okand" and value == "")
 
 
-def _t4(u: _Underlag) -> Tabell:
+def _profile_table(u: _Underlag, kod: str, rubrik: str, choices: Any, field_name: str) -> Tabell:
+    """A start-profile table with one row per code of a code list (T4, T6): deltaganden with
+    personal data active in the year, by the code registered at start."""
     rows = {
         code: (
             str(label),
-            lambda f, aktiv, _ny, _oppen, utb, _tid, code=code: (
-                _profil(f, aktiv) and _coded(code, utb)
+            lambda r, code=code: (
+                r.registreringsform == Registreringsform.PERSON
+                and r.aktiv
+                and _coded(code, getattr(r, field_name))
             ),
         )
-        for code, label in Utbildningsniva.choices
+        for code, label in choices.choices
     }
     return _person_table(
         u,
-        "T4",
-        "Utbildningsnivå",
-        "Deltaganden med personuppgifter verksamma under året; saknad uppgift räknas som uppgift saknas.",
+        kod,
+        rubrik,
+        "Deltaganden med personuppgifter verksamma under året; saknad uppgift räknas som "
+        "uppgift saknas.",
         "alla",
         rows,
+        PERSONBAS,
     )
+
+
+def _t4(u: _Underlag) -> Tabell:
+    return _profile_table(u, "T4", "Utbildningsnivå", Utbildningsniva, "utbildningsniva")
 
 
 FORSORJNINGSGRUPPER = {
@@ -774,7 +1174,7 @@ def forsorjningsgrupper(codes: frozenset[str]) -> frozenset[str]:
 
 def _t5(u: _Underlag) -> Tabell:
     rows = {
-        g: (label, lambda aktiv, _fg, _b, fore, g=g: aktiv and g in forsorjningsgrupper(fore))
+        g: (label, lambda r, g=g: g in forsorjningsgrupper(r.forsorjning_fore))
         for g, label in FORSORJNINGSGRUPPER.items()
     }
     return _person_table(
@@ -785,30 +1185,28 @@ def _t5(u: _Underlag) -> Tabell:
         "varje grupp det har, så raderna kan summera till mer än antalet deltaganden.",
         "aktiva",
         rows,
+        PERSONBAS,
     )
 
 
 def _t6(u: _Underlag) -> Tabell:
-    rows = {
-        code: (
-            str(label),
-            lambda f, aktiv, _ny, _oppen, _utb, tid, code=code: (
-                _profil(f, aktiv) and _coded(code, tid)
-            ),
-        )
-        for code, label in TidOffentligForsorjning.choices
-    }
-    return _person_table(
+    return _profile_table(
         u,
         "T6",
         "Tid i offentlig försörjning före insats",
-        "Deltaganden med personuppgifter verksamma under året; saknad uppgift räknas som uppgift saknas.",
-        "alla",
-        rows,
+        TidOffentligForsorjning,
+        "tid_offentlig_forsorjning",
     )
 
 
+AVSLUTADE = ("avslutade", ("Avslutade deltaganden", lambda r: True))
+
+
 def _t7(u: _Underlag) -> Tabell:
+    orsaker = {
+        code: (str(label), lambda r, code=code: _coded(code, r.avslutsorsak))
+        for code, label in Avslutsorsak.choices
+    }
     t = _person_table(
         u,
         "T7",
@@ -816,24 +1214,17 @@ def _t7(u: _Underlag) -> Tabell:
         "Deltaganden med personuppgifter: registrerade = verksamma under året; avslutade = "
         "slutdatum under året, fördelade efter avslutsorsak.",
         "avslut",
-        {
-            "avslutade": ("Avslutade deltaganden", lambda *_: True),
-            **{
-                code: (
-                    str(label),
-                    lambda orsak, *_, code=code: _coded(code, orsak),
-                )
-                for code, label in Avslutsorsak.choices
-            },
-        },
+        dict([AVSLUTADE]) | orsaker,
+        None,
     )
     registrerade = u.fakta.count(
-        "alla", lambda form, aktiv, *_: aktiv and form == Registreringsform.PERSON
+        "alla", lambda r: r.aktiv and r.registreringsform == Registreringsform.PERSON
     )
     t.rader.insert(
         0, {"kod": "registrerade", "etikett": "Registrerade deltaganden", **registrerade}
     )
     t.kolumnsummor = [(tuple(Avslutsorsak.values), "avslutade")]
+    t.andelsbas = dict.fromkeys(orsaker, Bas("T7", "avslutade"))
     return t
 
 
@@ -842,47 +1233,53 @@ def _sysselsattning(code: str, codes: frozenset[str]) -> bool:
     return code in codes or (code == Sysselsattning.OKAND and not codes)
 
 
+def _aos(codes: frozenset[str]) -> bool:
+    """Arbete eller studier: any of its codes, once per deltagande."""
+    return not codes.isdisjoint(ARBETE_ELLER_STUDIER)
+
+
+def _avslut_table(u: _Underlag, kod: str, rubrik: str, regel: str, rows: dict) -> Tabell:
+    """A table of the deltaganden ended in the year: the row `avslutade` first, every other
+    row with its share of it."""
+    t = _person_table(u, kod, rubrik, regel, "avslut", dict([AVSLUTADE]) | rows, None)
+    t.andelsbas = dict.fromkeys(rows, Bas(kod, "avslutade"))
+    return t
+
+
 def _t8(u: _Underlag) -> Tabell:
     rows = {
-        "avslutade": ("Avslutade deltaganden", lambda *_: True),
         "arbete_eller_studier": (
             "Arbete eller studier",
-            lambda _o, _m, _fore, efter: not efter.isdisjoint(ARBETE_ELLER_STUDIER),
+            lambda r: _aos(r.sysselsattning_efter),
         ),
         **{
-            code: (str(label), lambda _o, _m, _fore, efter, code=code: _sysselsattning(code, efter))
+            code: (
+                str(label),
+                lambda r, code=code: _sysselsattning(code, r.sysselsattning_efter),
+            )
             for code, label in Sysselsattning.choices
         },
     }
-    return _person_table(
+    return _avslut_table(
         u,
         "T8",
         "Sysselsättning efter avslut",
         "Deltaganden med personuppgifter avslutade under året; ett deltagande kan räknas i flera "
         "rader, ett utan uppgift räknas som uppgift saknas.",
-        "avslut",
         rows,
     )
 
 
 def _t9(u: _Underlag) -> Tabell:
     rows = {
-        "avslutade": ("Avslutade deltaganden", lambda *_: True),
-        "fore": (
-            "Arbete eller studier vid start",
-            lambda _o, _m, fore, _efter: not fore.isdisjoint(ARBETE_ELLER_STUDIER),
-        ),
-        "efter": (
-            "Arbete eller studier vid avslut",
-            lambda _o, _m, _fore, efter: not efter.isdisjoint(ARBETE_ELLER_STUDIER),
-        ),
+        "fore": ("Arbete eller studier vid start", lambda r: _aos(r.sysselsattning_fore)),
+        "efter": ("Arbete eller studier vid avslut", lambda r: _aos(r.sysselsattning_efter)),
     }
-    return _person_table(
+    return _avslut_table(
         u,
         "T9",
         "Arbete eller studier före och efter",
         "Deltaganden med personuppgifter avslutade under året.",
-        "avslut",
         rows,
     )
 
@@ -902,9 +1299,9 @@ def _t10(u: _Underlag) -> Tabell:
     )
     # One pass over the (före, efter) combinations: each adds to every group it has.
     counts: dict[str, Counter] = defaultdict(Counter)
-    for kon, (fore, efter), (n, *_) in u.fakta.grenar["forsorjning_avslut"]:
+    for kon, r, (n, *_) in u.fakta.grenar["forsorjning_avslut"]:
         suffix = KON_KOLUMN.get(kon)
-        for when, codes in (("fore", fore), ("efter", efter)):
+        for when, codes in (("fore", r.fore), ("efter", r.efter)):
             for kod in ("avslutade", *forsorjningsgrupper(codes)):
                 counts[kod][when] += n
                 if suffix:
@@ -912,12 +1309,13 @@ def _t10(u: _Underlag) -> Tabell:
     labels = {"avslutade": "Avslutade deltaganden", **FORSORJNINGSGRUPPER}
     for kod, label in labels.items():
         t.rad(kod, label, **{c: counts[kod][c] for c in columns})
+    t.andelsbas = dict.fromkeys(FORSORJNINGSGRUPPER, Bas("T10", "avslutade"))
     return t
 
 
 def _t11(u: _Underlag) -> Tabell:
     rows = {
-        kod: (label, lambda _o, manader, *_, kod=kod: manader == kod)
+        kod: (label, lambda r, kod=kod: r.manader == kod)
         for kod, label in (
             ("upp_till_6", "Upp till 6 månader"),
             ("upp_till_12", "Mer än 6 och upp till 12 månader"),
@@ -932,6 +1330,7 @@ def _t11(u: _Underlag) -> Tabell:
         "(kalendermånader).",
         "avslut",
         rows,
+        Bas("T7", "avslutade"),
     )
 
 
@@ -939,35 +1338,28 @@ def _t12(u: _Underlag) -> Tabell:
     t = Tabell(
         "T12",
         "Behovsgrupper bland deltagarna",
-        [*KON, "foregaende_ar"],
+        [*KON, "individer", "foregaende_ar"],
         "Deltaganden med personuppgifter verksamma under året; unga med aktivitetsersättning = "
         "högst 29 år med aktivitetsersättning vid start; sjukskrivna = sjuk- eller "
-        "rehabiliteringspenning vid start; föregående år = totalt året före.",
-        personkolumner={*KON, "foregaende_ar"},
+        "rehabiliteringspenning vid start; individer = olika personer i gruppen; föregående år "
+        "= totalt året före.",
+        personkolumner={*KON, "individer", "foregaende_ar"},
         radsummor=[(("kvinnor", "man"), "totalt")],
     )
-    sjuk = {Forsorjning.SJUKPENNING, Forsorjning.REHABILITERINGSPENNING}
-    groups: dict[str, tuple[str, Callable[[str, frozenset[str]], bool]]] = {
-        "unga_16_29": ("Unga 16–29 år", lambda band, fore: band == "16_29"),
-        "unga_aktivitetsersattning": (
-            "Unga med aktivitetsersättning",
-            lambda band, fore: (
-                band in ("under_16", "16_29") and Forsorjning.AKTIVITETSERSATTNING in fore
-            ),
-        ),
-        "sjukskrivna": (
-            "Sjukskrivna (sjuk- eller rehabiliteringspenning)",
-            lambda band, fore: bool(fore & sjuk),
-        ),
-    }
-    for kod, (label, test) in groups.items():
-        now = u.fakta.count(
-            "aktiva", lambda aktiv, _fg, band, fore, test=test: aktiv and test(band, fore)
+    personer = u.fakta.personer
+    for kod, (label, _) in BEHOVSGRUPPER.items():
+        values = {
+            column: personer[column].grupper[kod][0] if column in personer else 0 for column in KON
+        }
+        total = personer.get("totalt")
+        t.rad(
+            kod,
+            label,
+            **values,
+            individer=total.grupper[kod][2] if total else 0,
+            foregaende_ar=total.grupper[kod][1] if total else 0,
         )
-        before = u.fakta.count(
-            "aktiva", lambda _a, fg, band, fore, test=test: fg and test(band, fore)
-        )
-        t.rad(kod, label, **now, foregaende_ar=before["totalt"])
+    t.andelsbas = dict.fromkeys(BEHOVSGRUPPER, Bas("T2", "person_deltaganden", kolumner=KON))
     return t
 
 
@@ -977,7 +1369,9 @@ def _t13(u: _Underlag) -> Tabell:
         "Ekonomi",
         ["budget", "utfall"],
         "Medlemsbidrag för året ur förbundsregistret (beslutat som budget, inbetalt som utfall), "
-        "övrig finansiering och kostnader; administrationens andel i promille av kostnaderna.",
+        "övrig finansiering och kostnader; administrationens andel i promille av kostnaderna; "
+        "eget kapital in (fjolårets utgående) och ut, i promille av medlemsbidragen; kostnad per "
+        "deltagare (T2, totalt) och per invånare i medlemskommunerna (senaste folkmängd).",
     )
     bidrag = u.bidrag.aggregate(
         **{
@@ -993,6 +1387,7 @@ def _t13(u: _Underlag) -> Tabell:
         "kostnad_individ": Q(rad__in=INSATSRADER, insats__niva=Niva.INDIVID),
         "kostnad_struktur": Q(rad__in=INSATSRADER, insats__niva=Niva.STRUKTUR),
         "kostnad_administration": Q(rad__in=ADMINISTRATIONSRADER),
+        "eget_kapital_utgaende": Q(rad=Balans.EGET_KAPITAL_UB),
     }
     ekonomi = u.ekonomi.aggregate(
         **{
@@ -1025,6 +1420,30 @@ def _t13(u: _Underlag) -> Tabell:
         c: promille(values["kostnad_administration"][c], values["kostnader"][c])
         for c in ("budget", "utfall")
     }
+    # The ingående balans of Y is the utgående (utfall) of Y−1, in both columns.
+    ingaende = Ekonomirad.objects.filter(
+        u.omfattning.forbund_q("forbund__"), ar=u.ar - 1, rad=Balans.EGET_KAPITAL_UB
+    ).aggregate(n=Coalesce(Sum("utfall"), 0))["n"]
+    values["eget_kapital_ingaende"] = {"budget": ingaende, "utfall": ingaende}
+    bidrag_summa = {
+        c: sum(values[k][c] for k in ("bidrag_forsakringskassan", "bidrag_region", "bidrag_kommun"))
+        for c in ("budget", "utfall")
+    }
+    values["eget_kapital_andel_promille"] = {
+        c: promille(values["eget_kapital_utgaende"][c], bidrag_summa[c])
+        for c in ("budget", "utfall")
+    }
+    # Per participant: of T2's individinriktade_totalt (suppressed there → suppressed here,
+    # or the count could be worked out from the cost).
+    deltagare = u.tabeller["T2"].varde("individinriktade_totalt", "totalt")
+    values["kostnad_per_deltagare"] = {
+        c: None if deltagare is None else _divide(values["kostnad_individ"][c], deltagare)
+        for c in ("budget", "utfall")
+    }
+    invanare = _invanare(u)
+    values["kronor_per_invanare_ore"] = {
+        c: _divide(values["kostnader"][c] * 100, invanare) for c in ("budget", "utfall")
+    }
     labels = {
         "bidrag_forsakringskassan": "Bidrag från Försäkringskassan (staten)",
         "bidrag_region": "Bidrag från regioner",
@@ -1038,10 +1457,39 @@ def _t13(u: _Underlag) -> Tabell:
         "kostnad_administration": "Kostnader för administration",
         "kostnader": "Kostnader totalt",
         "administration_andel_promille": "Administrationens andel av kostnaderna (promille)",
+        "eget_kapital_ingaende": "Eget kapital vid årets början (ingående balans)",
+        "eget_kapital_utgaende": "Eget kapital vid årets slut (utgående balans)",
+        "eget_kapital_andel_promille": "Eget kapital vid årets slut av medlemsbidragen (promille)",
+        "kostnad_per_deltagare": "Kostnad per deltagare i individinriktade insatser (kr)",
+        "kronor_per_invanare_ore": "Kostnader per invånare i medlemskommunerna (öre)",
     }
     for kod, label in labels.items():
         t.rad(kod, label, **values[kod])
     return t
+
+
+def _divide(part: int, whole: int | None) -> int:
+    """part / whole in whole units, rounded half up; 0 where there is nothing to divide by."""
+    if not whole:
+        return 0
+    return int((Decimal(part) / Decimal(whole)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def _invanare(u: _Underlag) -> int:
+    """The population of the kommuner that are members of a förbund of the scope in Y, each
+    from Y or the latest year before Y that has one."""
+    kommuner = (
+        Medlemskap.objects.filter(forbund__in=u.forbund, kommun__isnull=False)
+        .filter(_active(u.ar, "intrade", "uttrade"))
+        .values("kommun")
+    )
+    latest = (
+        Folkmangd.objects.filter(kommun__in=kommuner, ar__lte=u.ar)
+        .order_by("kommun_id", "-ar")
+        .distinct("kommun_id")
+        .values_list("folkmangd", flat=True)
+    )
+    return sum(latest)
 
 
 def _t14(u: _Underlag) -> Tabell:
@@ -1066,8 +1514,6 @@ def _t14(u: _Underlag) -> Tabell:
     }
     aggregates |= {f"totalt__{c}": Coalesce(Sum(c), 0) for c in kategorier}
     deltagare = u.struktur.filter(insats__niva=Niva.STRUKTUR).aggregate(**aggregates)
-    from insatser.choices import Insatstyp
-
     for kod in (*typer, "totalt"):
         parts = {c: deltagare[f"{kod}__{c}"] for c in kategorier}
         label = "Totalt" if kod == "totalt" else str(Insatstyp(kod).label)
@@ -1104,6 +1550,7 @@ def _t15(u: _Underlag) -> Tabell:
         )
     for m, label in Uppfoljningspunkt.choices:
         t.rad(str(m), str(label), **{c: counts[m][c] for c in t.kolumner})
+    t.andelsbas = {str(m): Bas("T15", None, "uppfoljda") for m in Uppfoljningspunkt.values}
     return t
 
 
@@ -1118,17 +1565,17 @@ def _t16(u: _Underlag) -> Tabell:
         andelar={"andel_promille": "antal"},
     )
     fakta = u.fakta
-    active = fakta.count("alla", lambda _f, aktiv, *_: aktiv)["totalt"]
+    active = fakta.count("alla", lambda r: r.aktiv)["totalt"]
     person = fakta.count(
-        "alla", lambda form, aktiv, *_: aktiv and form == Registreringsform.PERSON
+        "alla", lambda r: r.aktiv and r.registreringsform == Registreringsform.PERSON
     )["totalt"]
-    oppna = fakta.count("alla", lambda _f, aktiv, _n, oppen, *_: aktiv and oppen)["totalt"]
+    oppna = fakta.count("alla", lambda r: r.aktiv and r.oppen)["totalt"]
     avslutade = fakta.count("avslut")["totalt"]
     utan_syss = fakta.count(
         "avslut",
-        lambda _o, _m, _fore, efter: efter in (frozenset(), frozenset({Sysselsattning.OKAND})),
+        lambda r: r.sysselsattning_efter in (frozenset(), frozenset({Sysselsattning.OKAND})),
     )["totalt"]
-    utan_fors = fakta.count("forsorjning_avslut", lambda _fore, efter: not efter)["totalt"]
+    utan_fors = fakta.count("forsorjning_avslut", lambda r: not r.efter)["totalt"]
     rows = [
         ("personuppgifter", "Deltaganden med personuppgifter", person, active),
         ("oppna_efter_insatsslut", "Öppna deltaganden efter insatsens slut", oppna, active),
@@ -1176,6 +1623,7 @@ def _t17(u: _Underlag) -> Tabell | None:
             "arbete_eller_studier",
         },
         andelar={"personuppgifter_promille": "person_deltaganden"},
+        kodrubrik="Organisationsnummer",
     )
     d = _per_insats(u, "forbund")
     volym = {k: sum(v) for k, v in u.volym_per("insats__forbund").items()}
@@ -1198,93 +1646,178 @@ def _t17(u: _Underlag) -> Tabell | None:
     return t
 
 
+UPPFOLJNINGSMETOD = {"individuell": "Individuell", "volym": "Volym", "struktur": "Struktur"}
+BIDRAGSTYPER = (Medlemstyp.FORSAKRINGSKASSAN, Medlemstyp.REGION, Medlemstyp.KOMMUN)
+
+
+def _uppfoljningsmetod(insats: Insats) -> str:
+    """How Uppföljning Finsam follows the insats up: one by one, by volume or as structure."""
+    if insats.niva == Niva.STRUKTUR:
+        return "struktur"
+    return "volym" if insats.is_volyminsats else "individuell"
+
+
+def _malgrupp(insats: Insats) -> str:
+    behovsgrupper = [str(b.get_kod_display()) for b in insats.behovsgrupper.all()]
+    return "; ".join(p for p in (insats.malgrupp_text.strip(), ", ".join(behovsgrupper)) if p)
+
+
 def _t18(u: _Underlag) -> Tabell:
     columns = [
         "niva",
         "typ",
+        "uppfoljningsmetod",
+        "malgrupp",
+        "esf",
         "budget",
         "utfall",
+        "varav_esf_budget",
+        "varav_esf_utfall",
         "planerat_antal",
         "deltagare_kvinnor",
         "deltagare_man",
         "deltagare_okant",
         "strukturdeltagare",
+        *BIDRAGSTYPER,
     ]
+    per_forbund = u.omfattning.typ != "forbund"
     t = Tabell(
         "T18",
         "Uppföljning Finsam",
         columns,
-        "Siffrorna som Uppföljning Finsam frågar efter: per insats (per förbund för län och "
-        "riket) budget och utfall, planerat antal, deltagare (med personuppgifter, anonyma och "
-        "volym) och strukturdeltagare under året.",
+        "Fält för fält det Uppföljning Finsam frågar efter: per insats verksam under året (för län "
+        "och riket per förbund, summan av dess insatser) budget och utfall för insatsens "
+        "kostnader och varav ESF, planerat antal, deltagare (med personuppgifter, anonyma och "
+        "volym) och strukturdeltagare under året; tilldelade medel = beslutade medlemsbidrag per "
+        "part; eget kapital = utgående balans.",
         personkolumner={
             "deltagare_kvinnor",
             "deltagare_man",
             "deltagare_okant",
             "strukturdeltagare",
         },
+        kodrubrik="Organisationsnummer" if per_forbund else "Insatskod",
+        etiketter={
+            "niva": "niva_etikett",
+            "typ": "typ_etikett",
+            "uppfoljningsmetod": "uppfoljningsmetod_etikett",
+        },
     )
-    per_forbund = u.omfattning.typ != "forbund"
-    prefix = "insats__forbund" if per_forbund else "insats"
-    money_key = "forbund" if per_forbund else "insats"
-    money = defaultdict(lambda: {"budget": 0, "utfall": 0})
-    for key, budget, utfall in (
+    money: dict[int, Counter] = defaultdict(Counter)
+    for insats, rad, budget, utfall in (
         u.ekonomi.filter(rad__in=INSATSRADER)
-        .values(money_key)
+        .values("insats", "rad")
         .annotate(b=Sum("budget"), f=Coalesce(Sum("utfall"), 0))
-        .values_list(money_key, "b", "f")
+        .values_list("insats", "rad", "b", "f")
     ):
-        money[key] = {"budget": budget, "utfall": utfall}
-    people = _per_insats(u, "forbund" if per_forbund else "insats")
-    volym = u.volym_per(prefix)
+        money[insats].update(budget=budget, utfall=utfall)
+        if rad == Kostnadsslag.INSATS_ESF:
+            money[insats].update(varav_esf_budget=budget, varav_esf_utfall=utfall, esf=1)
+    people = _per_insats(u, "insats")
+    volym = u.volym_per("insats")
     struktur = dict(
-        u.struktur.values(prefix)
+        u.struktur.values("insats")
         .annotate(n=Sum(F("myndighetspersonal") + F("arbetsgivare") + F("ovriga")))
-        .values_list(prefix, "n")
+        .values_list("insats", "n")
     )
+    insats_rows: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for i in u.insatser.prefetch_related("behovsgrupper").order_by("kod"):
+        k, m, o = volym.get(i.pk, (0, 0, 0))
+        metod = _uppfoljningsmetod(i)
+        insats_rows[i.forbund_id].append(
+            {
+                "kod": i.kod,
+                "namn": i.namn,
+                "niva": i.niva,
+                "niva_etikett": str(Niva(i.niva).label),
+                "typ": i.typ,
+                "typ_etikett": str(Insatstyp(i.typ).label),
+                "uppfoljningsmetod": metod,
+                "uppfoljningsmetod_etikett": UPPFOLJNINGSMETOD[metod],
+                "malgrupp": _malgrupp(i),
+                "esf": bool(money[i.pk]["esf"]),
+                **{c: money[i.pk][c] for c in T18_PENGAR},
+                "planerat_antal": i.planerat_antal_per_ar or 0,
+                "deltagare_kvinnor": people[i.pk]["aktiva_kvinnor"] + k,
+                "deltagare_man": people[i.pk]["aktiva_man"] + m,
+                "deltagare_okant": o,
+                "strukturdeltagare": struktur.get(i.pk, 0),
+            }
+        )
+    # Cells that do not apply to a row are empty text (None would read as suppressed).
+    empty = dict.fromkeys(("niva", "typ", "uppfoljningsmetod", "malgrupp", "esf"), "")
+    empty |= dict.fromkeys(BIDRAGSTYPER, "")
     if per_forbund:
-        planned = dict(
-            u.insatser.values("forbund")
-            .annotate(n=Coalesce(Sum("planerat_antal_per_ar"), 0))
-            .values_list("forbund", "n")
-        )
-        keys = [
-            (f.pk, f.organisationsnummer, f.namn, "", "", planned.get(f.pk, 0))
-            for f in u.forbund_lista
-        ]
+        for f in u.forbund_lista:
+            own = insats_rows.get(f.pk, [])
+            sums = {c: sum(r[c] for r in own) for c in (*T18_PENGAR, *T18_ANTAL)}
+            esf = any(r["esf"] for r in own)
+            t.rad(f.organisationsnummer, f.namn, **(empty | sums | {"esf": esf}))
     else:
-        keys = [
-            (i.pk, i.kod, i.namn, i.niva, i.typ, i.planerat_antal_per_ar or 0)
-            for i in u.insatser.order_by("kod")
-        ]
-    for pk, kod, namn, niva, typ, planerat in keys:
-        k, m, o = volym.get(pk, (0, 0, 0))
-        t.rad(
-            kod,
-            namn,
-            niva=niva,
-            typ=typ,
-            **money[pk],
-            planerat_antal=planerat,
-            deltagare_kvinnor=people[pk]["aktiva_kvinnor"] + k,
-            deltagare_man=people[pk]["aktiva_man"] + m,
-            deltagare_okant=o,
-            strukturdeltagare=struktur.get(pk, 0),
-        )
-    bidrag = u.bidrag.aggregate(b=Coalesce(Sum("beslutat"), 0), f=Coalesce(Sum("inbetalt"), 0))
-    adm = u.ekonomi.filter(rad__in=ADMINISTRATIONSRADER).aggregate(
-        b=Coalesce(Sum("budget"), 0), f=Coalesce(Sum("utfall"), 0)
+        for rows in insats_rows.values():
+            for row in rows:
+                kod, namn = row.pop("kod"), row.pop("namn")
+                t.rad(kod, namn, **(dict.fromkeys(BIDRAGSTYPER, "") | row))
+    bidrag = u.bidrag.aggregate(
+        b=Coalesce(Sum("beslutat"), 0),
+        f=Coalesce(Sum("inbetalt"), 0),
+        **{
+            typ: Coalesce(Sum("beslutat", filter=Q(medlemskap__medlemstyp=typ)), 0)
+            for typ in BIDRAGSTYPER
+        },
+    )
+    lines = u.ekonomi.aggregate(
+        **{
+            f"{kod}_{col}": Coalesce(Sum(col, filter=q), 0)
+            for kod, q in (
+                ("adm", Q(rad__in=ADMINISTRATIONSRADER)),
+                ("ek", Q(rad=Balans.EGET_KAPITAL_UB)),
+            )
+            for col in ("budget", "utfall")
+        }
     )
     t.rad(
         "tilldelade_medel",
         "Tilldelade medel (medlemsbidrag)",
-        niva="",
-        typ="",
+        **(empty | {typ: bidrag[typ] for typ in BIDRAGSTYPER}),
         budget=bidrag["b"],
         utfall=bidrag["f"],
     )
-    t.rad("administration", "Administration", niva="", typ="", budget=adm["b"], utfall=adm["f"])
+    t.rad(
+        "administration",
+        "Administration",
+        **empty,
+        budget=lines["adm_budget"],
+        utfall=lines["adm_utfall"],
+    )
+    t.rad(
+        "eget_kapital",
+        "Eget kapital vid årets slut (utgående balans)",
+        **empty,
+        budget=lines["ek_budget"],
+        utfall=lines["ek_utfall"],
+    )
+    for row in t.rader:
+        for label in t.etiketter.values():
+            row.setdefault(label, "")
+    t.summarader = {"tilldelade_medel", "administration", "eget_kapital"}
     return t
+
+
+T18_PENGAR = ("budget", "utfall", "varav_esf_budget", "varav_esf_utfall")
+T18_ANTAL = (
+    "planerat_antal",
+    "deltagare_kvinnor",
+    "deltagare_man",
+    "deltagare_okant",
+    "strukturdeltagare",
+)
+
+
+BUILDERS += [_t0, _t1, _t2, _t3, _t4, _t5, _t6, _t7, _t8, _t9, _t10, _t11, _t12, _t13]
+BUILDERS += [_t14, _t15, _t16, _t17, _t18]
+# What T19 reads of an earlier year.
+T19_BUILDERS = [_t0, _t1, _t2, _t7, _t9, _t10, _t13]
 
 
 # ---------------------------------------------------------------- suppression

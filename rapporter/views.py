@@ -52,6 +52,8 @@ def index(request: HttpRequest) -> HttpResponse:
             kod=d["kod"],
             formats=d["format"],
             undertryck=d["undertryck"],
+            diarienummer=d["diarienummer"],
+            kommentar=d["kommentar"],
         )
         if jobb.status == Status.FEL:
             messages.error(request, jobb.felmeddelande)

@@ -78,6 +78,10 @@ def test_budget_follows_the_contributions(demo_forbund):
     assert 0.13 * 8_000_000 - 3_000 <= year.administration_summa.budget <= 0.19 * 8_000_000 + 3_000
     assert year.individ.antal_deltagare > 0 and year.struktur.antal_deltagare > 0
     assert services.ekonomiar(uppsala, 2016).saknar_utfall == 1
+    # Eget kapital at the year's end, 6–14 % of the contributions; 2016 starts from it.
+    eget = year.eget_kapital_utgaende
+    assert 0.06 * 8_000_000 - 1_000 <= eget.budget <= 0.14 * 8_000_000 + 1_000 and eget.utfall
+    assert services.ekonomiar(uppsala, 2016).eget_kapital_ingaende == eget.utfall
 
 
 def test_without_demo_users_nothing_happens():

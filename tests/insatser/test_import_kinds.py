@@ -267,20 +267,22 @@ def test_ekonomi_file_creates_lines_and_twice_changes_nothing(forbund_a, insatse
         f"{o};2024;insats_esf;IND-1;100000;\n"
         f"{o};2024;Administration: kansli och personal;;900000;910000\n"
         f"{o};2024;esf;;100000;90000\n"
+        f"{o};2024;eget_kapital_ub;;300000;310000\n"
     )
     code, out, _ = _import(tmp_path, "ekonomi", text)
     assert code == 0, out
-    assert out.strip() == "ekonomi: 4 rader, 4 nya, 0 ändrade, 0 oförändrade."
+    assert out.strip() == "ekonomi: 5 rader, 5 nya, 0 ändrade, 0 oförändrade."
     assert sorted(
         Ekonomirad.objects.values_list("ar", "rad", "insats__kod", "budget", "utfall")
     ) == [
         (2024, "adm_personal", None, 900000, 910000),
+        (2024, "eget_kapital_ub", None, 300000, 310000),
         (2024, "esf", None, 100000, 90000),
         (2024, "insats", "IND-1", 500000, 480000),
         (2024, "insats_esf", "IND-1", 100000, None),
     ]
     before = _snapshot()
-    assert _import(tmp_path, "ekonomi", text)[1].strip().endswith("0 ändrade, 4 oförändrade.")
+    assert _import(tmp_path, "ekonomi", text)[1].strip().endswith("0 ändrade, 5 oförändrade.")
     assert _snapshot() == before
 
 

@@ -85,7 +85,7 @@ def ar_2015(forbund_a, forbund_b):
 
 class TestEkonomiar:
     def test_sums_by_level_and_administration(self, ar_2015, django_assert_num_queries):
-        with django_assert_num_queries(3):
+        with django_assert_num_queries(4):
             year = services.ekonomiar(ar_2015, 2015, today=dt.date(2016, 6, 1))
         assert [r.insats.kod for r in year.individ.rader] == ["I1", "V1"]
         assert [r.insats.kod for r in year.struktur.rader] == ["S1"]
@@ -97,6 +97,23 @@ class TestEkonomiar:
         assert (year.kostnader.budget, year.kostnader.utfall) == (1_000_000, 880_000)
         assert (year.intakter.budget, year.intakter.utfall) == (950_000, 880_000)
         assert year.resultat_budget == -50_000
+
+    def test_eget_kapital_in_out_and_share_of_contributions(self, ar_2015):
+        """In = last year's utgående utfall; out = this year's line; of the contributions
+        decided (budget) and paid (utfall)."""
+        rad(ar_2015, "eget_kapital_ub", 0, 250_000, ar=2014)
+        rad(ar_2015, "eget_kapital_ub", 150_000, 160_000)
+        year = services.ekonomiar(ar_2015, 2015, today=dt.date(2016, 6, 1))
+        assert year.eget_kapital_ingaende == 250_000
+        out = year.eget_kapital_utgaende
+        assert (out.budget, out.utfall) == (150_000, 160_000)
+        contributions = year.medlemsbidrag_beslutat.total
+        assert year.eget_kapital_andel_budget == pytest.approx(150_000 / contributions)
+        assert year.eget_kapital_andel_utfall == pytest.approx(
+            160_000 / year.medlemsbidrag_inbetalt.total
+        )
+        # The balance is neither a cost nor an income.
+        assert (year.kostnader.budget, year.intakter.budget) == (1_000_000, 950_000)
 
     def test_administration_share_of_total_costs(self, ar_2015):
         year = services.ekonomiar(ar_2015, 2015, today=dt.date(2016, 6, 1))

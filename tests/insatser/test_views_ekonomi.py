@@ -79,6 +79,23 @@ class TestEkonomiPage:
         assert "Utfall saknas för 1 rad trots att 2015 är avslutat." in response.text
         assert "30,0 %" in response.text
 
+    def test_shows_eget_kapital_in_and_out_and_edits_it(self, client_admin_a, forbund_a):
+        EkonomiradFactory(
+            forbund=forbund_a, ar=2014, rad="eget_kapital_ub", budget=0, utfall=123_456
+        )
+        EkonomiradFactory(forbund=forbund_a, rad="eget_kapital_ub", budget=100_000, utfall=98_765)
+        page = client_admin_a.get(ekonomi_url(forbund_a)).text
+        assert "Eget kapital vid årets början" in page and "Eget kapital vid årets slut" in page
+        assert "123" in page and "98" in page
+        assert rad_edit_url(forbund_a, "eget_kapital_ub") in page
+        response = client_admin_a.post(
+            rad_edit_url(forbund_a, "eget_kapital_ub"),
+            {"eget_kapital_ub-budget": "200000", "eget_kapital_ub-utfall": "210000"},
+        )
+        assert response.status_code in (200, 302)
+        line = Ekonomirad.objects.get(forbund=forbund_a, ar=2015, rad="eget_kapital_ub")
+        assert (line.budget, line.utfall) == (200_000, 210_000)
+
     def test_default_year_is_the_current_one_without_lines(self, client_admin_a, forbund_a):
         response = client_admin_a.get(
             reverse("insatser:ekonomi_current", args=[forbund_a.organisationsnummer])
@@ -121,7 +138,7 @@ class TestEkonomiPage:
             )
             EkonomiradFactory(forbund=forbund_a, rad="insats", insats=insats)
             EkonomiradFactory(forbund=forbund_a, rad="insats_esf", insats=insats)
-        with django_assert_max_num_queries(7):
+        with django_assert_max_num_queries(8):
             response = client_admin_a.get(ekonomi_url(forbund_a))
         assert len(response.context["year"].individ.rader) == 15
 

@@ -78,6 +78,9 @@ def test_the_numbers_asked_for():
     # Each förbund has all four kinds of member and contributions by 5 §.
     for forbund in Forbund.objects.all():
         assert bidragsar(forbund, 2024).beslutat.ok
+        # and eget kapital at every year's end (utfall once the year is closed).
+        eget = dict(forbund.ekonomirader.filter(rad="eget_kapital_ub").values_list("ar", "budget"))
+        assert sorted(eget) == [2023, 2024] and all(eget.values())
 
 
 def test_personnummer_encrypted_and_findable():

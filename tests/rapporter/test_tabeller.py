@@ -27,6 +27,8 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import re
+from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
@@ -34,7 +36,8 @@ from django.core.management import call_command
 from deltagare import pnr
 from deltagare.models import Deltagande, Person, Uppfoljning
 from forbund.choices import Medlemstyp
-from insatser.models import Ekonomirad, Strukturdeltagare, Volymregistrering
+from forbund.models import Folkmangd
+from insatser.models import Ekonomirad, Insats, Strukturdeltagare, Volymregistrering
 from rapporter.tabeller import Omfattning, Tabell, build, promille, suppress
 from tests.factories import InsatsFactory, MedlemsbidragFactory
 
@@ -160,16 +163,23 @@ def data(forbund_a):
         ("insats", s1, 200_000, 180_000),
         ("adm_personal", None, 250_000, 240_000),
         ("esf", None, 100_000, 90_000),
+        ("eget_kapital_ub", None, 300_000, 350_000),
     ):
         Ekonomirad.objects.create(
             forbund=forbund_a, ar=2015, rad=rad, insats=insats, budget=budget, utfall=utfall
         )
+    Ekonomirad.objects.create(
+        forbund=forbund_a, ar=2014, rad="eget_kapital_ub", budget=0, utfall=400_000
+    )
+    for kommun, ar, antal in (("0380", 2014, 100_000), ("0380", 2016, 1), ("0381", 2013, 50_000)):
+        Folkmangd.objects.create(kommun_id=kommun, ar=ar, folkmangd=antal)
     return forbund_a
 
 
 def _rows(rapport, kod):
+    """The counts of a table's rows (shares and labels are tested on their own)."""
     return {
-        row["kod"]: {k: v for k, v in row.items() if k not in ("kod", "etikett")}
+        row["kod"]: {k: row[k] for k in rapport.tabeller[kod].kolumner}
         for row in rapport.tabeller[kod].rader
     }
 
@@ -300,11 +310,86 @@ def test_t7_to_t11_avslut(rapport):
     }
 
 
-def test_t12_behovsgrupper_with_the_year_before(rapport):
+def test_t12_behovsgrupper_with_individer_and_the_year_before(rapport):
     t = _rows(rapport, "T12")
-    assert t["unga_16_29"] == {**_kon(1, 2), "foregaende_ar": 1}
-    assert t["unga_aktivitetsersattning"] == {**_kon(0, 1), "foregaende_ar": 1}
-    assert t["sjukskrivna"] == {**_kon(1, 0), "foregaende_ar": 0}
+    # unga 16–29: D1 and D2 (both P1) and D3 (P2): three deltaganden, two individer.
+    assert t["unga_16_29"] == {**_kon(1, 2), "individer": 2, "foregaende_ar": 1}
+    assert t["unga_aktivitetsersattning"] == {**_kon(0, 1), "individer": 1, "foregaende_ar": 1}
+    assert t["sjukskrivna"] == {**_kon(1, 0), "individer": 1, "foregaende_ar": 0}
+
+
+def _andel(rapport, kod):
+    return {row["kod"]: row["andel"] for row in rapport.tabeller[kod].rader if "andel" in row}
+
+
+def test_shares_of_the_bases_the_spec_states(rapport):
+    """Promille of the stated base, rounded half up; none on the base rows; None where the
+    base is 0."""
+    t2 = _andel(rapport, "T2")
+    # T2: of individinriktade_totalt (12, 11, 25) and of person_deltaganden (1, 4, 5).
+    assert t2 == {
+        "person_deltaganden": {"kvinnor": 83, "man": 364, "totalt": 200},
+        "person_individer": {"kvinnor": 1000, "man": 750, "totalt": 800},
+        "anonyma_deltaganden": {"kvinnor": 83, "man": 0, "totalt": 40},
+        "volym": {"kvinnor": 833, "man": 636, "totalt": 760},
+        "nyinskrivna_person": {"kvinnor": 1000, "man": 500, "totalt": 600},
+    }
+    # T3: 16–29 is D1, D2 (man) and D3 (kvinna) of 1 kvinna and 4 män.
+    assert _andel(rapport, "T3")["16_29"] == {"kvinnor": 1000, "man": 500, "totalt": 600}
+    assert _andel(rapport, "T4")["okand"] == {"kvinnor": 1000, "man": 500, "totalt": 600}
+    assert _andel(rapport, "T5")["nagon_offentlig"] == {"kvinnor": 1000, "man": 500, "totalt": 600}
+    assert _andel(rapport, "T6")["upp_till_3"] == {"kvinnor": 0, "man": 250, "totalt": 200}
+    # T7: of avslutade (1, 1, 2); registrerade and avslutade themselves have none.
+    t7 = _andel(rapport, "T7")
+    assert "avslutade" not in t7 and "registrerade" not in t7
+    assert t7["fullfoljd"] == {"kvinnor": 0, "man": 1000, "totalt": 500}
+    assert _andel(rapport, "T8")["arbete_eller_studier"] == {
+        "kvinnor": 0,
+        "man": 1000,
+        "totalt": 500,
+    }
+    assert _andel(rapport, "T9") == {
+        "fore": {"kvinnor": 1000, "man": 0, "totalt": 500},
+        "efter": {"kvinnor": 0, "man": 1000, "totalt": 500},
+    }
+    assert _andel(rapport, "T10")["nagon_offentlig"] == {
+        "fore_kvinnor": 1000,
+        "fore_man": 1000,
+        "fore": 1000,
+        "efter_kvinnor": 0,
+        "efter_man": 0,
+        "efter": 0,
+    }
+    assert _andel(rapport, "T11")["upp_till_6"] == {"kvinnor": 1000, "man": 0, "totalt": 500}
+    # T12: kön columns only, of person_deltaganden.
+    assert _andel(rapport, "T12")["sjukskrivna"] == {"kvinnor": 1000, "man": 0, "totalt": 200}
+    # T15: of uppfoljda in the same row; none followed up at 180 days → None.
+    t15 = _andel(rapport, "T15")
+    assert t15["90"] == {"arbete_eller_studier": 500, "ingen_offentlig": 500}
+    assert t15["180"] == {"arbete_eller_studier": None, "ingen_offentlig": None}
+    for kod in ("T1", "T13", "T14", "T16", "T18"):
+        assert _andel(rapport, kod) == {}
+
+
+def test_a_share_of_a_suppressed_count_or_base_is_none(data):
+    rapport = build(ar=2015, omfattning=Omfattning("nationell"), undertryck=True)
+    t2 = rapport.tabeller["T2"]
+    # person_deltaganden 1, 4, 5: the 1 and the 4 are suppressed, the 5 too (the only other
+    # hidden cell of its column, anonyma 1, would follow from individinriktade_totalt).
+    assert t2.varde("person_deltaganden", "totalt") is None
+    assert t2.row("person_deltaganden")["andel"] == {"kvinnor": None, "man": None, "totalt": None}
+    # volym 10, 7, 19: man 7 and then kvinnor 10 go by complementary suppression (män: only
+    # person 4 hidden in the column; then volym's row); totalt 19 of 25 stays.
+    assert [t2.varde("volym", k) for k in ("kvinnor", "man", "totalt")] == [None, None, 19]
+    assert t2.row("volym")["andel"] == {"kvinnor": None, "man": None, "totalt": 760}
+    # nyinskrivna_person (1, 2, 3) is suppressed, and so is its base's kvinnor and man.
+    assert t2.row("nyinskrivna_person")["andel"] == {"kvinnor": None, "man": None, "totalt": None}
+    # T9 fore (1, 0, 1) of avslutade (1, 1, 2): the 0 of a suppressed base is None too.
+    assert rapport.tabeller["T9"].row("fore")["andel"] == {
+        "kvinnor": None,
+        "man": None,
+        "totalt": None,
+    }
 
 
 def test_t13_ekonomi(rapport):
@@ -319,6 +404,53 @@ def test_t13_ekonomi(rapport):
     assert t["kostnader"] == {"budget": 1_350_000, "utfall": 1_170_000}
     # 250 000 × 1000 / 1 350 000 = 185.19 → 185; 240 000 × 1000 / 1 170 000 = 205.13 → 205
     assert t["administration_andel_promille"] == {"budget": 185, "utfall": 205}
+    # Eget kapital: in = 2014's utgående utfall; out = 2015's line; of the contributions
+    # 2 000 000 / 1 800 000: 150 and 194.4 → 194.
+    assert t["eget_kapital_ingaende"] == {"budget": 400_000, "utfall": 400_000}
+    assert t["eget_kapital_utgaende"] == {"budget": 300_000, "utfall": 350_000}
+    assert t["eget_kapital_andel_promille"] == {"budget": 150, "utfall": 194}
+    # kostnad_individ 900 000 / 750 000 over T2's 25 deltagare.
+    assert t["kostnad_per_deltagare"] == {"budget": 36_000, "utfall": 30_000}
+    # 0380's latest population up to 2015 is 2014's 100 000, 0381's 2013's 50 000:
+    # 1 350 000 kr / 150 000 = 9,00 kr; 1 170 000 / 150 000 = 7,80 kr.
+    assert t["kronor_per_invanare_ore"] == {"budget": 900, "utfall": 780}
+    assert list(t)[-6:] == [
+        "administration_andel_promille",
+        "eget_kapital_ingaende",
+        "eget_kapital_utgaende",
+        "eget_kapital_andel_promille",
+        "kostnad_per_deltagare",
+        "kronor_per_invanare_ore",
+    ]
+
+
+def test_t19_key_figures_over_five_years(rapport):
+    """By hand from the data: A3 runs 2012–2014, A1 from 2014, A2 and S1 in 2015; D5 (P5)
+    from 2013, N2 2013–2014, D1 (P1) from June 2014."""
+    t = _rows(rapport, "T19")
+    years = ["2011", "2012", "2013", "2014", "2015"]
+    assert rapport.tabeller["T19"].kolumner == years
+
+    def row(*values):
+        return dict(zip(years, values, strict=True))
+
+    assert t == {
+        "insatser_individ": row(0, 1, 1, 2, 2),
+        "insatser_struktur": row(0, 0, 0, 0, 1),
+        "person_deltaganden": row(0, 0, 1, 2, 5),
+        "person_individer": row(0, 0, 1, 2, 4),
+        "anonyma_deltaganden": row(0, 0, 1, 1, 1),
+        "volym": row(0, 0, 0, 0, 19),
+        "strukturdeltagare": row(0, 0, 0, 0, 15),
+        "avslutade": row(0, 0, 0, 0, 2),
+        # Shares of avslutade: none ended before 2015, so no share (None), not 0.
+        "arbete_eller_studier_fore_promille": row(None, None, None, None, 500),
+        "arbete_eller_studier_efter_promille": row(None, None, None, None, 500),
+        "nagon_offentlig_fore_promille": row(None, None, None, None, 1000),
+        "nagon_offentlig_efter_promille": row(None, None, None, None, 0),
+        "kostnader_utfall": row(0, 0, 0, 0, 1_170_000),
+        "administration_andel_promille": row(0, 0, 0, 0, 205),
+    }
 
 
 def test_t14_to_t16(rapport):
@@ -344,18 +476,29 @@ def test_t14_to_t16(rapport):
 
 def test_t18_per_insats(rapport):
     t = _rows(rapport, "T18")
-    assert list(t) == ["A1", "A2", "S1", "tilldelade_medel", "administration"]
+    assert list(t) == ["A1", "A2", "S1", "tilldelade_medel", "administration", "eget_kapital"]
     assert t["A1"] == {
         "niva": "individ",
         "typ": "rehabilitering",
+        "uppfoljningsmetod": "individuell",
+        "malgrupp": t["A1"]["malgrupp"],
+        "esf": True,
         "budget": 900_000,
         "utfall": 750_000,
+        "varav_esf_budget": 100_000,
+        "varav_esf_utfall": 0,
         "planerat_antal": 0,
         "deltagare_kvinnor": 2,
         "deltagare_man": 3,
         "deltagare_okant": 0,
         "strukturdeltagare": 0,
+        "forsakringskassan": "",
+        "region": "",
+        "kommun": "",
     }
+    assert t["A1"]["malgrupp"].endswith("Långtidssjukskrivna")
+    assert t["A2"]["uppfoljningsmetod"] == "volym" and t["A2"]["esf"] is False
+    assert t["S1"]["uppfoljningsmetod"] == "struktur"
     assert (t["A2"]["deltagare_kvinnor"], t["A2"]["deltagare_man"], t["A2"]["deltagare_okant"]) == (
         10,
         7,
@@ -367,6 +510,17 @@ def test_t18_per_insats(rapport):
         and t["tilldelade_medel"]["utfall"] == 1_800_000
     )
     assert t["administration"]["budget"] == 250_000
+    assert (
+        t["tilldelade_medel"]["forsakringskassan"],
+        t["tilldelade_medel"]["region"],
+        t["tilldelade_medel"]["kommun"],
+    ) == (1_000_000, 500_000, 500_000)
+    a1 = rapport.tabeller["T18"].row("A1")
+    assert (a1["niva_etikett"], a1["typ_etikett"], a1["uppfoljningsmetod_etikett"]) == (
+        "Individinriktad insats",
+        "Rehabilitering till arbete eller utbildning",
+        "Individuell",
+    )
 
 
 def test_forbund_scope_has_no_t0_or_t17_and_national_has_them(data, forbund_b):
@@ -451,10 +605,10 @@ def test_command_writes_the_json_form(data):
         "aterrapportering", "--ar", "2015", "--forbund", data.organisationsnummer, stdout=out
     )
     doc = json.loads(out.getvalue())
-    assert doc["rapport"] == "aterrapportering" and doc["version"] == 1 and doc["ar"] == 2015
+    assert doc["rapport"] == "aterrapportering" and doc["version"] == 2 and doc["ar"] == 2015
     assert doc["omfattning"] == {"typ": "forbund", "kod": data.organisationsnummer}
     assert doc["undertryckt"] is False
-    assert list(doc["tabeller"]) == [f"T{i}" for i in range(1, 17)] + ["T18"]
+    assert list(doc["tabeller"]) == [f"T{i}" for i in range(1, 17)] + ["T18", "T19"]
     row = doc["tabeller"]["T2"]["rader"][0]
     assert row == {
         "kod": "person_deltaganden",
@@ -462,6 +616,8 @@ def test_command_writes_the_json_form(data):
         "kvinnor": 1,
         "man": 4,
         "totalt": 5,
+        # of individinriktade_totalt 12, 11, 25: 83.3, 363.6, 200
+        "andel": {"kvinnor": 83, "man": 364, "totalt": 200},
     }
 
 
@@ -474,7 +630,7 @@ def test_xlsx_holds_the_same_numbers(data, tmp_path):
     )
     sheet = load_workbook(path)["T2"]
     rows = {r[0]: r[1:] for r in sheet.iter_rows(min_row=5, values_only=True)}
-    assert rows["Deltagare i volyminsatser"][2] == 19
+    assert rows["Deltagare i volyminsatser"][4] == 19  # kvinnor, %, män, %, totalt
     assert rows["Deltaganden med personuppgifter"][0] == ".."
 
 
@@ -512,7 +668,8 @@ def test_pdf_shows_the_numbers_of_the_json(data, tmp_path):
         assert kod in text
     assert "Källa: Finsam, registreringar t.o.m." in text
     assert "1 350 000" in text and "2 100 000" in text  # T13 kostnader and intäkter
-    assert "Deltaganden med personuppgifter 1 4 5" in text  # T2, the first row
+    # T2, the first row: each count with its whole percent of individinriktade_totalt.
+    assert "Deltaganden med personuppgifter 1 8 4 36 5 20" in text
 
 
 def test_suppressed_pdf_shows_dots(data, tmp_path):
@@ -526,47 +683,166 @@ def test_suppressed_pdf_shows_dots(data, tmp_path):
     assert "Deltaganden med personuppgifter .. .. .." in text
 
 
-@pytest.mark.parametrize("scope", ["forbund", "nationell"])
+def _pdf_cell(value, share=False):
+    """A JSON value as the PDF prints it (written out here, not taken from rapporter.pdf)."""
+    if value is None:
+        return ".."
+    if isinstance(value, bool):
+        return "Ja" if value else "Nej"
+    if share:
+        value = int(Decimal(value) / 10 + Decimal("0.5"))  # whole percent, half up
+    if isinstance(value, int):
+        return f"{value:,}".replace(",", " ")
+    return str(value)
+
+
+def _xlsx_cell(column, value):
+    if value is None:
+        return ".."
+    if isinstance(value, bool):
+        return "Ja" if value else "Nej"
+    if column in ("startdatum", "slutdatum"):
+        return dt.datetime.fromisoformat(value) if value else None
+    return value if value != "" else None
+
+
+@pytest.mark.parametrize("scope", ["forbund", "lan", "nationell"])
 def test_json_xlsx_and_pdf_agree_on_every_row(data, tmp_path, scope):
     """Every row of every table (and the förbund's insats catalogue) reads the same in the
-    three outputs of the command: the XLSX cell by cell, the PDF as its text."""
+    three outputs of the command: the XLSX cell by cell with its shares as percentages, the
+    PDF as its text with a whole-percent column after each count that has a share; every
+    column header of every table is in the PDF, and no table row is split across pages."""
     from openpyxl import load_workbook
     from pypdf import PdfReader
 
-    from rapporter.pdf import siffra
-    from rapporter.renderers import KATALOGBLAD, UNDERTRYCKT
-
     args = ["aterrapportering", "--ar", "2015"]
-    args += ["--forbund", data.organisationsnummer] if scope == "forbund" else ["--undertryck"]
+    if scope == "forbund":
+        args += ["--forbund", data.organisationsnummer]
+    elif scope == "lan":
+        args += ["--lan", data.lan, "--undertryck"]
+    else:
+        args += ["--undertryck"]
     paths = {fmt: tmp_path / f"r.{fmt}" for fmt in ("json", "xlsx", "pdf")}
     for fmt, path in paths.items():
         call_command(*args, "--format", fmt, "--out", str(path))
     doc = json.loads(paths["json"].read_text())
     workbook = load_workbook(paths["xlsx"])
-    text = "\n".join(page.extract_text() for page in PdfReader(paths["pdf"]).pages)
-    text = " ".join(text.replace("\u202f", " ").split())
+
+    def words(text):
+        # Narrow tables hyphenate their headers and labels: join "kvin- nor" on both sides.
+        return re.sub(r"[-\u2010]\s", "", " ".join(text.replace("\u202f", " ").split()))
+
+    pages = [words(page.extract_text()) for page in PdfReader(paths["pdf"]).pages]
+    text = " ".join(pages)
     tables = dict(doc["tabeller"])
     if "insatskatalog" in doc:
-        tables[KATALOGBLAD] = doc["insatskatalog"]
-    assert (KATALOGBLAD in tables) == (scope == "forbund")
-    assert workbook.sheetnames == list(tables)
+        tables["Insatskatalog"] = doc["insatskatalog"]
+    assert ("Insatskatalog" in tables) == (scope == "forbund")
+    assert workbook.sheetnames == ["Om rapporten", *tables]
+    assert "T19" in tables and ("T17" in tables) == (scope != "forbund")
+    codes = {"T17": True, "T18": True, "Insatskatalog": True}
+    labels = {
+        "niva": "niva_etikett",
+        "typ": "typ_etikett",
+        "uppfoljningsmetod": "uppfoljningsmetod_etikett",
+    }
+    sums = {"tilldelade_medel", "administration", "eget_kapital"}
     rows_checked = 0
     for kod, table in tables.items():
-        sheet_rows = list(workbook[kod].iter_rows(min_row=5, values_only=True))
+        shares = [
+            c for c in table["kolumner"] if any(c in r.get("andel", {}) for r in table["rader"])
+        ]
+        sheet = list(workbook[kod].iter_rows(min_row=4, values_only=True))
+        header, sheet_rows = sheet[0], sheet[1 : 1 + len(table["rader"])]
         assert len(sheet_rows) == len(table["rader"]), kod
+        for cell in header[1 if codes.get(kod) else 0 :]:
+            if cell not in ("Rad", "%"):
+                assert words(cell) in text, (kod, cell)  # every column header is in the PDF
         for row, cells in zip(table["rader"], sheet_rows, strict=True):
-            values = [row[c] for c in table["kolumner"]]
-            # openpyxl reads an empty text cell (an insats without an end date) back as None.
-            assert list(cells) == [
-                row["etikett"],
-                *(UNDERTRYCKT if v is None else (v if v != "" else None) for v in values),
-            ], kod
-            line = " ".join([row["etikett"], *(siffra(v).replace("\u202f", " ") for v in values)])
-            assert " ".join(line.split()) in text, (kod, line)
+            want_xlsx, want_pdf = [], []
+            if codes.get(kod):
+                code = "" if row["kod"] in sums else row["kod"]
+                want_xlsx.append(code or None)
+                want_pdf.append(code)
+            want_xlsx.append(row["etikett"])
+            want_pdf.append(row["etikett"])
+            for c in table["kolumner"]:
+                v = row[labels[c]] if c in labels else row[c]
+                want_xlsx.append(_xlsx_cell(c, v))
+                want_pdf.append(_pdf_cell(v) if v != "" else "")
+                if c in shares:
+                    share = row.get("andel", {}).get(c, "none")
+                    if share == "none":
+                        want_xlsx.append(None)
+                        want_pdf.append("")
+                    elif share is None:
+                        # Withheld (..) where the count is suppressed; where only the base
+                        # is, also ..; where the base is 0, a dash.
+                        shown = cells[len(want_xlsx)]
+                        assert shown in ("..", "–"), (kod, row["kod"], c)
+                        if row[c] is None:
+                            assert shown == ".."
+                        want_xlsx.append(shown)
+                        want_pdf.append(shown)
+                    else:
+                        want_xlsx.append(share / 1000)
+                        want_pdf.append(_pdf_cell(share, share=True))
+            assert list(cells) == want_xlsx, kod
+            line = words(" ".join(want_pdf))
+            # The whole row on one page: not split across a page break. In the wide tables a
+            # name may wrap inside its cell, which pypdf reads after the row's first line:
+            # there every cell must be on the row's one page.
+            if kod in codes:
+                cells_pdf = [words(c) for c in want_pdf if c]
+                assert any(all(c in page for c in cells_pdf) for page in pages), (kod, line)
+            else:
+                assert any(line in page for page in pages), (kod, line)
             rows_checked += 1
-    assert rows_checked > 100
-    if scope == "nationell":
-        assert f"Deltaganden med personuppgifter {UNDERTRYCKT}" in text
+    assert rows_checked > 120
+    if scope != "forbund":
+        assert "Deltaganden med personuppgifter .." in text
+
+
+def test_xlsx_formats_sheet_about_and_escaping(data, tmp_path):
+    """Numbers with `#,##0` (no literal space), shares `0%`, dates as dates, the header
+    frozen and filterable, an 'Om rapporten' sheet, and formula-looking text escaped."""
+    from openpyxl import load_workbook
+
+    Insats.objects.filter(kod="A1").update(namn='=HYPERLINK("http://x")')
+    path = tmp_path / "r.xlsx"
+    call_command(
+        "aterrapportering",
+        "--ar",
+        "2015",
+        "--forbund",
+        data.organisationsnummer,
+        "--format",
+        "xlsx",
+        "--out",
+        str(path),
+    )
+    workbook = load_workbook(path)
+    about = {
+        r[0]: r[1] for r in workbook["Om rapporten"].iter_rows(min_row=3, values_only=True) if r[0]
+    }
+    assert about["Version"] == 2 and about["År"] == 2015
+    assert (
+        about["Omfattning"] == "Samordningsförbundet A" or about["Kod"] == data.organisationsnummer
+    )
+    assert about["Kod"] == data.organisationsnummer and about["Små tal undertryckta"] == "Nej"
+    assert ".." in about["Förklaring"]
+    t2 = workbook["T2"]
+    assert t2.freeze_panes == "A5" and t2.auto_filter.ref.startswith("A4:")
+    formats = {
+        c.number_format for row in t2.iter_rows(min_row=5) for c in row if c.value is not None
+    }
+    assert "#,##0" in formats and "0%" in formats
+    assert not any(" " in f for f in formats)
+    t18 = {r[0]: r for r in workbook["T18"].iter_rows(min_row=5, values_only=True)}
+    assert t18["A1"][1] == '\'=HYPERLINK("http://x")'
+    katalog = workbook["Insatskatalog"]
+    start = [c for c in katalog[5] if isinstance(c.value, dt.datetime)]
+    assert start and start[0].number_format == "yyyy-mm-dd"
 
 
 def test_summary_change_has_a_real_minus_sign():
@@ -617,3 +893,57 @@ def test_pdf_footer_shows_the_forbund_name_as_written(data, tmp_path):
     footer = f"Återrapportering 2015 – {data.namn}"
     assert footer in pages[1].extract_text()
     assert "u002D" not in "".join(page.extract_text() for page in pages)
+
+
+def test_lan_and_levels_carry_their_proper_names(data):
+    rapport = build(ar=2015, omfattning=Omfattning("lan", "14"), undertryck=False)
+    assert rapport.omfattning.label() == "Västra Götalands län"
+    national = build(ar=2015, omfattning=Omfattning("nationell"), undertryck=False)
+    labels = {r["kod"]: r["etikett"] for r in national.tabeller["T0"].rader}
+    assert labels["03"] == "Uppsala län"
+    assert Omfattning("lan", "12").label() == "Skåne län"
+    t1 = {r["kod"]: r["etikett"] for r in national.tabeller["T1"].rader}
+    assert t1["individ"] == "Individinriktade insatser, totalt"
+    assert t1["struktur"] == "Strukturinriktade insatser, totalt"
+
+
+def test_summary_sentences_from_the_numbers(data):
+    """Hand-worked from the data: 25 deltagare in 2015 against 2 + 1 in 2014; 4 individer
+    against 2; kvinnor 12 of 23 with known kön; of 2 avslutade 1 to arbete eller studier
+    (none ended in 2014, so no change); någon offentlig försörjning 2 of 2 before, 0 after;
+    administration 240 000 of 1 170 000; eget kapital 350 000 (400 000 at the start) of
+    1 800 000 in contributions."""
+    from rapporter.pdf import iakttagelser
+
+    rapport = build(
+        ar=2015, omfattning=Omfattning("forbund", data.organisationsnummer), undertryck=False
+    )
+    assert iakttagelser(rapport) == [
+        "Under 2015 hade de individinriktade insatserna 25 deltagare, en ökning med 733 "
+        "procent jämfört med 2014.",
+        "4 individer var registrerade med personuppgifter, en ökning med 100 procent jämfört "
+        "med 2014.",
+        "Kvinnor var 52 procent av deltagarna vars kön är känt.",
+        "Av de 2 deltaganden med personuppgifter som avslutades gick 50 procent till arbete "
+        "eller studier.",
+        "100 procent av de avslutade hade någon offentlig försörjning före insatsen och "
+        "0 procent vid avslut.",
+        "Administrationen svarade för 21 procent av kostnaderna.",
+        "Eget kapital var 350\u202f000 kronor vid årets slut (400\u202f000 kronor vid årets "
+        "början), 19 procent av medlemsbidragen.",
+    ]
+
+
+def test_summary_never_puts_a_suppressed_value_into_words(data):
+    from rapporter.pdf import iakttagelser
+
+    rapport = build(ar=2015, omfattning=Omfattning("nationell"), undertryck=True)
+    text = " ".join(iakttagelser(rapport))
+    # Suppressed here: individer (4) and the avslutade (2) with their shares; the sentences
+    # that need them are left out, the others stay.
+    assert rapport.tabeller["T2"].varde("person_individer", "totalt") is None
+    assert rapport.tabeller["T9"].varde("avslutade", "totalt") is None
+    assert "individer" not in text and "avslutades" not in text
+    assert "Kvinnor var 52 procent" in text  # 12 and 11 of individinriktade_totalt are shown
+    assert "Under 2015 hade de individinriktade insatserna 25 deltagare" in text
+    assert "Administrationen svarade för 21 procent" in text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 
 import pytest
@@ -253,7 +254,7 @@ def test_one_order_gives_pdf_xlsx_and_json_from_one_computation(
     jobb = Rapportjobb.objects.get()
     assert jobb.formats == ["pdf", "xlsx", "json"]  # in the form's order
     assert jobb.status == Status.KLAR
-    assert builds == [2015, 2014]  # the year once, and the year before for the PDF's summary
+    assert builds == [2015]  # once: T19 carries the earlier years the PDF's summary reads
     page = client_radet.get(response["Location"]).content.decode()
     for f in ("pdf", "xlsx", "json"):
         url = reverse("rapporter:download_format", args=[jobb.pk, f])
@@ -294,3 +295,41 @@ def test_report_list_names_the_lan_and_the_forbund(client_administrator, adminis
     assert "2015, Uppsala län (JSON)" in page
     assert f"2015, {forbund_a.namn} (PDF)" in page
     assert "ett län 03" not in page
+
+
+def test_diarienummer_and_comment_are_stored_shown_and_printed(
+    client_admin_a, admin_a, forbund_a, eager
+):
+    from pypdf import PdfReader
+
+    kommentar = "Året präglades av en ny samverkansmodell.\nSe bilaga <b>2</b>."
+    _order(
+        client_admin_a,
+        omfattning="forbund",
+        forbund=forbund_a.pk,
+        format="pdf",
+        diarienummer="  FK 2026/123  ",
+        kommentar=kommentar,
+    )
+    jobb = Rapportjobb.objects.get()
+    assert (jobb.diarienummer, jobb.kommentar) == ("FK 2026/123", kommentar)
+    page = client_admin_a.get(jobb.get_absolute_url()).content.decode()
+    assert "FK 2026/123" in page and "&lt;b&gt;2&lt;/b&gt;" in page  # plain text, escaped
+    download = client_admin_a.get(reverse("rapporter:download", args=[jobb.pk]))
+    text = " ".join(
+        " ".join(p.extract_text() for p in PdfReader(io.BytesIO(download.content)).pages).split()
+    )
+    assert "Diarienummer FK 2026/123" in text
+    assert "Förbundets kommentar" in text and "ny samverkansmodell." in text
+    name = admin_a.get_full_name() or admin_a.username
+    assert f"Kontaktperson {name}" in text and "Till Försäkringskassan" in text
+
+
+def test_comment_longer_than_5000_characters_is_refused(client_admin_a, forbund_a):
+    response = _order(
+        client_admin_a, omfattning="forbund", forbund=forbund_a.pk, kommentar="x" * 5001
+    )
+    assert response.status_code == 200 and "5000" in response.content.decode().replace(
+        "\u00a0", ""
+    ).replace(" ", "")
+    assert Rapportjobb.objects.count() == 0
