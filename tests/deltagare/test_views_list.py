@@ -218,7 +218,7 @@ def test_search_errors_in_swedish_without_echo(client_handlaggare_a, insats, val
 
 def test_search_is_post_only_and_keeps_the_number_out_of_the_url(client_handlaggare_a, insats):
     url = reverse("deltagare:sok", args=[insats.forbund.organisationsnummer, insats.kod])
-    assert client_handlaggare_a.get(url, {"sok": "19900101-0017"}).status_code == 405
+    assert client_handlaggare_a.get(url).status_code == 405
     page = client_handlaggare_a.get(_url(insats)).text
     assert f'method="post" action="{url}"' in page and f'hx-post="{url}"' in page
 
