@@ -58,13 +58,13 @@ def dying_render(monkeypatch):
         calls.append(options)
         raise WorkerKilled
 
-    monkeypatch.setattr(services, "render", render)
+    monkeypatch.setattr(services, "render_formats", render)
     return calls
 
 
 def _report(radet) -> Rapportjobb:
     return Rapportjobb.objects.create(
-        bestalld_av=radet, ar=2015, omfattning="nationell", format="json"
+        bestalld_av=radet, ar=2015, omfattning="nationell", formats=["json"]
     )
 
 
@@ -249,7 +249,7 @@ def test_a_task_that_fails_normally_is_not_counted_as_a_death(delivered, radet, 
     def broken(**options):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(services, "render", broken)
+    monkeypatch.setattr(services, "render_formats", broken)
     for _ in range(MAX_DEATHS + 1):
         Rapportjobb.objects.filter(pk=jobb.pk).update(status=Status.VANTAR)
         delivered(build_report, str(jobb.pk))

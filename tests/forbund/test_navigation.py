@@ -50,8 +50,14 @@ def test_no_menu_before_sign_in(client):
 
 def test_no_menu_while_the_second_factor_is_being_enrolled(client, handlaggare_a):
     """A handläggare must enrol TOTP before anything else: the header offers no pages the
-    middleware would refuse, only the account (log out)."""
+    middleware would refuse, only the account (log out). Enrolment happens in the session
+    that used an activation link (forbund/views_konto.py), as set up here."""
+    from forbund.sessions import ENROL_SESSION_KEY
+
     client.force_login(handlaggare_a)
+    session = client.session
+    session[ENROL_SESSION_KEY] = handlaggare_a.pk
+    session.save()
     response = client.get(reverse("konto:otp_setup"))
     assert response.status_code == 200
     assert 'aria-label="Huvudmeny"' not in response.text
