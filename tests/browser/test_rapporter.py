@@ -78,7 +78,7 @@ def test_forbundsadministrator_watches_the_status_change(page, live_server, worl
     field(page, "År").fill(str(AR))
     field(page, "Förbund").select_option(label="Samordningsförbundet Test")
     # Tick by the labels, as a user does (FKUI hides the inputs themselves).
-    page.locator("label", has_text="PDF").click()
+    page.get_by_text("PDF", exact=True).click()  # the format checkbox, not a help text
     page.locator("label", has_text="JSON").click()
     expect(page.get_by_label("JSON", exact=True)).to_be_checked()
     expect(page.get_by_label("PDF", exact=True)).not_to_be_checked()
