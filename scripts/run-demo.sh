@@ -33,10 +33,11 @@ Demokonton (användarnamn / lösenord):
   admin   / Finsam-demo-admin1   administratör (kräver tvåfaktorsinloggning, se nedan)
   chef    / Finsam-demo-chef1    förbundsadministratör, Samordningsförbundet i Uppsala län
   coach   / Finsam-demo-coach1   handläggare, Samordningsförbundet i Uppsala län (kräver tvåfaktorsinloggning)
+  pua     / Finsam-demo-pua1     personuppgiftsansvarig, Samordningsförbundet i Uppsala län (kräver tvåfaktorsinloggning)
   radet   / Finsam-demo-radet1   Nationella rådet
 
 E-post från Finsam (aktiveringslänkar, nya lösenord) sparas i var/mail/ (en .txt per mejl).
-admin och coach aktiveras med länken i sitt mejl där: välj lösenordet ovan (eller ett eget)
+admin, coach och pua aktiveras med länken i sitt mejl där: välj lösenordet ovan (eller ett eget)
 och skanna QR-koden med en autentiseringsapp. Spara reservkoderna som visas.
 
 Avsluta med Ctrl-C.
