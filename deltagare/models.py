@@ -188,6 +188,18 @@ class Deltagande(models.Model):
     importrad = models.PositiveIntegerField(null=True, blank=True, editable=False)
     skapad = models.DateTimeField(auto_now_add=True)
     andrad = models.DateTimeField(auto_now=True)
+    # Derived on every write by PostgreSQL (deltagare/harledda.py), for the report: what it
+    # would otherwise join every person or unpack every code list for.
+    alder = models.PositiveSmallIntegerField("ålder vid start", null=True, editable=False)
+    individ = models.CharField(max_length=64, null=True, editable=False)  # noqa: DJ001
+    forsorjning_grupper_fore = ArrayField(
+        models.CharField(max_length=30), default=list, editable=False
+    )
+    forsorjning_grupper_efter = ArrayField(
+        models.CharField(max_length=30), default=list, editable=False
+    )
+    aos_fore = models.BooleanField(default=False, editable=False)
+    aos_efter = models.BooleanField(default=False, editable=False)
 
     objects = DeltagandeQuerySet.as_manager()
 

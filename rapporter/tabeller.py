@@ -24,19 +24,17 @@ from django.db import connection, transaction
 from django.db.models import (
     BooleanField,
     Case,
-    CharField,
     Count,
     DateField,
     ExpressionWrapper,
     F,
     Func,
-    IntegerField,
     Q,
     Sum,
     Value,
     When,
 )
-from django.db.models.functions import Cast, Coalesce, Least
+from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 from django.utils.functional import cached_property
 
@@ -125,14 +123,6 @@ class _PlusMonths(Func):
         super().__init__(
             expression, template=f"(%(expressions)s + interval '{int(months)} months')::date"
         )
-
-
-class _Age(Func):
-    """Whole years between two dates (birth date, start date)."""
-
-    output_field = IntegerField()
-    template = "date_part('year', age(%(expressions)s))::int"
-    arg_joiner = ", "
 
 
 # ---------------------------------------------------------------- the table object
@@ -384,6 +374,8 @@ BEHOVSGRUPPER: dict[str, tuple[str, str]] = {
         "forsorjning_fore && "
         + _sql_codes((Forsorjning.SJUKPENNING, Forsorjning.REHABILITERINGSPENNING)),
     ),
+    # (spec: sjukpenning or rehabiliteringspenning at start, not the report group, which
+    # is the same codes today but a separate rule.)
 }
 
 
@@ -404,7 +396,7 @@ class Aktiva(NamedTuple):
     """T3, T5: deltaganden with personal data active in the year."""
 
     band: str
-    forsorjning_fore: frozenset[str]
+    forsorjning_fore: frozenset[str]  # the report groups (T5), derived on save
 
 
 class Avslut(NamedTuple):
@@ -412,12 +404,13 @@ class Avslut(NamedTuple):
 
     avslutsorsak: str
     manader: str
-    sysselsattning_fore: frozenset[str]
+    aos_fore: bool  # arbete eller studier at start, derived on save
     sysselsattning_efter: frozenset[str]
 
 
 class ForsorjningAvslut(NamedTuple):
-    """T10 (and T16's försörjning at the end): the same deltaganden, support before and after."""
+    """T10 (and T16's försörjning at the end): the same deltaganden, the report groups of
+    their support before and after (derived on save)."""
 
     fore: frozenset[str]
     efter: frozenset[str]
@@ -472,16 +465,16 @@ _GRENAR: dict[str, _Gren] = {
         "f_aktiv",
         tidigare=("registreringsform", "aktiv", "ny"),
     ),
-    "aktiva": _Gren(Aktiva, (_BAND_SQL, "forsorjning_fore"), "f_person AND f_aktiv"),
+    "aktiva": _Gren(Aktiva, (_BAND_SQL, "forsorjning_grupper_fore"), "f_person AND f_aktiv"),
     "avslut": _Gren(
         Avslut,
-        ("avslutsorsak", "f_manader", "sysselsattning_fore", "sysselsattning_efter"),
+        ("avslutsorsak", "f_manader", "aos_fore", "sysselsattning_efter"),
         "f_person AND f_avslutad",
-        tidigare=("avslutsorsak", "sysselsattning_fore", "sysselsattning_efter"),
+        tidigare=("avslutsorsak", "aos_fore", "sysselsattning_efter"),
     ),
     "forsorjning_avslut": _Gren(
         ForsorjningAvslut,
-        ("forsorjning_fore", "forsorjning_efter"),
+        ("forsorjning_grupper_fore", "forsorjning_grupper_efter"),
         "f_person AND f_avslutad",
         tidigare=("fore", "efter"),
     ),
@@ -493,7 +486,7 @@ _GRENAR: dict[str, _Gren] = {
             "f_aktiv",
             "f_aktiv AND f_person",
             "f_avslutad AND f_person",
-            "f_avslutad AND f_person AND f_aos",
+            "f_avslutad AND f_person AND aos_efter",
         ),
     ),
 }
@@ -629,10 +622,7 @@ class _Fakta:
         rows = (
             u.deltaganden_i(years, foregaende=not tidigare)
             .annotate(
-                individ=Coalesce("person__pnr_hash", Cast("person_id", CharField())),
-                alder=_Age(F("startdatum"), F("person__fodelsedatum")),
                 f_person=_flag(PERSON),
-                f_aos=_flag(Q(sysselsattning_efter__overlap=AOS)),
                 f_manader=Case(
                     When(slutdatum__lte=six, then=Value("upp_till_6")),
                     When(slutdatum__lte=twelve, then=Value("upp_till_12")),
@@ -708,12 +698,13 @@ _KOLUMNER = (
     "tid_offentlig_forsorjning",
     "avslutsorsak",
     "forsorjning_fore",
-    "forsorjning_efter",
-    "sysselsattning_fore",
+    "forsorjning_grupper_fore",
+    "forsorjning_grupper_efter",
+    "aos_fore",
     "sysselsattning_efter",
     "alder",
     "f_person",
-    "f_aos",
+    "aos_efter",
     "f_manader",
     "f_forbund",
 )
@@ -726,7 +717,7 @@ _BARA_I_ARET = {
     "utbildningsniva",
     "tid_offentlig_forsorjning",
     "alder",
-    "f_aos",
+    "aos_efter",
     "f_manader",
     "f_forbund",
 }
@@ -1162,19 +1153,9 @@ FORSORJNINGSGRUPPER = {
 }
 
 
-@functools.cache
-def forsorjningsgrupper(codes: frozenset[str]) -> frozenset[str]:
-    """The report groups a set of försörjning codes belongs to, each once (a code outside the
-    code list belongs to none)."""
-    grupper = {FORSORJNING_RAPPORTGRUPP[c] for c in codes if c in FORSORJNING_RAPPORTGRUPP}
-    if grupper - {"ingen_offentlig"}:
-        grupper.add("nagon_offentlig")
-    return frozenset(grupper)
-
-
 def _t5(u: _Underlag) -> Tabell:
     rows = {
-        g: (label, lambda r, g=g: g in forsorjningsgrupper(r.forsorjning_fore))
+        g: (label, lambda r, g=g: g in r.forsorjning_fore)
         for g, label in FORSORJNINGSGRUPPER.items()
     }
     return _person_table(
@@ -1272,7 +1253,7 @@ def _t8(u: _Underlag) -> Tabell:
 
 def _t9(u: _Underlag) -> Tabell:
     rows = {
-        "fore": ("Arbete eller studier vid start", lambda r: _aos(r.sysselsattning_fore)),
+        "fore": ("Arbete eller studier vid start", lambda r: r.aos_fore),
         "efter": ("Arbete eller studier vid avslut", lambda r: _aos(r.sysselsattning_efter)),
     }
     return _avslut_table(
@@ -1302,7 +1283,7 @@ def _t10(u: _Underlag) -> Tabell:
     for kon, r, (n, *_) in u.fakta.grenar["forsorjning_avslut"]:
         suffix = KON_KOLUMN.get(kon)
         for when, codes in (("fore", r.fore), ("efter", r.efter)):
-            for kod in ("avslutade", *forsorjningsgrupper(codes)):
+            for kod in ("avslutade", *codes):
                 counts[kod][when] += n
                 if suffix:
                     counts[kod][f"{when}_{suffix}"] += n

@@ -856,18 +856,6 @@ def test_summary_change_has_a_real_minus_sign():
     ]
 
 
-def test_forsorjningsgrupper_count_each_group_once_and_ignore_unknown_codes():
-    from rapporter.tabeller import forsorjningsgrupper
-
-    assert forsorjningsgrupper(frozenset({"sjukpenning", "rehabiliteringspenning"})) == {
-        "sjuk_rehabpenning",
-        "nagon_offentlig",
-    }
-    assert forsorjningsgrupper(frozenset({"ingen_offentlig"})) == {"ingen_offentlig"}
-    assert forsorjningsgrupper(frozenset({"okand_kod"})) == frozenset()
-    assert forsorjningsgrupper(frozenset()) == frozenset()
-
-
 def test_a_kon_outside_the_code_list_counts_in_totalt_only(data):
     """Kön has no database constraint; such a row must neither crash the report nor be
     guessed into kvinnor or man."""
