@@ -348,7 +348,17 @@ CELERY_BEAT_SCHEDULE_FILENAME = env.str(
 FINSAM_JOB_HEARTBEAT_SECONDS = env.float("FINSAM_JOB_HEARTBEAT_SECONDS", default=10)
 FINSAM_JOB_STALE_SECONDS = env.float("FINSAM_JOB_STALE_SECONDS", default=45)
 FINSAM_JOB_CHECK_SECONDS = env.float("FINSAM_JOB_CHECK_SECONDS", default=30)
+# The report's stored deltagande facts (rapporter/fakta.py): used by reports when current
+# (off: every report counts live), kept for this many years back, refreshed this often.
+FINSAM_RAPPORTFAKTA = env.bool("FINSAM_RAPPORTFAKTA", default=True)
+FINSAM_RAPPORTFAKTA_AR = env.int("FINSAM_RAPPORTFAKTA_AR", default=12)
+FINSAM_RAPPORTFAKTA_SEKUNDER = env.float("FINSAM_RAPPORTFAKTA_SEKUNDER", default=30)
 CELERY_BEAT_SCHEDULE = {
+    "rapportfakta": {
+        "task": "rapporter.tasks.uppdatera_fakta",
+        "schedule": FINSAM_RAPPORTFAKTA_SEKUNDER,
+        "options": {"expires": FINSAM_RAPPORTFAKTA_SEKUNDER},
+    },
     "jobb-utan-arbetare": {
         "task": "finsam.lib.jobs.requeue_stale",
         "schedule": FINSAM_JOB_CHECK_SECONDS,

@@ -199,3 +199,46 @@ class Rapportfil(models.Model):
     @property
     def filnamn(self) -> str:
         return self.jobb.filnamn(self.format)
+
+
+class Faktaversion(models.Model):
+    """The version of one förbund's deltagande data in one year: a fresh number from one
+    sequence whenever a write changes what that year's report counts from it. PostgreSQL
+    triggers keep it (rapporter/fakta.py), so no write path can forget it."""
+
+    # No foreign key: a förbund's rows are removed with it, and its deltaganden's triggers
+    # must not fail while the förbund's removal is under way.
+    forbund_id = models.IntegerField()
+    ar = models.PositiveSmallIntegerField()
+    version = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["forbund_id", "ar"], name="faktaversion_unik")
+        ]
+
+    def __str__(self) -> str:
+        return f"Faktaversion {self.forbund_id}/{self.ar}: {self.version}"
+
+
+class Rapportfakta(models.Model):
+    """The deltagande counts of one scope and year (the rows of the report's one statement),
+    kept by the worker; current while `stampel` matches the versions of the scope's förbund
+    for the year (rapporter/fakta.py)."""
+
+    omfattning = models.CharField(max_length=10, choices=Omfattningstyp.choices)
+    kod = models.CharField(max_length=10, blank=True)  # orgnr, län code, "" for nationell
+    ar = models.PositiveSmallIntegerField()
+    stampel = models.CharField(max_length=32)
+    rader = models.JSONField()
+    beraknad = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["omfattning", "kod", "ar"], name="rapportfakta_en_per_omfattning_och_ar"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Rapportfakta {self.omfattning} {self.kod} {self.ar}"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 import typing
 from collections import Counter, defaultdict
 from collections.abc import Callable
@@ -67,6 +68,8 @@ from insatser.choices import (
     Niva,
 )
 from insatser.models import Ekonomirad, Insats, Strukturdeltagare, Volymregistrering
+
+from . import fakta
 
 KON = ("kvinnor", "man", "totalt")
 RAPPORTGRUPPER = tuple(dict.fromkeys(FORSORJNING_RAPPORTGRUPP.values()))
@@ -209,6 +212,9 @@ class Rapport:
     tabeller: dict[str, Tabell]
     # Scope `forbund` only: the förbund's insatser with their figures for the year (PDF annex).
     insatskatalog: Tabell | None = None
+    # Per year whose deltagande facts the report read (its own and T19's): "lagrade" (the
+    # worker's stored facts, rapporter/fakta.py) or "beraknade" (counted live).
+    fakta: dict[int, str] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
         extra = {"insatskatalog": self.insatskatalog.as_json()} if self.insatskatalog else {}
@@ -221,6 +227,7 @@ class Rapport:
             "skapad": self.skapad.isoformat(timespec="seconds"),
             "tabeller": {kod: t.as_json() for kod, t in self.tabeller.items()},
             **extra,
+            "fakta": {str(ar): kalla for ar, kalla in sorted(self.fakta.items())},
         }
 
 
@@ -293,6 +300,8 @@ class _Underlag:
             omfattning.forbund_q("medlemskap__forbund__"), ar=ar
         )
         self.tabeller: dict[str, Tabell] = {}  # the tables built so far
+        # Per year read: "lagrade" (the stored facts) or "beraknade" (counted live).
+        self.kallor: dict[int, str] = {}
 
     def deltaganden_i(self, years: range, *, foregaende: bool = True) -> Any:
         """The deltaganden counted in any of the years (and, for T12, the year before the
@@ -601,6 +610,11 @@ def _read(kind: str, value: str | None) -> Any:
 
 
 _FAKTA_SQL = {tidigare: _fakta_sql(tidigare=tidigare) for tidigare in (False, True)}
+# The shape of the statement's rows: stored facts of another shape (older code) are not used.
+FAKTA_LAYOUT = hashlib.md5(
+    repr((_FAKTA_SQL, [(g, r.record._fields) for g, r in _GRENAR.items()])).encode(),
+    usedforsecurity=False,
+).hexdigest()
 
 
 Rad = tuple[str | None, Any, tuple[int, ...]]  # kön, record, counts
@@ -616,7 +630,25 @@ class _Fakta:
 
     @classmethod
     def read(cls, u: _Underlag, years: range, *, tidigare: bool = False) -> dict[int, _Fakta]:
-        """The facts of each year of `years` (consecutive) in one statement."""
+        """The facts of each year of `years` (consecutive): the stored rows where they are
+        current (rapporter/fakta.py), the others counted live in one statement; `u.kallor`
+        records which for each year."""
+        stored = (
+            fakta.lagrade(u.omfattning, years, FAKTA_LAYOUT) if settings.FINSAM_RAPPORTFAKTA else {}
+        )
+        missing = [ar for ar in years if ar not in stored]
+        rows = [row for ar in years for row in stored.get(ar, [])]
+        if missing:
+            live = cls.query(u, range(missing[0], missing[-1] + 1), tidigare=tidigare)
+            rows += [row for row in live if row[1] not in stored]
+        for ar in years:
+            u.kallor[ar] = "lagrade" if ar in stored else "beraknade"
+        return cls.parse(rows, years)
+
+    @classmethod
+    def query(cls, u: _Underlag, years: range, *, tidigare: bool = False) -> list[list[Any]]:
+        """The rows of the one statement for the years (consecutive): (branch, year, kön,
+        the fields of its record as text, the counts), as the worker stores them."""
         six = _PlusMonths(F("startdatum"), 6)
         twelve = _PlusMonths(F("startdatum"), 12)
         rows = (
@@ -639,14 +671,17 @@ class _Fakta:
         base_sql, params = rows.query.sql_with_params()
         # The ORM's placeholders come first (inside r), then the years.
         sql = f"WITH r AS MATERIALIZED ({base_sql}" + _FAKTA_SQL[tidigare]
-        grenar: dict[int, dict[str, list[Rad]]] = {ar: defaultdict(list) for ar in years}
-        personer: dict[int, dict[str, Personer]] = {ar: {} for ar in years}
         with transaction.atomic(), connection.cursor() as cursor:
             # The materialised rows of a national report fit in memory with this, instead
             # of going to temporary files (the setting ends with the transaction).
             cursor.execute("SET LOCAL work_mem = '64MB'")
             cursor.execute(sql, (*params, years[0], years[-1]))
-            result = cursor.fetchall()
+            return [list(row) for row in cursor.fetchall()]
+
+    @classmethod
+    def parse(cls, result: list[list[Any]], years: range) -> dict[int, _Fakta]:
+        grenar: dict[int, dict[str, list[Rad]]] = {ar: defaultdict(list) for ar in years}
+        personer: dict[int, dict[str, Personer]] = {ar: {} for ar in years}
         for gren, ar, kon, *values in result:
             counts = tuple(n for n in values[_DIMENSIONER:] if n is not None)
             if gren == "personer":
@@ -758,7 +793,9 @@ def build(*, ar: int, omfattning: Omfattning, undertryck: bool) -> Rapport:
     katalog = _insatskatalog(u) if omfattning.typ == "forbund" else None
     if katalog and undertryck:
         suppress(katalog, settings.FINSAM_UNDERTRYCK_GRANS)
-    return Rapport(ar, omfattning, undertryck, timezone.localtime(), tabeller, katalog)
+    rapport = Rapport(ar, omfattning, undertryck, timezone.localtime(), tabeller, katalog)
+    rapport.fakta = u.kallor
+    return rapport
 
 
 # T19's rows: code → (label, table, row, column, read the share instead of the count).

@@ -9,3 +9,12 @@ def build_report(jobb_id: str) -> None:
     from .services import run_report
 
     run_report(jobb_id=jobb_id)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def uppdatera_fakta() -> int:
+    """Brings the report's stored facts up to date (rapporter/fakta.py); beat runs it every
+    FINSAM_RAPPORTFAKTA_SEKUNDER, so facts follow a write within a minute."""
+    from .fakta import uppdatera
+
+    return uppdatera()

@@ -1,0 +1,241 @@
+# ruff: noqa: S608 -- every SQL text here is built from constants of this module, never input.
+"""The report's deltagande facts, kept in PostgreSQL per scope and year.
+
+The tables about deltaganden (T2–T12, T16–T19, the insats catalogue) are counted from one
+statement (`tabeller._Fakta`): per year, a few thousand combinations of codes with their
+counts. The worker keeps those rows for every förbund, län and the nation and every recent
+year (`uppdatera`, every `FINSAM_RAPPORTFAKTA_SEKUNDER`), so a report reads a handful of
+stored rows instead of counting the year's deltaganden again; the five years of T19 cost
+five reads.
+
+Currency. Every write that changes what a förbund's year counts takes a fresh number from
+one sequence for that (förbund, year) in `Faktaversion`. PostgreSQL triggers do it (on
+deltaganden, insatser and förbund, `create_sql`), so an import's COPY, a form, a withdrawn
+consent and gallring all count, and no new write path can forget it. A deltagande counts
+in the years from its start to the year after its end (T12 reads the year before). Stored
+facts carry the stamp of the versions of their scope's förbund for the year (`_stamp`); a
+report uses them only while the stamp still matches and computes the year live otherwise,
+and says which (`Rapport.fakta`).
+
+Why per scope and not summed from förbund rows: each förbund has almost as many code
+combinations as the nation, so adding 80 förbund's rows reads about as much as counting
+the deltaganden; and distinct individer across förbund need a scope's own count anyway.
+The cost of a stored report grows with the code combinations, not with the deltaganden.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from .models import Rapportfakta
+
+if TYPE_CHECKING:
+    from .tabeller import Omfattning
+
+SEQUENCE = "rapporter_faktaversion_seq"
+
+# Marks the (förbund, year) pairs of the deltaganden in `{source}` (insats_id, startdatum,
+# slutdatum): from the start year to the year after the end, at most next year. In key
+# order, so that concurrent writers lock the rows in the same order.
+_MARK = f"""
+INSERT INTO rapporter_faktaversion (forbund_id, ar, version)
+SELECT forbund_id, ar, nextval('{SEQUENCE}') FROM (
+    SELECT DISTINCT i.forbund_id, y.ar
+    FROM ({{source}}) AS d
+    JOIN insatser_insats i ON i.id = d.insats_id
+    CROSS JOIN LATERAL generate_series(
+        extract(year FROM d.startdatum)::int,
+        least(COALESCE(extract(year FROM d.slutdatum)::int, 9999) + 1,
+              extract(year FROM now())::int + 1)
+    ) AS y(ar)
+    ORDER BY 1, 2
+) s
+ON CONFLICT (forbund_id, ar) DO UPDATE SET version = EXCLUDED.version
+"""
+
+_COLUMNS = "insats_id, startdatum, slutdatum"
+_DELTAGANDE_TRIGGERS = {
+    "insert": ("INSERT", "NEW TABLE AS nya", f"SELECT {_COLUMNS} FROM nya"),
+    "update": (
+        "UPDATE",
+        "OLD TABLE AS gamla NEW TABLE AS nya",
+        f"SELECT {_COLUMNS} FROM nya UNION ALL SELECT {_COLUMNS} FROM gamla",
+    ),
+    "delete": ("DELETE", "OLD TABLE AS gamla", f"SELECT {_COLUMNS} FROM gamla"),
+}
+# What of an insats the deltagande facts read (scope, T16's open rows, which are counted).
+_INSATS_FALT = ("forbund_id", "niva", "deltagarregistrering", "slutdatum", "avslutad_datum")
+
+
+def create_sql() -> str:
+    """The sequence, the triggers that mark changes, and the marks of the rows already there."""
+    parts = [f"CREATE SEQUENCE IF NOT EXISTS {SEQUENCE};"]
+    for name, (event, referencing, source) in _DELTAGANDE_TRIGGERS.items():
+        parts.append(
+            f"""
+CREATE OR REPLACE FUNCTION rapporter_fakta_deltagande_{name}() RETURNS trigger
+LANGUAGE plpgsql AS $$ BEGIN {_MARK.format(source=source)}; RETURN NULL; END $$;
+CREATE TRIGGER fakta_deltagande_{name} AFTER {event} ON deltagare_deltagande
+    REFERENCING {referencing} FOR EACH STATEMENT
+    EXECUTE FUNCTION rapporter_fakta_deltagande_{name}();"""
+        )
+    changed = " OR ".join(f"OLD.{f} IS DISTINCT FROM NEW.{f}" for f in _INSATS_FALT)
+    parts.append(
+        f"""
+CREATE OR REPLACE FUNCTION rapporter_fakta_insats() RETURNS trigger
+LANGUAGE plpgsql AS $$ BEGIN
+    INSERT INTO rapporter_faktaversion (forbund_id, ar, version)
+    SELECT f, y, nextval('{SEQUENCE}') FROM (
+        SELECT DISTINCT f, y FROM unnest(ARRAY[OLD.forbund_id, NEW.forbund_id]) AS f
+        CROSS JOIN generate_series(
+            (SELECT extract(year FROM min(startdatum))::int FROM deltagare_deltagande
+             WHERE insats_id = NEW.id),
+            extract(year FROM now())::int + 1) AS y
+        ORDER BY 1, 2
+    ) s
+    ON CONFLICT (forbund_id, ar) DO UPDATE SET version = EXCLUDED.version;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER fakta_insats AFTER UPDATE ON insatser_insats FOR EACH ROW
+    WHEN ({changed}) EXECUTE FUNCTION rapporter_fakta_insats();
+
+CREATE OR REPLACE FUNCTION rapporter_fakta_forbund() RETURNS trigger
+LANGUAGE plpgsql AS $$ BEGIN
+    UPDATE rapporter_faktaversion SET version = nextval('{SEQUENCE}') WHERE forbund_id = NEW.id;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER fakta_forbund AFTER UPDATE ON forbund_forbund FOR EACH ROW
+    WHEN (OLD.lan IS DISTINCT FROM NEW.lan
+          OR OLD.organisationsnummer IS DISTINCT FROM NEW.organisationsnummer)
+    EXECUTE FUNCTION rapporter_fakta_forbund();
+"""
+    )
+    parts.append(_MARK.format(source=f"SELECT {_COLUMNS} FROM deltagare_deltagande") + ";")
+    return "\n".join(parts)
+
+
+DROP_SQL = f"""
+DROP TRIGGER IF EXISTS fakta_forbund ON forbund_forbund;
+DROP FUNCTION IF EXISTS rapporter_fakta_forbund();
+DROP TRIGGER IF EXISTS fakta_insats ON insatser_insats;
+DROP FUNCTION IF EXISTS rapporter_fakta_insats();
+{
+    "".join(
+        f"DROP TRIGGER IF EXISTS fakta_deltagande_{n} ON deltagare_deltagande; "
+        f"DROP FUNCTION IF EXISTS rapporter_fakta_deltagande_{n}(); "
+        for n in _DELTAGANDE_TRIGGERS
+    )
+}
+DROP SEQUENCE IF EXISTS {SEQUENCE};
+"""
+
+# ---------------------------------------------------------------- stamps
+
+Scope = tuple[str, str]  # (typ, kod): ("forbund", orgnr), ("lan", kod), ("nationell", "")
+_VERSIONS_SQL = """
+SELECT v.ar, f.organisationsnummer, f.lan, v.forbund_id, v.version
+FROM rapporter_faktaversion v JOIN forbund_forbund f ON f.id = v.forbund_id
+WHERE v.ar BETWEEN %s AND %s
+"""
+
+
+def _scope(omfattning: Omfattning) -> Scope:
+    return omfattning.typ, omfattning.kod or ""
+
+
+def _stamp(layout: str, versions: Iterable[tuple[int, int]]) -> str:
+    """The identity of a scope's (förbund, version) pairs and of the rows' layout: any
+    write in any of its förbund, a förbund joining or leaving the scope, a new version of
+    the statement, changes it."""
+    text = layout + ";" + ",".join(f"{f}:{v}" for f, v in sorted(versions))
+    return hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
+
+
+def _stamps(
+    years: range, layout: str, omfattning: Omfattning | None = None
+) -> dict[tuple[Scope, int], str]:
+    """The current stamp of every scope of the förbund with versions in the years (or of
+    one scope only). A scope-year without any version has the stamp of no versions."""
+    sql, params = _VERSIONS_SQL, [years[0], years[-1]]
+    if omfattning is not None and omfattning.typ != "nationell":
+        column = "organisationsnummer" if omfattning.typ == "forbund" else "lan"
+        sql += f" AND f.{column} = %s"
+        params.append(omfattning.kod)
+    per: dict[tuple[Scope, int], list[tuple[int, int]]] = defaultdict(list)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for ar, orgnr, lan, forbund_id, version in cursor.fetchall():
+            for scope in (("forbund", orgnr), ("lan", lan), ("nationell", "")):
+                per[(scope, ar)].append((forbund_id, version))
+    return {key: _stamp(layout, versions) for key, versions in per.items()}
+
+
+# ---------------------------------------------------------------- reading and keeping
+
+
+def lagrade(omfattning: Omfattning, years: range, layout: str) -> dict[int, list[list[Any]]]:
+    """The stored, current fact rows of the scope per year (years without current facts
+    are left out). Two queries."""
+    typ, kod = _scope(omfattning)
+    stamps = _stamps(years, layout, omfattning)
+    empty = _stamp(layout, [])
+    out = {}
+    for ar, stampel, rader in Rapportfakta.objects.filter(
+        omfattning=typ, kod=kod, ar__gte=years[0], ar__lte=years[-1]
+    ).values_list("ar", "stampel", "rader"):
+        if stampel == stamps.get(((typ, kod), ar), empty):
+            out[ar] = rader
+    return out
+
+
+def fakta_ar(today: Any = None) -> range:
+    """The years the worker keeps facts for: this year and the ones before it."""
+    year = (today or timezone.localdate()).year
+    return range(year - settings.FINSAM_RAPPORTFAKTA_AR + 1, year + 1)
+
+
+def uppdatera(years: range | None = None) -> int:
+    """Brings the stored facts of every scope and year of `years` (default `fakta_ar()`)
+    up to date and returns how many scope-years it counted. Each year in one transaction
+    that reads the versions and counts in the same snapshot, so facts are never stamped
+    with a version they do not include; a second run at the same time skips the year."""
+    from .tabeller import FAKTA_LAYOUT, Omfattning, _Fakta, _Underlag
+
+    empty = _stamp(FAKTA_LAYOUT, [])
+    counted = 0
+    for ar in years or fakta_ar():
+        outermost = not connection.in_atomic_block
+        with transaction.atomic(), connection.cursor() as cursor:
+            if outermost:  # (inside a test's transaction the snapshot is already its own)
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            cursor.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", [7315, ar])
+            if not cursor.fetchone()[0]:
+                continue
+            current = {
+                scope: s for (scope, _), s in _stamps(range(ar, ar + 1), FAKTA_LAYOUT).items()
+            }
+            stored = {
+                (typ, kod): s
+                for typ, kod, s in Rapportfakta.objects.filter(ar=ar).values_list(
+                    "omfattning", "kod", "stampel"
+                )
+            }
+            for scope in sorted(current.keys() | stored.keys()):
+                stamp = current.get(scope, empty)
+                if stored.get(scope) == stamp:
+                    continue
+                typ, kod = scope
+                u = _Underlag(ar, Omfattning(typ, kod or None))
+                rader = _Fakta.query(u, range(ar, ar + 1))
+                Rapportfakta.objects.update_or_create(
+                    omfattning=typ, kod=kod, ar=ar, defaults={"stampel": stamp, "rader": rader}
+                )
+                counted += 1
+    return counted
