@@ -34,6 +34,9 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from forbund.choices import Lan
+from forbund.models import Forbund
+
 from .models import Rapportfakta
 
 if TYPE_CHECKING:
@@ -195,6 +198,13 @@ def lagrade(omfattning: Omfattning, years: range, layout: str) -> dict[int, list
     return out
 
 
+def _all_scopes() -> set[Scope]:
+    scopes: set[Scope] = {("nationell", ""), *(("lan", kod) for kod in Lan.values)}
+    for orgnr, lan in Forbund.objects.values_list("organisationsnummer", "lan"):
+        scopes |= {("forbund", orgnr), ("lan", lan)}
+    return scopes
+
+
 def fakta_ar(today: Any = None) -> range:
     """The years the worker keeps facts for: this year and the ones before it."""
     year = (today or timezone.localdate()).year
@@ -227,7 +237,10 @@ def uppdatera(years: range | None = None) -> int:
                     "omfattning", "kod", "stampel"
                 )
             }
-            for scope in sorted(current.keys() | stored.keys()):
+            for scope in stored.keys() - _all_scopes():  # a förbund removed, a län emptied
+                Rapportfakta.objects.filter(omfattning=scope[0], kod=scope[1], ar=ar).delete()
+            # Every scope, also one without data in the year (its facts are the empty rows).
+            for scope in sorted(_all_scopes()):
                 stamp = current.get(scope, empty)
                 if stored.get(scope) == stamp:
                     continue

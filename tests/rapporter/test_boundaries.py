@@ -15,7 +15,7 @@ import pytest
 from deltagare import pnr
 from deltagare.models import Deltagande, Person
 from forbund.validators import with_check_digit
-from rapporter.tabeller import Omfattning, build
+from rapporter.tabeller import Omfattning
 from tests.factories import InsatsFactory
 
 pytestmark = pytest.mark.django_db
@@ -42,8 +42,8 @@ def _deltagande(insats, person, start, slut=None):
     )
 
 
-def _totals(forbund, kod):
-    rapport = build(
+def _totals(forbund, kod, rapportvag):
+    rapport = rapportvag.build(
         ar=Y, omfattning=Omfattning("forbund", forbund.organisationsnummer), undertryck=False
     )
     return {row["kod"]: row["totalt"] for row in rapport.tabeller[kod].rader}

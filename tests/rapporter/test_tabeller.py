@@ -38,7 +38,7 @@ from deltagare.models import Deltagande, Person, Uppfoljning
 from forbund.choices import Medlemstyp
 from forbund.models import Folkmangd
 from insatser.models import Ekonomirad, Insats, Strukturdeltagare, Volymregistrering
-from rapporter.tabeller import Omfattning, Tabell, build, promille, suppress
+from rapporter.tabeller import Omfattning, Tabell, promille, suppress
 from tests.factories import InsatsFactory, MedlemsbidragFactory
 
 pytestmark = pytest.mark.django_db
@@ -189,8 +189,8 @@ def _kon(k, m, t=None):
 
 
 @pytest.fixture
-def rapport(data):
-    return build(
+def rapport(data, rapportvag):
+    return rapportvag.build(
         ar=2015, omfattning=Omfattning("forbund", data.organisationsnummer), undertryck=False
     )
 
@@ -371,8 +371,8 @@ def test_shares_of_the_bases_the_spec_states(rapport):
         assert _andel(rapport, kod) == {}
 
 
-def test_a_share_of_a_suppressed_count_or_base_is_none(data):
-    rapport = build(ar=2015, omfattning=Omfattning("nationell"), undertryck=True)
+def test_a_share_of_a_suppressed_count_or_base_is_none(data, rapportvag):
+    rapport = rapportvag.build(ar=2015, omfattning=Omfattning("nationell"), undertryck=True)
     t2 = rapport.tabeller["T2"]
     # person_deltaganden 1, 4, 5: the 1 and the 4 are suppressed, the 5 too (the only other
     # hidden cell of its column, anonyma 1, would follow from individinriktade_totalt).
@@ -523,8 +523,8 @@ def test_t18_per_insats(rapport):
     )
 
 
-def test_forbund_scope_has_no_t0_or_t17_and_national_has_them(data, forbund_b):
-    national = build(ar=2015, omfattning=Omfattning("nationell"), undertryck=False)
+def test_forbund_scope_has_no_t0_or_t17_and_national_has_them(data, forbund_b, rapportvag):
+    national = rapportvag.build(ar=2015, omfattning=Omfattning("nationell"), undertryck=False)
     t0 = _rows(national, "T0")
     assert t0["03"] == {"forbund": 1, "kommuner": 2}
     assert t0["12"] == {"forbund": 1, "kommuner": 1}
@@ -540,7 +540,7 @@ def test_forbund_scope_has_no_t0_or_t17_and_national_has_them(data, forbund_b):
         "insatser": 3,
     }
     assert t17[forbund_b.organisationsnummer]["person_deltaganden"] == 0
-    lan = build(ar=2015, omfattning=Omfattning("lan", "12"), undertryck=False)
+    lan = rapportvag.build(ar=2015, omfattning=Omfattning("lan", "12"), undertryck=False)
     assert _rows(lan, "T2")["person_deltaganden"] == _kon(0, 0)
 
 
@@ -578,8 +578,8 @@ def test_suppression_primary_complementary_and_shares():
     assert t.undertryckta == ["a.kvinnor", "a.man", "c.kvinnor", "c.man", "c.totalt", "c.andel"]
 
 
-def test_suppressed_national_report_hides_small_counts_but_not_money(data):
-    rapport = build(ar=2015, omfattning=Omfattning("nationell"), undertryck=True)
+def test_suppressed_national_report_hides_small_counts_but_not_money(data, rapportvag):
+    rapport = rapportvag.build(ar=2015, omfattning=Omfattning("nationell"), undertryck=True)
     t2 = rapport.tabeller["T2"]
     assert t2.varde("person_deltaganden", "kvinnor") is None
     assert "person_deltaganden.kvinnor" in t2.undertryckta
@@ -599,8 +599,9 @@ def test_promille_rounds_half_up():
     assert promille(0, 0) == 0
 
 
-def test_command_writes_the_json_form(data):
+def test_command_writes_the_json_form(data, rapportvag):
     out = io.StringIO()
+    rapportvag.forbered(2015)
     call_command(
         "aterrapportering", "--ar", "2015", "--forbund", data.organisationsnummer, stdout=out
     )
@@ -608,6 +609,8 @@ def test_command_writes_the_json_form(data):
     assert doc["rapport"] == "aterrapportering" and doc["version"] == 2 and doc["ar"] == 2015
     assert doc["omfattning"] == {"typ": "forbund", "kod": data.organisationsnummer}
     assert doc["undertryckt"] is False
+    # Which facts the report read, per year (its own and T19's four before it).
+    assert doc["fakta"] == {str(y): rapportvag.kalla for y in range(2011, 2016)}
     assert list(doc["tabeller"]) == [f"T{i}" for i in range(1, 17)] + ["T18", "T19"]
     row = doc["tabeller"]["T2"]["rader"][0]
     assert row == {
@@ -621,10 +624,11 @@ def test_command_writes_the_json_form(data):
     }
 
 
-def test_xlsx_holds_the_same_numbers(data, tmp_path):
+def test_xlsx_holds_the_same_numbers(data, tmp_path, rapportvag):
     from openpyxl import load_workbook
 
     path = tmp_path / "r.xlsx"
+    rapportvag.forbered(2015)
     call_command(
         "aterrapportering", "--ar", "2015", "--undertryck", "--format", "xlsx", "--out", str(path)
     )
@@ -634,22 +638,26 @@ def test_xlsx_holds_the_same_numbers(data, tmp_path):
     assert rows["Deltaganden med personuppgifter"][0] == ".."
 
 
-def test_query_count_does_not_grow_with_forbund(data, django_assert_max_num_queries, forbund_b):
+def test_query_count_does_not_grow_with_forbund(
+    data, django_assert_max_num_queries, forbund_b, rapportvag
+):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    rapportvag.forbered(2015)  # the worker's refresh is not the report's work
     with CaptureQueriesContext(connection) as few:
-        build(ar=2015, omfattning=Omfattning("nationell"), undertryck=True)
+        rapportvag.build(ar=2015, omfattning=Omfattning("nationell"), undertryck=True)
     for i in range(5):
         InsatsFactory(forbund=forbund_b, kod=f"B{i}", startdatum=D(2015, 1, 1))
     with django_assert_max_num_queries(len(few.captured_queries)):
-        build(ar=2015, omfattning=Omfattning("nationell"), undertryck=True)
+        rapportvag.build(ar=2015, omfattning=Omfattning("nationell"), undertryck=True)
 
 
-def test_pdf_shows_the_numbers_of_the_json(data, tmp_path):
+def test_pdf_shows_the_numbers_of_the_json(data, tmp_path, rapportvag):
     from pypdf import PdfReader
 
     path = tmp_path / "r.pdf"
+    rapportvag.forbered(2015)
     call_command(
         "aterrapportering",
         "--ar",
@@ -672,10 +680,11 @@ def test_pdf_shows_the_numbers_of_the_json(data, tmp_path):
     assert "Deltaganden med personuppgifter 1 8 4 36 5 20" in text
 
 
-def test_suppressed_pdf_shows_dots(data, tmp_path):
+def test_suppressed_pdf_shows_dots(data, tmp_path, rapportvag):
     from pypdf import PdfReader
 
     path = tmp_path / "r.pdf"
+    rapportvag.forbered(2015)
     call_command(
         "aterrapportering", "--ar", "2015", "--undertryck", "--format", "pdf", "--out", str(path)
     )
@@ -707,7 +716,7 @@ def _xlsx_cell(column, value):
 
 
 @pytest.mark.parametrize("scope", ["forbund", "lan", "nationell"])
-def test_json_xlsx_and_pdf_agree_on_every_row(data, tmp_path, scope):
+def test_json_xlsx_and_pdf_agree_on_every_row(data, tmp_path, scope, rapportvag):
     """Every row of every table (and the förbund's insats catalogue) reads the same in the
     three outputs of the command: the XLSX cell by cell with its shares as percentages, the
     PDF as its text with a whole-percent column after each count that has a share; every
@@ -724,6 +733,7 @@ def test_json_xlsx_and_pdf_agree_on_every_row(data, tmp_path, scope):
         args += ["--undertryck"]
     paths = {fmt: tmp_path / f"r.{fmt}" for fmt in ("json", "xlsx", "pdf")}
     for fmt, path in paths.items():
+        rapportvag.forbered(2015)
         call_command(*args, "--format", fmt, "--out", str(path))
     doc = json.loads(paths["json"].read_text())
     workbook = load_workbook(paths["xlsx"])
@@ -803,13 +813,14 @@ def test_json_xlsx_and_pdf_agree_on_every_row(data, tmp_path, scope):
         assert "Deltaganden med personuppgifter .." in text
 
 
-def test_xlsx_formats_sheet_about_and_escaping(data, tmp_path):
+def test_xlsx_formats_sheet_about_and_escaping(data, tmp_path, rapportvag):
     """Numbers with `#,##0` (no literal space), shares `0%`, dates as dates, the header
     frozen and filterable, an 'Om rapporten' sheet, and formula-looking text escaped."""
     from openpyxl import load_workbook
 
     Insats.objects.filter(kod="A1").update(namn='=HYPERLINK("http://x")')
     path = tmp_path / "r.xlsx"
+    rapportvag.forbered(2015)
     call_command(
         "aterrapportering",
         "--ar",
@@ -856,23 +867,24 @@ def test_summary_change_has_a_real_minus_sign():
     ]
 
 
-def test_a_kon_outside_the_code_list_counts_in_totalt_only(data):
+def test_a_kon_outside_the_code_list_counts_in_totalt_only(data, rapportvag):
     """Kön has no database constraint; such a row must neither crash the report nor be
     guessed into kvinnor or man."""
     Deltagande.objects.filter(registreringsform="anonym", kon="kvinna").update(kon="x")
-    rapport = build(
+    rapport = rapportvag.build(
         ar=2015, omfattning=Omfattning("forbund", data.organisationsnummer), undertryck=False
     )
     assert _rows(rapport, "T2")["anonyma_deltaganden"] == _kon(0, 0, 1)
 
 
-def test_pdf_footer_shows_the_forbund_name_as_written(data, tmp_path):
+def test_pdf_footer_shows_the_forbund_name_as_written(data, tmp_path, rapportvag):
     """The footer is a CSS string: a hyphen used to print as `u002D` (a JavaScript escape)."""
     from pypdf import PdfReader
 
     data.namn = 'Samordningsförbundet Väst-Öst & "Co" <Nord>'
     data.save()
     path = tmp_path / "r.pdf"
+    rapportvag.forbered(2015)
     call_command(
         "aterrapportering", "--ar", "2015", "--forbund", data.organisationsnummer,
         "--format", "pdf", "--out", str(path),
@@ -883,10 +895,10 @@ def test_pdf_footer_shows_the_forbund_name_as_written(data, tmp_path):
     assert "u002D" not in "".join(page.extract_text() for page in pages)
 
 
-def test_lan_and_levels_carry_their_proper_names(data):
-    rapport = build(ar=2015, omfattning=Omfattning("lan", "14"), undertryck=False)
+def test_lan_and_levels_carry_their_proper_names(data, rapportvag):
+    rapport = rapportvag.build(ar=2015, omfattning=Omfattning("lan", "14"), undertryck=False)
     assert rapport.omfattning.label() == "Västra Götalands län"
-    national = build(ar=2015, omfattning=Omfattning("nationell"), undertryck=False)
+    national = rapportvag.build(ar=2015, omfattning=Omfattning("nationell"), undertryck=False)
     labels = {r["kod"]: r["etikett"] for r in national.tabeller["T0"].rader}
     assert labels["03"] == "Uppsala län"
     assert Omfattning("lan", "12").label() == "Skåne län"
@@ -895,7 +907,7 @@ def test_lan_and_levels_carry_their_proper_names(data):
     assert t1["struktur"] == "Strukturinriktade insatser, totalt"
 
 
-def test_summary_sentences_from_the_numbers(data):
+def test_summary_sentences_from_the_numbers(data, rapportvag):
     """Hand-worked from the data: 25 deltagare in 2015 against 2 + 1 in 2014; 4 individer
     against 2; kvinnor 12 of 23 with known kön; of 2 avslutade 1 to arbete eller studier
     (none ended in 2014, so no change); någon offentlig försörjning 2 of 2 before, 0 after;
@@ -903,7 +915,7 @@ def test_summary_sentences_from_the_numbers(data):
     1 800 000 in contributions."""
     from rapporter.pdf import iakttagelser
 
-    rapport = build(
+    rapport = rapportvag.build(
         ar=2015, omfattning=Omfattning("forbund", data.organisationsnummer), undertryck=False
     )
     assert iakttagelser(rapport) == [
@@ -922,10 +934,10 @@ def test_summary_sentences_from_the_numbers(data):
     ]
 
 
-def test_summary_never_puts_a_suppressed_value_into_words(data):
+def test_summary_never_puts_a_suppressed_value_into_words(data, rapportvag):
     from rapporter.pdf import iakttagelser
 
-    rapport = build(ar=2015, omfattning=Omfattning("nationell"), undertryck=True)
+    rapport = rapportvag.build(ar=2015, omfattning=Omfattning("nationell"), undertryck=True)
     text = " ".join(iakttagelser(rapport))
     # Suppressed here: individer (4) and the avslutade (2) with their shares; the sentences
     # that need them are left out, the others stay.

@@ -36,7 +36,7 @@ from forbund.models import Forbund
 from forbund.validators import with_check_digit
 from insatser.models import Insats, Strukturdeltagare, Volymregistrering
 from rapporter.generate import generate
-from rapporter.tabeller import Omfattning, build
+from rapporter.tabeller import Omfattning
 from tests.factories import ForbundFactory, InsatsFactory
 
 pytestmark = pytest.mark.django_db
@@ -718,9 +718,9 @@ def assert_table(rapport, kod: str, want: dict[str, dict[str, int]]) -> None:
 
 
 @pytest.mark.parametrize("scope", SCOPES)
-def test_deltagande_tables_equal_a_naive_recount_of_the_spec(world, scope):
+def test_deltagande_tables_equal_a_naive_recount_of_the_spec(world, scope, rapportvag):
     omfattning = SCOPES[scope]
-    rapport = build(ar=Y, omfattning=omfattning, undertryck=False)
+    rapport = rapportvag.build(ar=Y, omfattning=omfattning, undertryck=False)
     recount = Recount(omfattning)
 
     t2 = recount.t2()
@@ -754,17 +754,17 @@ def test_deltagande_tables_equal_a_naive_recount_of_the_spec(world, scope):
 
 
 @pytest.mark.parametrize("scope", ["forbund_h", "forbund_g1", "lan", "nationell"])
-def test_t2_individer_are_distinct_personnummer(world, scope):
+def test_t2_individer_are_distinct_personnummer(world, scope, rapportvag):
     omfattning = SCOPES[scope]
-    rapport = build(ar=Y, omfattning=omfattning, undertryck=False)
+    rapport = rapportvag.build(ar=Y, omfattning=omfattning, undertryck=False)
     got = rows_of(rapport.tabeller["T2"])["person_individer"]
     assert got == Recount(omfattning).individer()
 
 
 @pytest.mark.parametrize("scope", ["lan", "nationell"])
-def test_t18_forbund_rows_are_the_sums_of_their_insats_rows(world, scope):
+def test_t18_forbund_rows_are_the_sums_of_their_insats_rows(world, scope, rapportvag):
     omfattning = SCOPES[scope]
-    rapport = build(ar=Y, omfattning=omfattning, undertryck=False)
+    rapport = rapportvag.build(ar=Y, omfattning=omfattning, undertryck=False)
     want = Recount(omfattning).t18()
     got = rows_of(rapport.tabeller["T18"], T18_DELTAGARE)
     assert {k: got[k] for k in want} == want
@@ -793,11 +793,11 @@ T19_SOURCES = {
 
 @pytest.mark.parametrize("undertryck", [False, True], ids=["oundertryckt", "undertryckt"])
 @pytest.mark.parametrize("scope", ["nationell", "lan", "forbund_g1"])
-def test_t19_equals_each_years_own_report(world, scope, undertryck):
+def test_t19_equals_each_years_own_report(world, scope, undertryck, rapportvag):
     """Every value of T19 is what the report of that year and scope says, suppression
     included; the data covers Y−2 … Y, so the two first years are (rightly) empty."""
     omfattning = SCOPES[scope]
-    t19 = build(ar=Y, omfattning=omfattning, undertryck=undertryck).tabeller["T19"]
+    t19 = rapportvag.build(ar=Y, omfattning=omfattning, undertryck=undertryck).tabeller["T19"]
     assert t19.kolumner == [str(y) for y in range(Y - 4, Y + 1)]
     rows = [r["kod"] for r in t19.rader]
     want_rows = [
@@ -806,7 +806,7 @@ def test_t19_equals_each_years_own_report(world, scope, undertryck):
     assert rows == want_rows
     seen = set()
     for ar in range(Y - 4, Y + 1):
-        own = build(ar=ar, omfattning=omfattning, undertryck=undertryck)
+        own = rapportvag.build(ar=ar, omfattning=omfattning, undertryck=undertryck)
         for row in t19.rader:
             tabell, rad, kolumn, share = T19_SOURCES[row["kod"]]
             source = own.tabeller[tabell].row(rad)
