@@ -637,7 +637,9 @@ class _Fakta:
             fakta.lagrade(u.omfattning, years, FAKTA_LAYOUT) if settings.FINSAM_RAPPORTFAKTA else {}
         )
         missing = [ar for ar in years if ar not in stored]
-        rows = [row for ar in years for row in stored.get(ar, [])]
+        # T19's earlier years read only the branches their tables count (`_Gren.tidigare`).
+        wanted = {g for g, b in _GRENAR.items() if not tidigare or b.tidigare} | {"personer"}
+        rows = [row for ar in years for row in stored.get(ar, []) if row[0] in wanted]
         if missing:
             live = cls.query(u, range(missing[0], missing[-1] + 1), tidigare=tidigare)
             rows += [row for row in live if row[1] not in stored]
@@ -682,6 +684,10 @@ class _Fakta:
     def parse(cls, result: list[list[Any]], years: range) -> dict[int, _Fakta]:
         grenar: dict[int, dict[str, list[Rad]]] = {ar: defaultdict(list) for ar in years}
         personer: dict[int, dict[str, Personer]] = {ar: {} for ar in years}
+        readers = {
+            gren: (g.record, [_kinds(g.record)[f] for f in g.record._fields])
+            for gren, g in _GRENAR.items()
+        }
         for gren, ar, kon, *values in result:
             counts = tuple(n for n in values[_DIMENSIONER:] if n is not None)
             if gren == "personer":
@@ -689,15 +695,9 @@ class _Fakta:
                 if column:  # a kön outside the code list counts in totalt only
                     personer[ar][column] = _personer(counts)
                 continue
-            record = _GRENAR[gren].record
-            kinds = _kinds(record)
-            fields = record._fields
+            record, kinds = readers[gren]
             grenar[ar][gren].append(
-                (
-                    kon,
-                    record(*(_read(kinds[f], v) for f, v in zip(fields, values, strict=False))),
-                    counts,
-                )
+                (kon, record(*map(_read, kinds, values[: len(kinds)])), counts)
             )
         return {ar: cls(grenar[ar], personer[ar]) for ar in years}
 

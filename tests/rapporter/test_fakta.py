@@ -1,0 +1,118 @@
+"""The stored facts follow every write (rapporter/fakta.py): a write makes the facts of its
+förbund's years stale, a report then counts live and says so, and after the worker's task
+the report reads the stored facts again, with the new numbers."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.conf import settings
+from django.utils import timezone
+
+from deltagare import pnr
+from deltagare.models import Deltagande, Person
+from deltagare.services import end_deltagande, register_anonymous_deltagande, withdraw_consent
+from finsam.lib.bulk import copy_insert
+from insatser.services import insats_close
+from rapporter import fakta
+from rapporter.tabeller import Omfattning, build
+from rapporter.tasks import uppdatera_fakta
+from tests.factories import InsatsFactory
+
+pytestmark = pytest.mark.django_db
+
+Y = timezone.localdate().year  # the worker keeps the recent years
+D = dt.date
+
+
+def _t2(omfattning: Omfattning) -> tuple[str, dict]:
+    rapport = build(ar=Y, omfattning=omfattning, undertryck=False)
+    rows = {r["kod"]: r["totalt"] for r in rapport.tabeller["T2"].rader}
+    return rapport.fakta[Y], rows
+
+
+def _scopes(forbund) -> list[Omfattning]:
+    return [
+        Omfattning("forbund", forbund.organisationsnummer),
+        Omfattning("lan", forbund.lan),
+        Omfattning("nationell"),
+    ]
+
+
+def _refresh() -> None:
+    fakta.uppdatera(range(Y - 1, Y + 1))
+
+
+def test_the_worker_task_brings_a_form_write_into_the_stored_facts(forbund_a):
+    insats = InsatsFactory(forbund=forbund_a, startdatum=D(Y, 1, 1))
+    uppdatera_fakta()  # as beat runs it
+    assert _t2(Omfattning("nationell")) == ("lagrade", pytest.approx(_t2_live()))
+    register_anonymous_deltagande(insats=insats, kon="kvinna", startdatum=D(Y, 1, 2))
+    for omfattning in _scopes(forbund_a):
+        kalla, rows = _t2(omfattning)
+        assert (kalla, rows["anonyma_deltaganden"]) == ("beraknade", 1)
+    assert uppdatera_fakta() >= 3  # the förbund, its län and the nation, at least
+    for omfattning in _scopes(forbund_a):
+        kalla, rows = _t2(omfattning)
+        assert (kalla, rows["anonyma_deltaganden"]) == ("lagrade", 1)
+
+
+def _t2_live() -> dict:
+    settings.FINSAM_RAPPORTFAKTA = False
+    try:
+        return _t2(Omfattning("nationell"))[1]
+    finally:
+        settings.FINSAM_RAPPORTFAKTA = True
+
+
+def _person(forbund) -> Person:
+    p = Person(forbund=forbund)
+    p.set_personnummer(pnr.parse("19900615-0107"))
+    p.save()
+    return p
+
+
+@pytest.mark.parametrize(
+    "write",
+    ["avslut", "aterkallat_samtycke", "insats_avslutad", "lan_bytt", "copy", "borttagen"],
+)
+def test_every_kind_of_write_makes_the_facts_stale(forbund_a, forbund_b, write):
+    insats = InsatsFactory(forbund=forbund_a, startdatum=D(Y - 1, 1, 1))
+    person = _person(forbund_a)
+    d = Deltagande.objects.create(
+        insats=insats,
+        registreringsform="person",
+        person=person,
+        kon=person.kon,
+        startdatum=D(Y - 1, 3, 1),
+        forsorjning_fore=["a_kassa"],
+    )
+    _refresh()
+    before = _t2(Omfattning("forbund", forbund_a.organisationsnummer))
+    assert before[0] == "lagrade" and before[1]["person_deltaganden"] == 1
+    if write == "avslut":
+        end_deltagande(deltagande=d, slutdatum=D(Y, 1, 5), avslutsorsak="flytt")
+    elif write == "aterkallat_samtycke":
+        withdraw_consent(person=person, deltaganden=[d], datum=D(Y, 1, 5))
+    elif write == "insats_avslutad":
+        insats_close(insats=insats, datum=timezone.localdate())
+    elif write == "lan_bytt":
+        forbund_a.lan = forbund_b.lan
+        forbund_a.save()
+    elif write == "copy":
+        copy_insert(
+            Deltagande,
+            [
+                Deltagande(
+                    insats=insats, registreringsform="anonym", kon="man", startdatum=D(Y, 1, 1)
+                )
+            ],
+        )
+    else:
+        d.delete()
+    omfattning = Omfattning("forbund", forbund_a.organisationsnummer)
+    assert _t2(omfattning)[0] == "beraknade"
+    live = _t2(omfattning)[1]
+    _refresh()
+    assert _t2(omfattning) == ("lagrade", live)
