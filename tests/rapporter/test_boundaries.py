@@ -2,8 +2,10 @@
 
 Each case sits exactly on a boundary of a rule and a day past it, so that a mutation of the
 rule (`<=` for `<`, an end date read as exclusive) fails here: tid i insats at exactly 6
-and 12 calendar months (with month-end arithmetic), and "active in Y" on 1 January and
-31 December.
+and 12 calendar months (with month-end arithmetic), "active in Y" on 1 January and
+31 December for deltaganden, insatser, förbund and memberships (a membership ending on
+1 January Y is a membership in Y, spec "Active in Y"), and complementary suppression along
+a column total.
 """
 
 from __future__ import annotations
@@ -14,9 +16,11 @@ import pytest
 
 from deltagare import pnr
 from deltagare.models import Deltagande, Person
+from forbund.choices import Lan, Medlemstyp
+from forbund.models import Kommun
 from forbund.validators import with_check_digit
 from rapporter.tabeller import Omfattning, build
-from tests.factories import InsatsFactory
+from tests.factories import ForbundFactory, InsatsFactory, MedlemskapFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -36,17 +40,24 @@ def _people(forbund, n):
     return people
 
 
-def _deltagande(insats, person, start, slut=None):
+def _deltagande(insats, person, start, slut=None, **fields):
     return Deltagande.objects.create(
-        insats=insats, registreringsform="person", person=person, startdatum=start, slutdatum=slut
+        insats=insats,
+        registreringsform="person",
+        person=person,
+        startdatum=start,
+        slutdatum=slut,
+        **fields,
     )
+
+
+def _table(omfattning, kod, *, undertryck=False):
+    return build(ar=Y, omfattning=omfattning, undertryck=undertryck).tabeller[kod]
 
 
 def _totals(forbund, kod):
-    rapport = build(
-        ar=Y, omfattning=Omfattning("forbund", forbund.organisationsnummer), undertryck=False
-    )
-    return {row["kod"]: row["totalt"] for row in rapport.tabeller[kod].rader}
+    t = _table(Omfattning("forbund", forbund.organisationsnummer), kod)
+    return {row["kod"]: row["totalt"] for row in t.rader}
 
 
 def test_tid_i_insats_at_exactly_6_and_12_calendar_months(forbund_a):
@@ -81,3 +92,58 @@ def test_active_in_the_year_from_1_january_to_31_december(forbund_a):
     t2 = _totals(forbund_a, "T2")
     assert t2["person_deltaganden"] == 4
     assert t2["nyinskrivna_person"] == 2  # started 31 Dec Y and 1 Jan Y
+
+
+def test_insatser_active_in_the_year_from_1_january_to_31_december(forbund_a):
+    for start, slut, avslutad in [
+        (D(2020, 1, 1), D(Y, 1, 1), None),  # planned end 1 Jan Y: active in Y
+        (D(2020, 1, 1), None, D(Y, 1, 1)),  # closed early on 1 Jan Y: active in Y
+        (D(Y, 12, 31), None, None),  # starts 31 Dec Y: active, and new in Y
+        (D(2020, 1, 1), D(Y - 1, 12, 31), None),  # planned end the day before: not
+        (D(2020, 1, 1), D(Y + 3, 1, 1), D(Y - 1, 12, 31)),  # closed the day before: not
+        (D(Y + 1, 1, 1), None, None),  # starts the day after: not
+    ]:
+        InsatsFactory(forbund=forbund_a, startdatum=start, slutdatum=slut, avslutad_datum=avslutad)
+    t1 = _table(Omfattning("forbund", forbund_a.organisationsnummer), "T1")
+    assert (t1.varde("totalt", "antal"), t1.varde("totalt", "nya")) == (3, 1)
+
+
+def test_forbund_and_memberships_active_in_the_year_from_1_january_to_31_december(forbund_a):
+    # forbund_a (Uppsala län) has the kommuner 0380 and 0381 as members since 2010.
+    for kod, intrade, uttrade in [
+        ("0382", D(2015, 1, 1), D(Y, 1, 1)),  # membership ends 1 Jan Y: a member in Y
+        ("0360", D(Y, 12, 31), None),  # joins 31 Dec Y: a member in Y
+        ("0331", D(2015, 1, 1), D(Y - 1, 12, 31)),  # ends the day before: not
+        ("0330", D(Y + 1, 1, 1), None),  # joins the day after: not
+    ]:
+        MedlemskapFactory(
+            forbund=forbund_a,
+            medlemstyp=Medlemstyp.KOMMUN,
+            kommun=Kommun.objects.get(kod=kod),
+            intrade=intrade,
+            uttrade=uttrade,
+        )
+    for bildad, upphord in [
+        (D(2010, 1, 1), D(Y, 1, 1)),  # ceases 1 Jan Y: active in Y
+        (D(Y, 12, 31), None),  # formed 31 Dec Y: active in Y
+        (D(2010, 1, 1), D(Y - 1, 12, 31)),  # ceased the day before: not
+        (D(Y + 1, 1, 1), None),  # formed the day after: not
+    ]:
+        ForbundFactory(lan=Lan.UPPSALA, bildad=bildad, upphord=upphord)
+    t0 = _table(Omfattning("lan", Lan.UPPSALA), "T0")
+    assert (t0.varde("totalt", "forbund"), t0.varde("totalt", "kommuner")) == (3, 4)
+
+
+def test_complementary_suppression_along_a_column_total(forbund_a):
+    """T7's avslutsorsak rows sum to `avslutade`: with one cause suppressed (1), the other
+    (6) must go too, or the total (7) gives the suppressed one away."""
+    insats = InsatsFactory(forbund=forbund_a, startdatum=D(2020, 1, 1))
+    people = _people(forbund_a, 7)
+    for i, person in enumerate(people):
+        orsak = "flytt" if i == 0 else "fullfoljd"
+        _deltagande(insats, person, D(Y, 2, 1), D(Y, 6, 1), avslutsorsak=orsak)
+    t7 = _table(Omfattning("forbund", forbund_a.organisationsnummer), "T7", undertryck=True)
+    rows = {row["kod"]: row for row in t7.rader}
+    assert (rows["flytt"]["totalt"], rows["fullfoljd"]["totalt"]) == (None, None)
+    assert rows["avslutade"]["totalt"] == 7
+    assert t7.undertryckta == ["fullfoljd.totalt", "flytt.totalt"]
