@@ -25,7 +25,6 @@ from django.views.decorators.debug import sensitive_post_parameters, sensitive_v
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.core import is_ratelimited
 
-from insatser.choices import Deltagarregistrering, Niva
 from insatser.models import Insats
 
 from . import kvalitet, pnr, services
@@ -44,6 +43,7 @@ from .forms import (
     add_service_errors,
 )
 from .models import Deltagande, Samtycke, Uppfoljning
+from .pnr import alder
 
 PER_SIDA = 25
 
@@ -53,9 +53,7 @@ PER_SIDA = 25
 
 def _get_insats(request: HttpRequest, orgnr: str, kod: str) -> Insats:
     """An insats with individual registration where the user is handläggare."""
-    insatser = Insats.objects.assigned_to(request.user).filter(
-        niva=Niva.INDIVID, deltagarregistrering=Deltagarregistrering.INDIVIDUELL
-    )
+    insatser = Insats.objects.assigned_to(request.user).individuella()
     return get_object_or_404(
         insatser.select_related("forbund"), forbund__organisationsnummer=orgnr, kod=kod
     )
@@ -441,7 +439,9 @@ def deltagande_detail(
                     person=person, insats_id__in=mine.values("insats_id")
                 ).order_by("-datum", "-pk")
             ),
-            alder=_alder(person.fodelsedatum, deltagande.startdatum),
+            alder=alder(person.fodelsedatum, deltagande.startdatum)
+            if person.fodelsedatum
+            else None,
             andra=list(
                 mine.exclude(pk=deltagande.pk)
                 .select_related("insats__forbund")
@@ -451,12 +451,6 @@ def deltagande_detail(
         if deltagande.slutdatum:
             context["uppfoljningar"] = _uppfoljning_rows(deltagande, today)
     return render(request, "deltagare/deltagande_detail.html", context)
-
-
-def _alder(fodd: dt.date | None, on: dt.date) -> int | None:
-    if fodd is None:
-        return None
-    return on.year - fodd.year - ((on.month, on.day) < (fodd.month, fodd.day))
 
 
 def _deltagande_form_page(

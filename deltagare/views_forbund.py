@@ -35,7 +35,17 @@ from insatser.models import Insats
 
 from . import kvalitet, pnr, services
 from .forms import public_id_start
-from .models import Atkomst, Atkomstlogg, Deltagande, Person, Samtycke, Uppfoljning
+from .models import (
+    AGE_BANDS,
+    Atkomst,
+    Atkomstlogg,
+    Deltagande,
+    Person,
+    Samtycke,
+    Uppfoljning,
+    age_band,
+)
+from .pnr import alder
 
 PER_SIDA = 50
 STATUS = [
@@ -45,7 +55,6 @@ STATUS = [
     ("ofullstandiga", "Ofullständiga"),
     *((p.kod, p.label) for p in kvalitet.PROBLEM),
 ]
-ALDERSBAND = [(16, "under 16"), (30, "16–29"), (45, "30–44"), (60, "45–59"), (200, "60–")]
 EXPORT_COLUMNS = [
     "id",
     "insats",
@@ -74,12 +83,7 @@ def _own_forbund(request: HttpRequest, orgnr: str) -> Forbund:
 def aldersband(fodelsedatum: dt.date | None, start: dt.date) -> str:
     if fodelsedatum is None:
         return "–"
-    age = (
-        start.year
-        - fodelsedatum.year
-        - ((start.month, start.day) < (fodelsedatum.month, fodelsedatum.day))
-    )
-    return next(label for limit, label in ALDERSBAND if age < limit)
+    return AGE_BANDS[age_band(alder(fodelsedatum, start))][0]
 
 
 class FilterForm(StyledFormMixin, forms.Form):
@@ -91,7 +95,7 @@ class FilterForm(StyledFormMixin, forms.Form):
 
     def __init__(self, *args, forbund: Forbund, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        insatser = Insats.objects.filter(individuell_q(), forbund=forbund).order_by("kod")
+        insatser = Insats.objects.individuella().filter(forbund=forbund).order_by("kod")
         self.fields["insats"].choices = [("", "Alla insatser")] + [
             (i.kod, f"{i.kod} {i.namn}") for i in insatser.only("kod", "namn")
         ]
@@ -99,10 +103,6 @@ class FilterForm(StyledFormMixin, forms.Form):
         self.fields["ar"].choices = [("", "Alla år")] + [
             (y, str(y)) for y in range(this_year, this_year - 12, -1)
         ]
-
-
-def individuell_q() -> Q:
-    return Q(niva="individ", deltagarregistrering="individuell")
 
 
 def _filtered(request: HttpRequest, forbund: Forbund):

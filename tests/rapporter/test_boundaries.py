@@ -15,7 +15,9 @@ import datetime as dt
 import pytest
 
 from deltagare import pnr
-from deltagare.models import Deltagande, Person
+from deltagare.models import AGE_BANDS, Deltagande, Person, age_band
+from deltagare.pnr import alder
+from finsam.lib import period
 from forbund.choices import Lan, Medlemstyp
 from forbund.models import Kommun
 from forbund.validators import with_check_digit
@@ -30,9 +32,9 @@ Y = 2024
 NUMMER = [f"19{with_check_digit(f'{80 + i}0101002')}" for i in range(9)]
 
 
-def _people(forbund, n):
+def _people(forbund, n, numbers=NUMMER):
     people = []
-    for nummer in NUMMER[:n]:
+    for nummer in numbers[:n]:
         person = Person(forbund=forbund)
         person.set_personnummer(pnr.parse(nummer))
         person.save()
@@ -86,6 +88,14 @@ def test_active_in_the_year_from_1_january_to_31_december(forbund_a):
     _deltagande(insats, people[3], D(Y + 1, 1, 1))  # starts the day after: not
     _deltagande(insats, people[4], D(Y, 1, 1), D(Y, 12, 31))  # the whole year
     _deltagande(insats, people[5], D(2020, 1, 1))  # open since long before: active
+    # The report's SQL, the ORM's rule and the Python rule agree on every row.
+    active = Deltagande.objects.active_in_year(Y)
+    assert active.count() == 4
+    assert {
+        d.pk
+        for d in Deltagande.objects.all()
+        if period.is_active_in_year(d.startdatum, d.slutdatum, Y)
+    } == set(active.values_list("pk", flat=True))
     t7 = _totals(forbund_a, "T7")
     assert t7["registrerade"] == 4
     assert t7["avslutade"] == 2  # ended 1 Jan Y and 31 Dec Y; not 31 Dec Y−1
@@ -132,6 +142,11 @@ def test_forbund_and_memberships_active_in_the_year_from_1_january_to_31_decembe
         ForbundFactory(lan=Lan.UPPSALA, bildad=bildad, upphord=upphord)
     t0 = _table(Omfattning("lan", Lan.UPPSALA), "T0")
     assert (t0.varde("totalt", "forbund"), t0.varde("totalt", "kommuner")) == (3, 4)
+    # The contributions page's "member in Y" is the same rule, in SQL and for one row.
+    members = forbund_a.medlemskap.active_in_year(Y).filter(kommun__isnull=False)
+    assert sorted(members.values_list("kommun__kod", flat=True)) == ["0360", "0380", "0381", "0382"]
+    kommuner = forbund_a.medlemskap.filter(kommun__isnull=False).select_related("kommun")
+    assert sorted(m.kommun.kod for m in kommuner if m.is_active_in_year(Y)) == ["0360", "0380", "0381", "0382"]
 
 
 def test_complementary_suppression_along_a_column_total(forbund_a):
@@ -147,3 +162,28 @@ def test_complementary_suppression_along_a_column_total(forbund_a):
     assert (rows["flytt"]["totalt"], rows["fullfoljd"]["totalt"]) == (None, None)
     assert rows["avslutade"]["totalt"] == 7
     assert t7.undertryckta == ["fullfoljd.totalt", "flytt.totalt"]
+
+
+def test_age_at_start_on_the_birthday_and_the_day_before(forbund_a):
+    """The report's age in SQL (T3) and the pages' `alder` agree on birthdays, 29 February
+    included."""
+    insats = InsatsFactory(forbund=forbund_a, startdatum=D(2020, 1, 1))
+    cases = [
+        ("080615", D(Y, 6, 15)),  # 16 on the start day → 16_29
+        ("080616", D(Y, 6, 15)),  # 16 the day after → under_16
+        ("940615", D(Y, 6, 15)),  # 30 on the start day → 30_44
+        ("940616", D(Y, 6, 15)),  # 30 the day after → 16_29
+        ("960229", D(Y - 1, 2, 28)),  # born 29 Feb, 27 only on 1 Mar 2023 → 16_29 (26)
+        ("640301", D(Y, 3, 1)),  # 60 on the start day → 60_
+        ("640302", D(Y, 3, 1)),  # 60 the day after → 45_59
+    ]
+    nummer = [
+        f"{'20' if born < '30' else '19'}{with_check_digit(f'{born}002')}" for born, _ in cases
+    ]
+    people = _people(forbund_a, len(cases), nummer)
+    expected: dict[str, int] = dict.fromkeys(AGE_BANDS, 0)
+    for person, (_, start) in zip(people, cases, strict=True):
+        _deltagande(insats, person, start)
+        expected[age_band(alder(person.fodelsedatum, start))] += 1
+    assert expected == {"under_16": 1, "16_29": 3, "30_44": 1, "45_59": 1, "60_": 1}
+    assert {k: v for k, v in _totals(forbund_a, "T3").items() if k in AGE_BANDS} == expected
