@@ -19,8 +19,8 @@ import datetime as dt
 from django import forms
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
@@ -29,7 +29,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from finsam.lib.forms import StyledFormMixin
 from finsam.lib.tabular import write_table
 from forbund import access
-from forbund.choices import Roll
+from forbund.http import AuthenticatedHttpRequest
 from forbund.models import Forbund, User
 from insatser.models import Insats
 
@@ -75,9 +75,8 @@ FORMATS = {
 }
 
 
-def _own_forbund(request: HttpRequest, orgnr: str) -> Forbund:
-    ids = access.forbund_ids(request.user, Roll.FORBUNDSADMINISTRATOR)
-    return get_object_or_404(Forbund.objects.filter(pk__in=ids), organisationsnummer=orgnr)
+def _own_forbund(request: AuthenticatedHttpRequest, orgnr: str) -> Forbund:
+    return Forbund.objects.get_for_user(request.user, orgnr, "deltaganden_pseudonym")
 
 
 def aldersband(fodelsedatum: dt.date | None, start: dt.date) -> str:
@@ -105,7 +104,7 @@ class FilterForm(StyledFormMixin, forms.Form):
         ]
 
 
-def _filtered(request: HttpRequest, forbund: Forbund):
+def _filtered(request: AuthenticatedHttpRequest, forbund: Forbund):
     form = FilterForm(request.GET or None, forbund=forbund)
     today = timezone.localdate()
     rows = (
@@ -170,7 +169,7 @@ def _export_row(d: Deltagande) -> dict:
 
 @never_cache
 @require_GET
-def deltaganden(request: HttpRequest, orgnr: str) -> HttpResponse:
+def deltaganden(request: AuthenticatedHttpRequest, orgnr: str) -> HttpResponse:
     forbund = _own_forbund(request, orgnr)
     form, rows = _filtered(request, forbund)
     if (fmt := request.GET.get("format")) in FORMATS:
@@ -241,7 +240,7 @@ class LoggFilter(StyledFormMixin, forms.Form):
 
 @never_cache
 @require_GET
-def atkomstlogg(request: HttpRequest, orgnr: str) -> HttpResponse:
+def atkomstlogg(request: AuthenticatedHttpRequest, orgnr: str) -> HttpResponse:
     """One row per page view that showed personal data, listing the persons it showed;
     filtered by person (public id), user and dates."""
     forbund = _own_forbund(request, orgnr)
@@ -296,7 +295,7 @@ class UtdragForm(StyledFormMixin, forms.Form):
 @require_http_methods(["GET", "POST"])
 @sensitive_post_parameters("personnummer")
 @sensitive_variables()
-def registerutdrag(request: HttpRequest) -> HttpResponse:
+def registerutdrag(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A person's data and who has viewed it (404 for those who may take no extract).
 
     A handläggare's extract holds only the person's deltaganden in their own insatser, with
@@ -334,7 +333,7 @@ def registerutdrag(request: HttpRequest) -> HttpResponse:
     return render(request, "deltagare/forbund/registerutdrag.html", context)
 
 
-def _utdrag(request: HttpRequest, person: Person, *, full: bool) -> dict:
+def _utdrag(request: AuthenticatedHttpRequest, person: Person, *, full: bool) -> dict:
     """One person's extract: everything the förbund holds (full) or what the reader's own
     insatser hold. Logs the view first, so that the extract lists it too."""
     services.log_access(

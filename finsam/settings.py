@@ -47,11 +47,12 @@ INSTALLED_APPS = [
     "deltagare",
     "rapporter",
     "konton",
+    "portal",
 ]
 
 MIDDLEWARE = [
     # /halsa/ for the container health checks, which call on loopback (see the class).
-    "forbund.middleware.HealthCheckMiddleware",
+    "portal.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -86,7 +87,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
-                "forbund.context_processors.navigation",
+                "portal.context_processors.navigation",
             ],
         },
     },

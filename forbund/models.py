@@ -7,6 +7,7 @@ from django.contrib.auth.models import AbstractUser
 from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 from django.db.models import Q
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 
@@ -17,6 +18,8 @@ from .validators import validate_organisationsnummer
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
+
+    from .access import Action
 
 
 class Region(models.Model):
@@ -92,6 +95,15 @@ class ForbundQuerySet(models.QuerySet["Forbund"]):
         from .access import forbund_filter
 
         return self.filter(forbund_filter(user, "contributions_write"))
+
+    def get_for_user(self, user, orgnr: str, action: Action = "registry_read") -> Forbund:
+        """The förbund of the URL if `action` reaches it for the user, else 404: the one
+        way a view gets the förbund it works in."""
+        from .access import forbund_filter
+
+        return get_object_or_404(
+            self.filter(forbund_filter(user, action)), organisationsnummer=orgnr
+        )
 
     def active_on(self, day: dt.date) -> ForbundQuerySet:
         return self.filter(bildad__lte=day).filter(Q(upphord__isnull=True) | Q(upphord__gt=day))
