@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "konton",
     "portal",
 ]
+if not PRODUCTION:
+    INSTALLED_APPS.append("dev")  # demo data, generate_data, benchmarks, load test
 
 MIDDLEWARE = [
     # /halsa/ for the container health checks, which call on loopback (see the class).

@@ -1,4 +1,4 @@
-"""Locust users for `manage.py loadtest` (see finsam/lib/loadtest.py).
+"""Locust users for `manage.py loadtest` (see dev/loadtest.py).
 
 Each simulated user takes the next account of the plan, signs in through the real login
 page (with its TOTP code where the role needs one) and then visits that role's pages in
