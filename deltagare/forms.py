@@ -25,10 +25,15 @@ from .choices import (
     Uppfoljningspunkt,
     Utbildningsniva,
 )
-from .models import INGEN_OFFENTLIG, Deltagande
+from .models import (
+    INGEN_OFFENTLIG_ENSAM,
+    SAMTYCKE_SENAST_START,
+    Deltagande,
+    ingen_offentlig_combined,
+    samtycke_after_start,
+)
 from .services import Startprofil
 
-INGEN_OFFENTLIG_ENSAM = "”Ingen offentlig försörjning” kan inte kombineras med andra val."
 MINST_ETT = "Välj minst ett alternativ (”Uppgift saknas” om du inte vet)."
 
 HELP_UTBILDNING = (
@@ -92,7 +97,7 @@ def _date(label: str, help_text: str = "", *, required: bool = True) -> forms.Da
 
 def _check_forsorjning(form: forms.Form, name: str) -> None:
     codes = form.cleaned_data.get(name) or []
-    if INGEN_OFFENTLIG in codes and len(codes) > 1:
+    if ingen_offentlig_combined(codes):
         form.add_error(name, INGEN_OFFENTLIG_ENSAM)
 
 
@@ -286,8 +291,8 @@ class RegistreringForm(_InsatsStartMixin, StartprofilForm):
     def clean(self) -> dict:
         data = super().clean()
         samtycke, start = data.get("samtycke_datum"), data.get("startdatum")
-        if samtycke and start and samtycke > start:
-            self.add_error("samtycke_datum", "Samtycket ska vara lämnat senast på startdagen.")
+        if samtycke and start and samtycke_after_start(samtycke, start):
+            self.add_error("samtycke_datum", SAMTYCKE_SENAST_START)
         _not_in_future(self, "samtycke_datum", "Datumet för samtycket")
         return data
 

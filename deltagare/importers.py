@@ -28,7 +28,6 @@ from finsam.lib.importing import (
 )
 from finsam.lib.tabular import Table
 from forbund import access
-from forbund.choices import Roll
 from forbund.validators import normalize_organisationsnummer
 from insatser.choices import Deltagarregistrering, Niva
 from insatser.models import Insats
@@ -197,9 +196,7 @@ class DeltagandenKind(ImportKind):
     key_columns = ["forbund", "insats", "personnummer", "startdatum"]
 
     def allowed(self, user: Any) -> bool:
-        return user is None or bool(
-            access.roles(user) & {Roll.HANDLAGGARE, Roll.FORBUNDSADMINISTRATOR}
-        )
+        return user is None or access.can_import_deltaganden(user)
 
     def validate(self, table: Table, *, user: Any) -> tuple[_Prepared, list]:
         errors: list = []

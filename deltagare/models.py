@@ -36,6 +36,33 @@ from .choices import (
 )
 
 INGEN_OFFENTLIG = Forsorjning.INGEN_OFFENTLIG.value
+INGEN_OFFENTLIG_ENSAM = "”Ingen offentlig försörjning” kan inte kombineras med andra val."
+SAMTYCKE_SENAST_START = "Samtycket ska vara lämnat senast på startdagen."
+
+# Age bands at start (T3, T12, the förbund's deltagande list): code → (label, highest age).
+AGE_BANDS: dict[str, tuple[str, int | None]] = {
+    "under_16": ("Under 16 år", 15),
+    "16_29": ("16–29 år", 29),
+    "30_44": ("30–44 år", 44),
+    "45_59": ("45–59 år", 59),
+    "60_": ("60 år och äldre", None),
+}
+
+
+def age_band(age: int) -> str:
+    """The code of the band of `AGE_BANDS` the age falls in."""
+    return next(kod for kod, (_, high) in AGE_BANDS.items() if high is None or age <= high)
+
+
+def ingen_offentlig_combined(codes: list[str]) -> bool:
+    """`ingen_offentlig` excludes every other försörjning code (spec/kodlistor.md); the
+    database states the same in `_ingen_offentlig_alone`."""
+    return INGEN_OFFENTLIG in codes and len(codes) > 1
+
+
+def samtycke_after_start(samtycke: dt.date, startdatum: dt.date) -> bool:
+    """Consent must be given on or before the start day."""
+    return samtycke > startdatum
 
 
 def _codes(choices, verbose_name: str) -> ArrayField:

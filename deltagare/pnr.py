@@ -40,10 +40,14 @@ class Personnummer:
     __str__ = __repr__
 
     def alder(self, on: dt.date) -> int:
-        years = on.year - self.fodelsedatum.year
-        if (on.month, on.day) < (self.fodelsedatum.month, self.fodelsedatum.day):
-            years -= 1
-        return years
+        return alder(self.fodelsedatum, on)
+
+
+def alder(fodelsedatum: dt.date, on: dt.date) -> int:
+    """Whole years of age on the day (a birthday on 29 February comes on 1 March)."""
+    return (
+        on.year - fodelsedatum.year - ((on.month, on.day) < (fodelsedatum.month, fodelsedatum.day))
+    )
 
 
 # Every function that holds a clear number in a local hides its locals from error reports.

@@ -15,19 +15,21 @@ from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 
 from forbund.models import Forbund
-from insatser.choices import Deltagarregistrering, Niva
 from insatser.models import Insats
 
 from . import pnr
 from .choices import Registreringsform, Samtyckessyfte
 from .models import (
-    INGEN_OFFENTLIG,
+    INGEN_OFFENTLIG_ENSAM,
+    SAMTYCKE_SENAST_START,
     Atkomst,
     Atkomstlogg,
     Deltagande,
     Person,
     Samtycke,
     Uppfoljning,
+    ingen_offentlig_combined,
+    samtycke_after_start,
 )
 
 
@@ -48,10 +50,7 @@ def find_person(*, forbund: Forbund, personnummer: pnr.Personnummer) -> Person |
 
 def check_insats_takes_individuals(insats: Insats, startdatum: dt.date) -> None:
     errors: dict[str, str] = {}
-    if (
-        insats.niva != Niva.INDIVID
-        or insats.deltagarregistrering != Deltagarregistrering.INDIVIDUELL
-    ):
+    if not insats.is_individuell:
         errors["insats"] = (
             "Insatsen registrerar inte deltagare var för sig (den är strukturinriktad eller en "
             "volyminsats)."
@@ -69,10 +68,8 @@ def check_insats_takes_individuals(insats: Insats, startdatum: dt.date) -> None:
 
 
 def check_forsorjning(codes: list[str], field_name: str) -> None:
-    if INGEN_OFFENTLIG in codes and len(codes) > 1:
-        raise ValidationError(
-            {field_name: "”Ingen offentlig försörjning” kan inte kombineras med andra val."}
-        )
+    if ingen_offentlig_combined(codes):
+        raise ValidationError({field_name: INGEN_OFFENTLIG_ENSAM})
 
 
 @transaction.atomic
@@ -97,8 +94,8 @@ def register_person_deltagande(
     profil = profil or Startprofil()
     check_insats_takes_individuals(insats, startdatum)
     check_forsorjning(profil.forsorjning_fore, "forsorjning_fore")
-    if samtycke_datum > startdatum:
-        raise ValidationError({"samtycke_datum": "Samtycket ska vara lämnat senast på startdagen."})
+    if samtycke_after_start(samtycke_datum, startdatum):
+        raise ValidationError({"samtycke_datum": SAMTYCKE_SENAST_START})
     person = find_person(forbund=insats.forbund, personnummer=personnummer)
     if person is None:
         person = Person(forbund=insats.forbund)

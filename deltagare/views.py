@@ -15,7 +15,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Max, Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
@@ -25,7 +25,7 @@ from django.views.decorators.debug import sensitive_post_parameters, sensitive_v
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.core import is_ratelimited
 
-from insatser.choices import Deltagarregistrering, Niva
+from forbund.http import AuthenticatedHttpRequest
 from insatser.models import Insats
 
 from . import kvalitet, pnr, services
@@ -44,6 +44,7 @@ from .forms import (
     add_service_errors,
 )
 from .models import Deltagande, Samtycke, Uppfoljning
+from .pnr import alder
 
 PER_SIDA = 25
 
@@ -51,17 +52,15 @@ PER_SIDA = 25
 # --- Access ---------------------------------------------------------------------------
 
 
-def _get_insats(request: HttpRequest, orgnr: str, kod: str) -> Insats:
+def _get_insats(request: AuthenticatedHttpRequest, orgnr: str, kod: str) -> Insats:
     """An insats with individual registration where the user is handläggare."""
-    insatser = Insats.objects.assigned_to(request.user).filter(
-        niva=Niva.INDIVID, deltagarregistrering=Deltagarregistrering.INDIVIDUELL
-    )
+    insatser = Insats.objects.assigned_to(request.user).individuella()
     return get_object_or_404(
         insatser.select_related("forbund"), forbund__organisationsnummer=orgnr, kod=kod
     )
 
 
-def _get_deltagande(request: HttpRequest, orgnr: str, kod: str, public_id: uuid.UUID):
+def _get_deltagande(request: AuthenticatedHttpRequest, orgnr: str, kod: str, public_id: uuid.UUID):
     """A deltagande the user may see with personal data, in the insats of the URL."""
     return get_object_or_404(
         Deltagande.objects.for_user(request.user, personal=True).select_related(
@@ -80,7 +79,7 @@ def deltagande_url(deltagande: Deltagande, name: str = "deltagare:detail", **kwa
 
 
 @sensitive_variables("nummer")
-def _show_personal_data(request: HttpRequest, deltagande: Deltagande, anledning: str) -> None:
+def _show_personal_data(request: AuthenticatedHttpRequest, deltagande: Deltagande, anledning: str) -> None:
     """Logs the view and puts the formatted number on the deltagande for the template."""
     if deltagande.person_id is None:
         deltagande.visat_pnr = ""
@@ -109,7 +108,7 @@ def _filter(deltaganden, status: str, today: dt.date):
     return deltaganden
 
 
-def _shown(request: HttpRequest, insats: Insats, rows: list[Deltagande], anledning: str):
+def _shown(request: AuthenticatedHttpRequest, insats: Insats, rows: list[Deltagande], anledning: str):
     """The rows as the table shows them (the number formatted, the problems listed), with
     one access-log row per person whose number is shown."""
     for d in rows:
@@ -126,7 +125,7 @@ def _shown(request: HttpRequest, insats: Insats, rows: list[Deltagande], anledni
     return rows
 
 
-def _list_page(request: HttpRequest, insats: Insats, **extra: object) -> HttpResponse:
+def _list_page(request: AuthenticatedHttpRequest, insats: Insats, **extra: object) -> HttpResponse:
     """The list page, or (htmx) only its search block."""
     template = "deltagare/deltagare_list.html" + ("#sok" if request.htmx else "")
     return render(
@@ -146,7 +145,7 @@ def _list_page(request: HttpRequest, insats: Insats, **extra: object) -> HttpRes
 @never_cache
 @require_GET
 @sensitive_variables("nummer")
-def deltagare_list(request: HttpRequest, orgnr: str, kod: str) -> HttpResponse:
+def deltagare_list(request: AuthenticatedHttpRequest, orgnr: str, kod: str) -> HttpResponse:
     insats = _get_insats(request, orgnr, kod)
     today = timezone.localdate()
     status = DeltagareFilterForm(request.GET).status_value
@@ -181,7 +180,7 @@ SOK_TRAFFAR = 25
 
 @never_cache
 @require_POST
-def deltagare_sok(request: HttpRequest, orgnr: str, kod: str) -> HttpResponse:
+def deltagare_sok(request: AuthenticatedHttpRequest, orgnr: str, kod: str) -> HttpResponse:
     """The search of the participant list (POST, htmx or not): by personnummer, found
     through the keyed hash in the insats's förbund, or by the start of a deltagande's id.
     Only the insats's deltaganden are searched; each person shown is logged."""
@@ -214,7 +213,7 @@ def _registration_context(insats: Insats, **extra: object) -> dict[str, object]:
 
 
 def _anonym_response(
-    request: HttpRequest, insats: Insats, form: AnonymForm, **extra: object
+    request: AuthenticatedHttpRequest, insats: Insats, form: AnonymForm, **extra: object
 ) -> HttpResponse:
     return render(
         request,
@@ -223,7 +222,7 @@ def _anonym_response(
     )
 
 
-def _protected_identity(request: HttpRequest, insats: Insats) -> HttpResponse:
+def _protected_identity(request: AuthenticatedHttpRequest, insats: Insats) -> HttpResponse:
     """A person with skyddade personuppgifter is always registered anonymously: nothing of
     the posted form is saved; the anonymous form opens with the start date and kön."""
     initial: dict[str, object] = {}
@@ -242,7 +241,7 @@ def _protected_identity(request: HttpRequest, insats: Insats) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @sensitive_post_parameters("personnummer")
 @sensitive_variables()
-def deltagare_create(request: HttpRequest, orgnr: str, kod: str) -> HttpResponse:
+def deltagare_create(request: AuthenticatedHttpRequest, orgnr: str, kod: str) -> HttpResponse:
     insats = _get_insats(request, orgnr, kod)
     check_url = reverse("deltagare:pnr_check", args=[orgnr, kod])
     if request.method == "POST":
@@ -293,7 +292,7 @@ def _default_start(insats: Insats) -> dt.date:
 PNR_CHECK_RATES = ("20/m", "200/h")
 
 
-def _check_throttled(request: HttpRequest) -> bool:
+def _check_throttled(request: AuthenticatedHttpRequest) -> bool:
     """Counts the check against the user's limits. The count lives in the cache; with Redis
     down it is not kept (RATELIMIT_FAIL_OPEN), and the check answers as usual."""
     over = [
@@ -307,7 +306,7 @@ def _check_throttled(request: HttpRequest) -> bool:
 @require_POST
 @sensitive_post_parameters("personnummer")
 @sensitive_variables()
-def pnr_check(request: HttpRequest, orgnr: str, kod: str) -> HttpResponse:
+def pnr_check(request: AuthenticatedHttpRequest, orgnr: str, kod: str) -> HttpResponse:
     """The live check of the number as it is typed (htmx, POST). The answer never contains
     the number: valid or not, and the person's deltaganden in the user's own insatser
     (insats and dates). Of deltaganden elsewhere it says nothing, not even that they exist:
@@ -335,7 +334,7 @@ def pnr_check(request: HttpRequest, orgnr: str, kod: str) -> HttpResponse:
     return render(request, "deltagare/registrera.html#pnr_status", context)
 
 
-def _known_person(request: HttpRequest, insats: Insats, parsed: pnr.Personnummer) -> dict:
+def _known_person(request: AuthenticatedHttpRequest, insats: Insats, parsed: pnr.Personnummer) -> dict:
     context: dict[str, object] = {
         "status": "giltigt",
         "kon": parsed.kon,
@@ -368,7 +367,7 @@ def _known_person(request: HttpRequest, insats: Insats, parsed: pnr.Personnummer
 
 @never_cache
 @require_http_methods(["GET", "POST"])
-def deltagare_create_anonym(request: HttpRequest, orgnr: str, kod: str) -> HttpResponse:
+def deltagare_create_anonym(request: AuthenticatedHttpRequest, orgnr: str, kod: str) -> HttpResponse:
     insats = _get_insats(request, orgnr, kod)
     if request.method == "POST":
         form = AnonymForm(request.POST, insats=insats)
@@ -419,7 +418,7 @@ def _uppfoljning_rows(deltagande: Deltagande, today: dt.date) -> list[dict[str, 
 @never_cache
 @require_GET
 def deltagande_detail(
-    request: HttpRequest, orgnr: str, kod: str, public_id: uuid.UUID
+    request: AuthenticatedHttpRequest, orgnr: str, kod: str, public_id: uuid.UUID
 ) -> HttpResponse:
     deltagande = _get_deltagande(request, orgnr, kod, public_id)
     today = timezone.localdate()
@@ -441,7 +440,9 @@ def deltagande_detail(
                     person=person, insats_id__in=mine.values("insats_id")
                 ).order_by("-datum", "-pk")
             ),
-            alder=_alder(person.fodelsedatum, deltagande.startdatum),
+            alder=alder(person.fodelsedatum, deltagande.startdatum)
+            if person.fodelsedatum
+            else None,
             andra=list(
                 mine.exclude(pk=deltagande.pk)
                 .select_related("insats__forbund")
@@ -453,14 +454,8 @@ def deltagande_detail(
     return render(request, "deltagare/deltagande_detail.html", context)
 
 
-def _alder(fodd: dt.date | None, on: dt.date) -> int | None:
-    if fodd is None:
-        return None
-    return on.year - fodd.year - ((on.month, on.day) < (fodd.month, fodd.day))
-
-
 def _deltagande_form_page(
-    request: HttpRequest, template: str, deltagande: Deltagande, form, **extra: object
+    request: AuthenticatedHttpRequest, template: str, deltagande: Deltagande, form, **extra: object
 ) -> HttpResponse:
     return render(
         request,
@@ -479,7 +474,7 @@ def _deltagande_form_page(
 @never_cache
 @require_http_methods(["GET", "POST"])
 def deltagande_avsluta(
-    request: HttpRequest, orgnr: str, kod: str, public_id: uuid.UUID
+    request: AuthenticatedHttpRequest, orgnr: str, kod: str, public_id: uuid.UUID
 ) -> HttpResponse:
     """End a deltagande, or correct the end of an ended one, in one form."""
     deltagande = _get_deltagande(request, orgnr, kod, public_id)
@@ -513,7 +508,7 @@ def deltagande_avsluta(
 @never_cache
 @require_http_methods(["GET", "POST"])
 def deltagande_startprofil(
-    request: HttpRequest, orgnr: str, kod: str, public_id: uuid.UUID
+    request: AuthenticatedHttpRequest, orgnr: str, kod: str, public_id: uuid.UUID
 ) -> HttpResponse:
     deltagande = _get_deltagande(request, orgnr, kod, public_id)
     if deltagande.registreringsform != Registreringsform.PERSON:
@@ -537,7 +532,7 @@ def deltagande_startprofil(
 @never_cache
 @require_http_methods(["GET", "POST"])
 def deltagande_uppfoljning(
-    request: HttpRequest, orgnr: str, kod: str, public_id: uuid.UUID, matpunkt: int
+    request: AuthenticatedHttpRequest, orgnr: str, kod: str, public_id: uuid.UUID, matpunkt: int
 ) -> HttpResponse:
     """The follow-up at 90, 180 or 365 days after the end (deltaganden with personal data;
     an open one is followed up once it has ended)."""
@@ -591,7 +586,7 @@ def deltagande_uppfoljning(
 @never_cache
 @require_http_methods(["GET", "POST"])
 def samtycke_aterkalla(
-    request: HttpRequest, orgnr: str, kod: str, public_id: uuid.UUID
+    request: AuthenticatedHttpRequest, orgnr: str, kod: str, public_id: uuid.UUID
 ) -> HttpResponse:
     """The participant withdraws consent. The form asks which of the person's deltaganden
     in the user's insatser it covers (this one chosen to begin with); those turn anonymous

@@ -19,8 +19,8 @@ import datetime as dt
 from django import forms
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
@@ -29,13 +29,23 @@ from django.views.decorators.http import require_GET, require_http_methods
 from finsam.lib.forms import StyledFormMixin
 from finsam.lib.tabular import write_table
 from forbund import access
-from forbund.choices import Roll
+from forbund.http import AuthenticatedHttpRequest
 from forbund.models import Forbund, User
 from insatser.models import Insats
 
 from . import kvalitet, pnr, services
 from .forms import public_id_start
-from .models import Atkomst, Atkomstlogg, Deltagande, Person, Samtycke, Uppfoljning
+from .models import (
+    AGE_BANDS,
+    Atkomst,
+    Atkomstlogg,
+    Deltagande,
+    Person,
+    Samtycke,
+    Uppfoljning,
+    age_band,
+)
+from .pnr import alder
 
 PER_SIDA = 50
 STATUS = [
@@ -45,7 +55,6 @@ STATUS = [
     ("ofullstandiga", "Ofullständiga"),
     *((p.kod, p.label) for p in kvalitet.PROBLEM),
 ]
-ALDERSBAND = [(16, "under 16"), (30, "16–29"), (45, "30–44"), (60, "45–59"), (200, "60–")]
 EXPORT_COLUMNS = [
     "id",
     "insats",
@@ -66,20 +75,14 @@ FORMATS = {
 }
 
 
-def _own_forbund(request: HttpRequest, orgnr: str) -> Forbund:
-    ids = access.forbund_ids(request.user, Roll.FORBUNDSADMINISTRATOR)
-    return get_object_or_404(Forbund.objects.filter(pk__in=ids), organisationsnummer=orgnr)
+def _own_forbund(request: AuthenticatedHttpRequest, orgnr: str) -> Forbund:
+    return Forbund.objects.get_for_user(request.user, orgnr, "deltaganden_pseudonym")
 
 
 def aldersband(fodelsedatum: dt.date | None, start: dt.date) -> str:
     if fodelsedatum is None:
         return "–"
-    age = (
-        start.year
-        - fodelsedatum.year
-        - ((start.month, start.day) < (fodelsedatum.month, fodelsedatum.day))
-    )
-    return next(label for limit, label in ALDERSBAND if age < limit)
+    return AGE_BANDS[age_band(alder(fodelsedatum, start))][0]
 
 
 class FilterForm(StyledFormMixin, forms.Form):
@@ -91,7 +94,7 @@ class FilterForm(StyledFormMixin, forms.Form):
 
     def __init__(self, *args, forbund: Forbund, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        insatser = Insats.objects.filter(individuell_q(), forbund=forbund).order_by("kod")
+        insatser = Insats.objects.individuella().filter(forbund=forbund).order_by("kod")
         self.fields["insats"].choices = [("", "Alla insatser")] + [
             (i.kod, f"{i.kod} {i.namn}") for i in insatser.only("kod", "namn")
         ]
@@ -101,11 +104,7 @@ class FilterForm(StyledFormMixin, forms.Form):
         ]
 
 
-def individuell_q() -> Q:
-    return Q(niva="individ", deltagarregistrering="individuell")
-
-
-def _filtered(request: HttpRequest, forbund: Forbund):
+def _filtered(request: AuthenticatedHttpRequest, forbund: Forbund):
     form = FilterForm(request.GET or None, forbund=forbund)
     today = timezone.localdate()
     rows = (
@@ -170,7 +169,7 @@ def _export_row(d: Deltagande) -> dict:
 
 @never_cache
 @require_GET
-def deltaganden(request: HttpRequest, orgnr: str) -> HttpResponse:
+def deltaganden(request: AuthenticatedHttpRequest, orgnr: str) -> HttpResponse:
     forbund = _own_forbund(request, orgnr)
     form, rows = _filtered(request, forbund)
     if (fmt := request.GET.get("format")) in FORMATS:
@@ -241,7 +240,7 @@ class LoggFilter(StyledFormMixin, forms.Form):
 
 @never_cache
 @require_GET
-def atkomstlogg(request: HttpRequest, orgnr: str) -> HttpResponse:
+def atkomstlogg(request: AuthenticatedHttpRequest, orgnr: str) -> HttpResponse:
     """One row per page view that showed personal data, listing the persons it showed;
     filtered by person (public id), user and dates."""
     forbund = _own_forbund(request, orgnr)
@@ -296,7 +295,7 @@ class UtdragForm(StyledFormMixin, forms.Form):
 @require_http_methods(["GET", "POST"])
 @sensitive_post_parameters("personnummer")
 @sensitive_variables()
-def registerutdrag(request: HttpRequest) -> HttpResponse:
+def registerutdrag(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A person's data and who has viewed it (404 for those who may take no extract).
 
     A handläggare's extract holds only the person's deltaganden in their own insatser, with
@@ -334,7 +333,7 @@ def registerutdrag(request: HttpRequest) -> HttpResponse:
     return render(request, "deltagare/forbund/registerutdrag.html", context)
 
 
-def _utdrag(request: HttpRequest, person: Person, *, full: bool) -> dict:
+def _utdrag(request: AuthenticatedHttpRequest, person: Person, *, full: bool) -> dict:
     """One person's extract: everything the förbund holds (full) or what the reader's own
     insatser hold. Logs the view first, so that the extract lists it too."""
     services.log_access(

@@ -47,11 +47,14 @@ INSTALLED_APPS = [
     "deltagare",
     "rapporter",
     "konton",
+    "portal",
 ]
+if not PRODUCTION:
+    INSTALLED_APPS.append("dev")  # demo data, generate_data, benchmarks, load test
 
 MIDDLEWARE = [
     # /halsa/ for the container health checks, which call on loopback (see the class).
-    "forbund.middleware.HealthCheckMiddleware",
+    "portal.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -86,7 +89,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
-                "forbund.context_processors.navigation",
+                "portal.context_processors.navigation",
             ],
         },
     },

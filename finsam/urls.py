@@ -10,7 +10,7 @@ from django.urls import include, path, reverse
 
 from finsam.lib.uploads import UploadTooLarge
 from forbund import access
-from forbund import views as forbund_views
+from portal import views as portal_views
 
 
 def admin_has_permission(request: HttpRequest) -> bool:
@@ -53,8 +53,8 @@ def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
 handler400 = bad_request
 
 urlpatterns = [
-    path("", forbund_views.start, name="start"),
-    path("halsa/", forbund_views.health, name="health"),
+    path("", portal_views.start, name="start"),
+    path("halsa/", portal_views.health, name="health"),
     path("konto/", include("forbund.urls_konto")),
     path("forbund/", include("forbund.urls")),
     path("", include("insatser.urls")),

@@ -13,20 +13,33 @@ from django.db.models import Q
 
 from .choices import Roll
 
-Action = Literal["registry_read", "contributions_write", "forbund_admin", "handlaggare"]
+Action = Literal[
+    "registry_read",
+    "contributions_write",
+    "forbund_admin",
+    "handlaggare",
+    "insats_list",
+    "deltaganden_pseudonym",
+]
 
-# What each role may do with a förbund's data, per spec/product.md.
+# What each role may do with a förbund's data, per spec/product.md. `insats_list`: open
+# the förbund's insats list (it shows only the insatser the user reaches);
+# `deltaganden_pseudonym`: the förbund's deltaganden pseudonymised (list, export, import).
 _ALL_FORBUND: dict[str, set[str]] = {
     "registry_read": {Roll.ADMINISTRATOR, Roll.NATIONELLA_RADET},
     "contributions_write": {Roll.ADMINISTRATOR},
     "forbund_admin": {Roll.ADMINISTRATOR},
     "handlaggare": set(),
+    "insats_list": {Roll.ADMINISTRATOR},
+    "deltaganden_pseudonym": set(),
 }
 _OWN_FORBUND: dict[str, set[str]] = {
     "registry_read": {Roll.FORBUNDSADMINISTRATOR},
     "contributions_write": {Roll.FORBUNDSADMINISTRATOR},
     "forbund_admin": {Roll.FORBUNDSADMINISTRATOR},
     "handlaggare": {Roll.HANDLAGGARE},
+    "insats_list": {Roll.FORBUNDSADMINISTRATOR, Roll.HANDLAGGARE},
+    "deltaganden_pseudonym": {Roll.FORBUNDSADMINISTRATOR},
 }
 
 
@@ -66,8 +79,29 @@ def forbund_filter(user, action: Action, field: str = "pk") -> Q:
 
 
 def can_read_registry(user) -> bool:
-    return reaches_all_forbund(user, "registry_read") or bool(
-        forbund_ids(user, *_OWN_FORBUND["registry_read"])
+    return may(user, "registry_read")
+
+
+def may(user, action: Action) -> bool:
+    """Whether `action` reaches at least one förbund for the user."""
+    return reaches_all_forbund(user, action) or bool(forbund_ids(user, *_OWN_FORBUND[action]))
+
+
+def can_open_insatser(user) -> bool:
+    """Whether the user has an insats list to open (see `insats_forbund_filter`)."""
+    return may(user, "insats_list")
+
+
+def can_write_insatser(user) -> bool:
+    """Whether the user creates insatser and keeps an economy somewhere
+    (see `insats_write_forbund_filter`)."""
+    return may(user, "forbund_admin")
+
+
+def can_import_deltaganden(user) -> bool:
+    """Whether the user may import deltaganden somewhere (see `deltagande_import_filter`)."""
+    return bool(handlaggare_uppdrag_ids(user)) or bool(
+        forbund_ids(user, Roll.FORBUNDSADMINISTRATOR)
     )
 
 
@@ -116,9 +150,7 @@ def insats_filter(user, action: InsatsAction, *, prefix: str = "") -> Q:
 
 def insats_forbund_filter(user, field: str = "pk") -> Q:
     """Förbund whose insats list the user may open (it shows only the insatser they reach)."""
-    if is_administrator(user):
-        return Q()
-    return Q(**{f"{field}__in": forbund_ids(user, Roll.FORBUNDSADMINISTRATOR, Roll.HANDLAGGARE)})
+    return forbund_filter(user, "insats_list", field)
 
 
 def insats_write_forbund_filter(user, field: str = "pk") -> Q:

@@ -13,6 +13,7 @@ from .access import requires_two_factor
 from .sessions import ENROL_SESSION_KEY
 
 _HEALTH_PATH = "/halsa/"
+
 # Paths a signed-in user needs before the second factor is verified. The own account page
 # (/konto/) is not among them: a password alone must not make recovery codes.
 _OPEN_PREFIXES = (
@@ -59,24 +60,4 @@ class RequireTwoFactorMiddleware:
             back = (htmx.current_url_abs_path or "/") if htmx else request.get_full_path()
             url = f"{reverse(target)}?{urlencode({'next': back})}"
             return HttpResponseClientRedirect(url) if htmx else redirect(url)
-        return self.get_response(request)
-
-
-class HealthCheckMiddleware:
-    """`/halsa/` answers whatever the Host header; everything else is left to Django.
-
-    The container health checks ask on loopback (`http://127.0.0.1:8000/halsa/`), a host
-    that production's ALLOWED_HOSTS rightly leaves out. The answer holds no link and no data,
-    so the Host header cannot be used against anyone here. First in MIDDLEWARE: the
-    security middleware's HTTPS redirect and CommonMiddleware's host check come later.
-    """
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.path_info == _HEALTH_PATH:
-            from .views import health
-
-            return health(request)
         return self.get_response(request)

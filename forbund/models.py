@@ -7,14 +7,19 @@ from django.contrib.auth.models import AbstractUser
 from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 from django.db.models import Q
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
+
+from finsam.lib import period
 
 from .choices import Arbetsgivartyp, Lan, Medlemstyp, Roll
 from .validators import validate_organisationsnummer
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
+
+    from .access import Action
 
 
 class Region(models.Model):
@@ -91,8 +96,31 @@ class ForbundQuerySet(models.QuerySet["Forbund"]):
 
         return self.filter(forbund_filter(user, "contributions_write"))
 
+    def get_for_user(self, user, orgnr: str, action: Action = "registry_read") -> Forbund:
+        """The förbund of the URL if `action` reaches it for the user, else 404: the one
+        way a view gets the förbund it works in."""
+        from .access import forbund_filter
+
+        return get_object_or_404(
+            self.filter(forbund_filter(user, action)), organisationsnummer=orgnr
+        )
+
     def active_on(self, day: dt.date) -> ForbundQuerySet:
         return self.filter(bildad__lte=day).filter(Q(upphord__isnull=True) | Q(upphord__gt=day))
+
+    def active_in_year(self, ar: int) -> ForbundQuerySet:
+        return self.filter(forbund_active_in_year_q(ar))
+
+
+def forbund_active_in_year_q(ar: int, prefix: str = "") -> Q:
+    """Förbund verksamma under året: formed by 31 December, not ceased before 1 January."""
+    return period.active_in_year_q(ar, start="bildad", ends=("upphord",), prefix=prefix)
+
+
+def medlemskap_in_year_q(ar: int, prefix: str = "") -> Q:
+    """Memberships in the year (spec "Active in Y"): joined by 31 December, not left before
+    1 January; a membership ending on 1 January is a membership in that year."""
+    return period.active_in_year_q(ar, start="intrade", ends=("uttrade",), prefix=prefix)
 
 
 class Forbund(models.Model):
@@ -157,9 +185,7 @@ class MedlemskapQuerySet(models.QuerySet["Medlemskap"]):
         return self.filter(intrade__lte=day).filter(Q(uttrade__isnull=True) | Q(uttrade__gt=day))
 
     def active_in_year(self, ar: int) -> MedlemskapQuerySet:
-        return self.filter(intrade__lte=dt.date(ar, 12, 31)).filter(
-            Q(uttrade__isnull=True) | Q(uttrade__gt=dt.date(ar, 1, 1))
-        )
+        return self.filter(medlemskap_in_year_q(ar))
 
 
 class Medlemskap(models.Model):
@@ -260,9 +286,8 @@ class Medlemskap(models.Model):
             return self.uppsagd.replace(year=self.uppsagd.year + self.UPPSAGNINGSTID_AR, day=28)
 
     def is_active_in_year(self, ar: int) -> bool:
-        return self.intrade <= dt.date(ar, 12, 31) and (
-            self.uttrade is None or self.uttrade > dt.date(ar, 1, 1)
-        )
+        """`medlemskap_in_year_q` for this membership."""
+        return period.is_active_in_year(self.intrade, self.uttrade, ar)
 
     def is_active_on(self, day: dt.date) -> bool:
         return self.intrade <= day and (self.uttrade is None or self.uttrade > day)

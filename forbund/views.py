@@ -3,70 +3,29 @@ from __future__ import annotations
 from collections import defaultdict
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q, Sum
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
-from finsam.lib import health as health_checks
-
 from . import access, services
 from .forms import BidragForm, ForbundFilterForm
+from .http import AuthenticatedHttpRequest
 from .models import Forbund, Medlemsbidrag, Medlemskap
 
 
 def _get_forbund_for_user(
-    request: HttpRequest, orgnr: str, action: access.Action = "registry_read"
+    request: AuthenticatedHttpRequest, orgnr: str, action: access.Action = "registry_read"
 ) -> Forbund:
-    queryset = (
-        Forbund.objects.for_user(request.user)
-        if action == "registry_read"
-        else Forbund.objects.editable_by(request.user)
-    )
-    return get_object_or_404(queryset, organisationsnummer=orgnr)
-
-
-@require_GET
-def start(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    return render(
-        request,
-        "forbund/start.html",
-        {
-            "roles": access.roles(user),
-            "uppdrag": list(user.active_uppdrag()),
-            "mina_forbund": Forbund.objects.for_user(user).filter(
-                pk__in=access.forbund_ids(user, "forbundsadministrator")
-            ),
-            "is_administrator": access.is_administrator(user),
-            "is_nationella_radet": access.is_nationella_radet(user),
-            "kan_ta_registerutdrag": bool(access.registerutdrag_forbund_ids(user)),
-        },
-    )
-
-
-@login_not_required
-@require_GET
-def health(request: HttpRequest) -> HttpResponse:
-    """PostgreSQL and Redis (503 if either fails), and whether beat and a worker are alive.
-
-    Served to any Host header (forbund.middleware.HealthCheckMiddleware): the container's
-    health check asks for it on loopback, which production's ALLOWED_HOSTS does not list.
-    """
-    result = health_checks.checks()
-    ok = health_checks.healthy(result)
-    return JsonResponse(
-        {"status": "ok" if ok else "fel", "checks": result}, status=200 if ok else 503
-    )
+    return Forbund.objects.get_for_user(request.user, orgnr, action)
 
 
 @require_GET
 @vary_on_headers("HX-Request")
-def forbund_list(request: HttpRequest) -> HttpResponse:
+def forbund_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not access.can_read_registry(request.user):
         raise Http404
     form = ForbundFilterForm(request.GET)
@@ -94,7 +53,7 @@ def forbund_list(request: HttpRequest) -> HttpResponse:
     return render(request, template, {"form": form, "page_obj": page})
 
 
-def _year_from(request: HttpRequest, forbund: Forbund) -> int:
+def _year_from(request: AuthenticatedHttpRequest, forbund: Forbund) -> int:
     value = request.GET.get("ar", "")
     if value.isdigit() and 2004 <= int(value) <= 2100:
         return int(value)
@@ -130,7 +89,7 @@ def _oversikt(forbund: Forbund) -> list[dict[str, object]]:
 
 
 def _detail_context(
-    request: HttpRequest, forbund: Forbund, ar: int, **extra: object
+    request: AuthenticatedHttpRequest, forbund: Forbund, ar: int, **extra: object
 ) -> dict[str, object]:
     return {
         "forbund": forbund,
@@ -144,7 +103,7 @@ def _detail_context(
 
 @require_GET
 @vary_on_headers("HX-Request")
-def forbund_detail(request: HttpRequest, orgnr: str) -> HttpResponse:
+def forbund_detail(request: AuthenticatedHttpRequest, orgnr: str) -> HttpResponse:
     forbund = _get_forbund_for_user(request, orgnr)
     ar = _year_from(request, forbund)
     forbund = (
@@ -165,7 +124,7 @@ def forbund_detail(request: HttpRequest, orgnr: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request")
-def bidrag_edit(request: HttpRequest, orgnr: str, ar: int, medlemskap_id: int) -> HttpResponse:
+def bidrag_edit(request: AuthenticatedHttpRequest, orgnr: str, ar: int, medlemskap_id: int) -> HttpResponse:
     forbund = _get_forbund_for_user(request, orgnr, action="contributions_write")
     if not 2004 <= ar <= 2100:
         raise Http404

@@ -26,7 +26,6 @@ from django.utils import timezone
 from finsam.lib.importing import Column, Counts, ImportKind, Progress, RowErrors, register
 from finsam.lib.tabular import Table
 from forbund import access
-from forbund.choices import Roll
 from forbund.models import Forbund
 from forbund.validators import normalize_organisationsnummer
 
@@ -91,9 +90,7 @@ def _writable_forbund(user: Any) -> set[int] | None:
 
 
 def _allowed(user: Any) -> bool:
-    return user is None or bool(
-        access.roles(user) & {Roll.ADMINISTRATOR, Roll.FORBUNDSADMINISTRATOR}
-    )
+    return user is None or access.can_write_insatser(user)
 
 
 class _Scope:

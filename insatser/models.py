@@ -54,6 +54,16 @@ def status_q(status: str, day: dt.date) -> Q:
     return ~avslutad & Q(startdatum__lte=day)
 
 
+def individuell_q(prefix: str = "") -> Q:
+    """Insatser that register their deltagare one by one (`Insats.is_individuell`)."""
+    return Q(
+        **{
+            f"{prefix}niva": Niva.INDIVID,
+            f"{prefix}deltagarregistrering": Deltagarregistrering.INDIVIDUELL,
+        }
+    )
+
+
 def active_in_year_q(ar: int, prefix: str = "") -> Q:
     """Insatser whose period (start to planned end or early closing) touches the year."""
     return period.active_in_year_q(ar, ends=("slutdatum", "avslutad_datum"), prefix=prefix)
@@ -83,6 +93,9 @@ class InsatsQuerySet(models.QuerySet["Insats"]):
 
     def active_in_year(self, ar: int) -> InsatsQuerySet:
         return self.filter(active_in_year_q(ar))
+
+    def individuella(self) -> InsatsQuerySet:
+        return self.filter(individuell_q())
 
     def with_status(self, day: dt.date | None = None) -> InsatsQuerySet:
         """Annotate `status` as of the day (today by default), so lists can filter on it."""
@@ -347,6 +360,14 @@ class Insats(models.Model):
         """The calendar years the insats runs, up to its end (or `until` when open-ended)."""
         last = self.sista_dag.year if self.sista_dag else (until or timezone.localdate().year)
         return range(self.startdatum.year, max(last, self.startdatum.year) + 1)
+
+    @property
+    def is_individuell(self) -> bool:
+        """Takes deltaganden one by one (`individuell_q`)."""
+        return (
+            self.niva == Niva.INDIVID
+            and self.deltagarregistrering == Deltagarregistrering.INDIVIDUELL
+        )
 
     @property
     def is_volyminsats(self) -> bool:

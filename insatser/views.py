@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Prefetch, Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 
 from forbund import access
+from forbund.http import AuthenticatedHttpRequest
 from forbund.models import Forbund, Medlemskap, Uppdrag
 
 from . import services
@@ -34,14 +35,14 @@ from .models import Insats, Periodantal, Strukturdeltagare, Volymregistrering, s
 PER_SIDA = 25
 
 
-def _get_forbund(request: HttpRequest, orgnr: str, *, write: bool = False) -> Forbund:
+def _get_forbund(request: AuthenticatedHttpRequest, orgnr: str, *, write: bool = False) -> Forbund:
     """A förbund whose insatser the user may list (or, with `write`, create and budget)."""
-    rule = access.insats_write_forbund_filter if write else access.insats_forbund_filter
-    return get_object_or_404(Forbund.objects.filter(rule(request.user)), organisationsnummer=orgnr)
+    action: access.Action = "forbund_admin" if write else "insats_list"
+    return Forbund.objects.get_for_user(request.user, orgnr, action)
 
 
 def _get_insats_for_user(
-    request: HttpRequest, orgnr: str, kod: str, action: access.InsatsAction = "insats_read"
+    request: AuthenticatedHttpRequest, orgnr: str, kod: str, action: access.InsatsAction = "insats_read"
 ) -> Insats:
     scoped = {
         "insats_read": Insats.objects.for_user,
@@ -59,7 +60,7 @@ def _valid_year(ar: int) -> int:
     return ar
 
 
-def _single_or_choice(request: HttpRequest, forbund, url_name: str, title: str, **kwargs):
+def _single_or_choice(request: AuthenticatedHttpRequest, forbund, url_name: str, title: str, **kwargs):
     """Send a user with one förbund straight to it; let a user with several choose."""
     forbund = list(forbund.order_by("namn"))
     if not forbund:
@@ -71,13 +72,13 @@ def _single_or_choice(request: HttpRequest, forbund, url_name: str, title: str, 
 
 
 @require_GET
-def insatser_start(request: HttpRequest) -> HttpResponse:
+def insatser_start(request: AuthenticatedHttpRequest) -> HttpResponse:
     forbund = Forbund.objects.filter(access.insats_forbund_filter(request.user))
     return _single_or_choice(request, forbund, "insatser:list", "Insatser")
 
 
 @require_GET
-def ekonomi_start(request: HttpRequest) -> HttpResponse:
+def ekonomi_start(request: AuthenticatedHttpRequest) -> HttpResponse:
     forbund = Forbund.objects.filter(access.insats_write_forbund_filter(request.user))
     return _single_or_choice(request, forbund, "insatser:ekonomi_current", "Ekonomi")
 
@@ -97,7 +98,7 @@ def _counts(insatser) -> dict[str, int]:
 
 @require_GET
 @vary_on_headers("HX-Request")
-def insats_list(request: HttpRequest, orgnr: str) -> HttpResponse:
+def insats_list(request: AuthenticatedHttpRequest, orgnr: str) -> HttpResponse:
     forbund = _get_forbund(request, orgnr)
     form = InsatsFilterForm(request.GET, forbund=forbund)
     insatser = form.filter(Insats.objects.for_user(request.user).filter(forbund=forbund))
@@ -159,7 +160,7 @@ def _antal_model(insats: Insats) -> type[Periodantal] | None:
     return None
 
 
-def _antal_context(request: HttpRequest, insats: Insats, form=None) -> dict[str, object]:
+def _antal_context(request: AuthenticatedHttpRequest, insats: Insats, form=None) -> dict[str, object]:
     model = _antal_model(insats)
     if model is None:
         return {}
@@ -178,14 +179,14 @@ def _antal_context(request: HttpRequest, insats: Insats, form=None) -> dict[str,
     }
 
 
-def _is_handlaggare(request: HttpRequest, insats: Insats) -> bool:
+def _is_handlaggare(request: AuthenticatedHttpRequest, insats: Insats) -> bool:
     """Whether the user is one of the insats's handläggare (its participant pages are theirs);
     reads the prefetched handläggare when the page has them."""
     assigned = set(access.handlaggare_uppdrag_ids(request.user))
     return bool(assigned) and any(u.pk in assigned for u in insats.handlaggare.all())
 
 
-def _detail_context(request: HttpRequest, insats: Insats, **extra: object) -> dict[str, object]:
+def _detail_context(request: AuthenticatedHttpRequest, insats: Insats, **extra: object) -> dict[str, object]:
     return {
         "insats": insats,
         "forbund": insats.forbund,
@@ -198,14 +199,14 @@ def _detail_context(request: HttpRequest, insats: Insats, **extra: object) -> di
 
 
 @require_GET
-def insats_detail(request: HttpRequest, orgnr: str, kod: str) -> HttpResponse:
+def insats_detail(request: AuthenticatedHttpRequest, orgnr: str, kod: str) -> HttpResponse:
     insats = _with_details(_get_insats_for_user(request, orgnr, kod))
     return render(request, "insatser/insats_detail.html", _detail_context(request, insats))
 
 
 @require_POST
 @vary_on_headers("HX-Request")
-def antal_add(request: HttpRequest, orgnr: str, kod: str) -> HttpResponse:
+def antal_add(request: AuthenticatedHttpRequest, orgnr: str, kod: str) -> HttpResponse:
     """Enter the counts for a period: volume counts or strukturdeltagare, by the insats's kind."""
     insats = _get_insats_for_user(request, orgnr, kod, "counts_write")
     model = _antal_model(insats)
@@ -237,7 +238,7 @@ def antal_add(request: HttpRequest, orgnr: str, kod: str) -> HttpResponse:
 
 
 def _form_response(
-    request: HttpRequest, forbund: Forbund, form: InsatsForm, mal_formset, insats: Insats | None
+    request: AuthenticatedHttpRequest, forbund: Forbund, form: InsatsForm, mal_formset, insats: Insats | None
 ) -> HttpResponse:
     template = "insatser/insats_form.html"
     if request.htmx and request.htmx.target == "typ-falt":
@@ -249,7 +250,7 @@ def _form_response(
     )
 
 
-def _insats_form(request: HttpRequest, forbund: Forbund, insats: Insats) -> HttpResponse:
+def _insats_form(request: AuthenticatedHttpRequest, forbund: Forbund, insats: Insats) -> HttpResponse:
     """The create and edit form: GET shows it (or, from htmx, the typ options for the
     chosen nivå), POST saves the insats with its target groups, parties and goals."""
     existing = insats if insats.pk else None
@@ -289,20 +290,20 @@ def _insats_form(request: HttpRequest, forbund: Forbund, insats: Insats) -> Http
 
 @require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request")
-def insats_create(request: HttpRequest, orgnr: str) -> HttpResponse:
+def insats_create(request: AuthenticatedHttpRequest, orgnr: str) -> HttpResponse:
     forbund = _get_forbund(request, orgnr, write=True)
     return _insats_form(request, forbund, Insats(forbund=forbund))
 
 
 @require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request")
-def insats_edit(request: HttpRequest, orgnr: str, kod: str) -> HttpResponse:
+def insats_edit(request: AuthenticatedHttpRequest, orgnr: str, kod: str) -> HttpResponse:
     insats = _get_insats_for_user(request, orgnr, kod, "insats_write")
     return _insats_form(request, insats.forbund, insats)
 
 
 @require_http_methods(["GET", "POST"])
-def insats_close(request: HttpRequest, orgnr: str, kod: str) -> HttpResponse:
+def insats_close(request: AuthenticatedHttpRequest, orgnr: str, kod: str) -> HttpResponse:
     insats = _get_insats_for_user(request, orgnr, kod, "insats_write")
     form = AvslutForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -319,7 +320,7 @@ def insats_close(request: HttpRequest, orgnr: str, kod: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def insats_handlaggare(request: HttpRequest, orgnr: str, kod: str) -> HttpResponse:
+def insats_handlaggare(request: AuthenticatedHttpRequest, orgnr: str, kod: str) -> HttpResponse:
     insats = _get_insats_for_user(request, orgnr, kod, "insats_write")
     form = HandlaggareForm(
         request.POST if request.method == "POST" else None,
@@ -339,7 +340,7 @@ def insats_handlaggare(request: HttpRequest, orgnr: str, kod: str) -> HttpRespon
 
 
 @require_GET
-def ekonomi_current(request: HttpRequest, orgnr: str) -> HttpResponse:
+def ekonomi_current(request: AuthenticatedHttpRequest, orgnr: str) -> HttpResponse:
     forbund = _get_forbund(request, orgnr, write=True)
     ar = services.ekonomi_default_year(forbund)
     return redirect("insatser:ekonomi", forbund.organisationsnummer, ar)
@@ -358,7 +359,7 @@ def _ekonomi_context(forbund: Forbund, ar: int, **extra: object) -> dict[str, ob
 
 @require_GET
 @vary_on_headers("HX-Request")
-def ekonomi(request: HttpRequest, orgnr: str, ar: int) -> HttpResponse:
+def ekonomi(request: AuthenticatedHttpRequest, orgnr: str, ar: int) -> HttpResponse:
     forbund = _get_forbund(request, orgnr, write=True)
     template = "insatser/ekonomi.html"
     if request.htmx and request.htmx.target == "ekonomi":
@@ -366,7 +367,7 @@ def ekonomi(request: HttpRequest, orgnr: str, ar: int) -> HttpResponse:
     return render(request, template, _ekonomi_context(forbund, _valid_year(ar)))
 
 
-def _line_forms(request: HttpRequest, lines: list[tuple[str, object]], forbund, ar):
+def _line_forms(request: AuthenticatedHttpRequest, lines: list[tuple[str, object]], forbund, ar):
     """One EkonomiradForm per line, prefixed by its rad, filled from the data or the line."""
     current = {
         (row.rad, row.insats_id): row
@@ -384,7 +385,7 @@ def _line_forms(request: HttpRequest, lines: list[tuple[str, object]], forbund, 
 @require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request")
 def ekonomi_edit(
-    request: HttpRequest, orgnr: str, ar: int, rad: str = "", kod: str = ""
+    request: AuthenticatedHttpRequest, orgnr: str, ar: int, rad: str = "", kod: str = ""
 ) -> HttpResponse:
     """Edit one line of the year in place: an insats's two cost lines (its own and the
     ESF-financed), or an administration or income line."""

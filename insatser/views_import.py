@@ -23,7 +23,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from finsam.lib.forms import StyledFormMixin
 from finsam.lib.importing import export_file, import_file
 from finsam.lib.maskering import maskera
-from forbund import access
 from forbund.models import Forbund
 
 from .importers import KINDS
@@ -72,10 +71,7 @@ class ConfirmForm(forms.Form):
 
 def _get_forbund(request: HttpRequest, orgnr: str) -> Forbund:
     """A förbund whose insatser and economy the user may write (import is writing)."""
-    return get_object_or_404(
-        Forbund.objects.filter(access.insats_write_forbund_filter(request.user)),
-        organisationsnummer=orgnr,
-    )
+    return Forbund.objects.get_for_user(request.user, orgnr, "forbund_admin")
 
 
 def _page(request: HttpRequest, forbund: Forbund, **context: object) -> HttpResponse:

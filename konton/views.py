@@ -10,12 +10,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from forbund import access, account_services
 from forbund.choices import Roll
+from forbund.http import AuthenticatedHttpRequest
 from forbund.models import Behorighetslogg, Uppdrag, User
 from insatser import services as insats_services
 from insatser.models import Insats
@@ -32,7 +33,7 @@ def _require(allowed: bool) -> None:
         raise Http404
 
 
-def _visible_uppdrag(request: HttpRequest):
+def _visible_uppdrag(request: AuthenticatedHttpRequest):
     return (
         Uppdrag.objects.filter(access.uppdrag_read_filter(request.user))
         .select_related("forbund")
@@ -41,7 +42,7 @@ def _visible_uppdrag(request: HttpRequest):
     )
 
 
-def _accounts_for_user(request: HttpRequest):
+def _accounts_for_user(request: AuthenticatedHttpRequest):
     _require(access.can_manage_accounts(request.user))
     visible = User.objects.filter(access.account_filter(request.user)).values("pk")
     return User.objects.filter(pk__in=visible).prefetch_related(
@@ -49,11 +50,11 @@ def _accounts_for_user(request: HttpRequest):
     )
 
 
-def _get_account_for_user(request: HttpRequest, user_id: int) -> User:
+def _get_account_for_user(request: AuthenticatedHttpRequest, user_id: int) -> User:
     return get_object_or_404(_accounts_for_user(request), pk=user_id)
 
 
-def _get_uppdrag_for_user(request: HttpRequest, user_id: int, uppdrag_id: int) -> Uppdrag:
+def _get_uppdrag_for_user(request: AuthenticatedHttpRequest, user_id: int, uppdrag_id: int) -> Uppdrag:
     _require(access.can_manage_accounts(request.user))
     queryset = Uppdrag.objects.filter(access.uppdrag_write_filter(request.user))
     return get_object_or_404(
@@ -61,7 +62,7 @@ def _get_uppdrag_for_user(request: HttpRequest, user_id: int, uppdrag_id: int) -
     )
 
 
-def _log_for_user(request: HttpRequest):
+def _log_for_user(request: AuthenticatedHttpRequest):
     # The förbundsadministratör: the changes in the own förbund.
     return Behorighetslogg.objects.filter(access.uppdrag_read_filter(request.user)).select_related(
         "utford_av", "anvandare", "forbund"
@@ -69,7 +70,7 @@ def _log_for_user(request: HttpRequest):
 
 
 @require_GET
-def anvandare_list(request: HttpRequest) -> HttpResponse:
+def anvandare_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     accounts = _accounts_for_user(request)
     form = FilterForm(request.GET or None)
     if form.is_valid():
@@ -98,7 +99,7 @@ def anvandare_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def anvandare_create(request: HttpRequest) -> HttpResponse:
+def anvandare_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require(access.can_edit_accounts(request.user))
     data = request.POST if request.method == "POST" else None
     form = AnvandareForm(data, prefix="konto")
@@ -122,7 +123,7 @@ def anvandare_create(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def anvandare_detail(request: HttpRequest, user_id: int) -> HttpResponse:
+def anvandare_detail(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
     account = _get_account_for_user(request, user_id)
     writable = set(
         Uppdrag.objects.filter(access.uppdrag_write_filter(request.user), user=account).values_list(
@@ -143,7 +144,7 @@ def anvandare_detail(request: HttpRequest, user_id: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def anvandare_edit(request: HttpRequest, user_id: int) -> HttpResponse:
+def anvandare_edit(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
     _require(access.can_edit_accounts(request.user))
     account = _get_account_for_user(request, user_id)
     form = AnvandareForm(request.POST if request.method == "POST" else None, instance=account)
@@ -161,7 +162,7 @@ def anvandare_edit(request: HttpRequest, user_id: int) -> HttpResponse:
 
 
 @require_POST
-def anvandare_active(request: HttpRequest, user_id: int) -> HttpResponse:
+def anvandare_active(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
     _require(access.can_edit_accounts(request.user))
     account = _get_account_for_user(request, user_id)
     active = request.POST.get("aktiv") == "1"
@@ -177,7 +178,7 @@ def anvandare_active(request: HttpRequest, user_id: int) -> HttpResponse:
     return redirect("konton:detail", account.pk)
 
 
-def _mail_activation(request: HttpRequest, user: User, *, reset: bool = False) -> None:
+def _mail_activation(request: AuthenticatedHttpRequest, user: User, *, reset: bool = False) -> None:
     base_url = request.build_absolute_uri("/")
     try:
         if reset:
@@ -200,7 +201,7 @@ def _mail_activation(request: HttpRequest, user: User, *, reset: bool = False) -
 
 
 @require_POST
-def anvandare_aktiveringslank(request: HttpRequest, user_id: int) -> HttpResponse:
+def anvandare_aktiveringslank(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
     _require(access.can_edit_accounts(request.user))
     account = _get_account_for_user(request, user_id)
     if not account.is_active or not account.email:
@@ -211,7 +212,7 @@ def anvandare_aktiveringslank(request: HttpRequest, user_id: int) -> HttpRespons
 
 
 @require_POST
-def anvandare_aterstall_autentisering(request: HttpRequest, user_id: int) -> HttpResponse:
+def anvandare_aterstall_autentisering(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
     """The administratör removes a lost authenticator; the user enrols a new one through
     the activation link mailed to them. The administratör never sees either."""
     _require(access.can_edit_accounts(request.user))
@@ -226,7 +227,7 @@ def anvandare_aterstall_autentisering(request: HttpRequest, user_id: int) -> Htt
 
 
 @require_http_methods(["GET", "POST"])
-def uppdrag_add(request: HttpRequest, user_id: int) -> HttpResponse:
+def uppdrag_add(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
     _require(bool(access.grantable_roles(request.user)))
     account = _get_account_for_user(request, user_id)
     form = UppdragForm(
@@ -242,7 +243,7 @@ def uppdrag_add(request: HttpRequest, user_id: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def uppdrag_edit(request: HttpRequest, user_id: int, uppdrag_id: int) -> HttpResponse:
+def uppdrag_edit(request: AuthenticatedHttpRequest, user_id: int, uppdrag_id: int) -> HttpResponse:
     uppdrag = _get_uppdrag_for_user(request, user_id, uppdrag_id)
     form = UppdragEditForm(request.POST if request.method == "POST" else None, uppdrag=uppdrag)
     if request.method == "POST" and form.is_valid():
@@ -266,7 +267,7 @@ def uppdrag_edit(request: HttpRequest, user_id: int, uppdrag_id: int) -> HttpRes
 
 
 @require_POST
-def uppdrag_end(request: HttpRequest, user_id: int, uppdrag_id: int) -> HttpResponse:
+def uppdrag_end(request: AuthenticatedHttpRequest, user_id: int, uppdrag_id: int) -> HttpResponse:
     uppdrag = _get_uppdrag_for_user(request, user_id, uppdrag_id)
     services.end_uppdrag(by=request.user, uppdrag=uppdrag)
     messages.success(request, f"Uppdraget {uppdrag} är avslutat från och med i dag.")
@@ -274,7 +275,7 @@ def uppdrag_end(request: HttpRequest, user_id: int, uppdrag_id: int) -> HttpResp
 
 
 @require_GET
-def logg(request: HttpRequest) -> HttpResponse:
+def logg(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require(access.can_manage_accounts(request.user))
     page = Paginator(_log_for_user(request), PAGE_SIZE).get_page(request.GET.get("sida"))
     return render(request, "konton/logg.html", {"page_obj": page})

@@ -51,7 +51,7 @@ from deltagare.choices import (
     Uppfoljningspunkt,
     Utbildningsniva,
 )
-from deltagare.models import Deltagande, Uppfoljning
+from deltagare.models import AGE_BANDS, Deltagande, Uppfoljning
 from forbund.choices import LAN_NAMN, Medlemstyp
 from forbund.models import Folkmangd, Forbund, Medlemsbidrag, Medlemskap
 from insatser.choices import (
@@ -67,9 +67,13 @@ from insatser.choices import (
     Kostnadsslag,
     Niva,
 )
-from insatser.models import Ekonomirad, Insats, Strukturdeltagare, Volymregistrering
-
-from . import fakta
+from insatser.models import (
+    Ekonomirad,
+    Insats,
+    Strukturdeltagare,
+    Volymregistrering,
+    individuell_q,
+)
 
 KON = ("kvinnor", "man", "totalt")
 RAPPORTGRUPPER = tuple(dict.fromkeys(FORSORJNING_RAPPORTGRUPP.values()))
@@ -102,14 +106,6 @@ class Omfattning:
 
 def _year(ar: int) -> tuple[dt.date, dt.date]:
     return dt.date(ar, 1, 1), dt.date(ar, 12, 31)
-
-
-def _active(ar: int, start: str, end: str) -> Q:
-    """Active in Y: start ≤ 31 Dec Y and (end empty or end ≥ 1 Jan Y)."""
-    first, last = _year(ar)
-    return Q(**{f"{start}__lte": last}) & (
-        Q(**{f"{end}__isnull": True}) | Q(**{f"{end}__gte": first})
-    )
 
 
 def _in_year(ar: int, field_name: str) -> Q:
@@ -274,19 +270,15 @@ class _Underlag:
     def __init__(self, ar: int, omfattning: Omfattning) -> None:
         self.ar = ar
         self.omfattning = omfattning
-        self.forbund = Forbund.objects.filter(omfattning.forbund_q()).filter(
-            _active(ar, "bildad", "upphord")
-        )
+        self.forbund = Forbund.objects.filter(omfattning.forbund_q()).active_in_year(ar)
         forbund_scope = omfattning.forbund_q("forbund__")
         self.insatser = (
             Insats.objects.filter(forbund_scope)
+            .active_in_year(ar)
             .annotate(slut=Coalesce("avslutad_datum", "slutdatum"))
-            .filter(_active(ar, "startdatum", "slut"))
         )
         self._deltaganden = Deltagande.objects.filter(
-            omfattning.forbund_q("insats__forbund__"),
-            insats__niva=Niva.INDIVID,
-            insats__deltagarregistrering=Deltagarregistrering.INDIVIDUELL,
+            omfattning.forbund_q("insats__forbund__"), individuell_q("insats__")
         )
         self.volym = Volymregistrering.objects.filter(
             omfattning.forbund_q("insats__forbund__"), _in_year(ar, "datum")
@@ -344,14 +336,8 @@ class _Underlag:
 # deltagande with several codes counts once in each group it has. The combinations are few
 # (codes, not people), so the Python side is small whatever the number of deltaganden.
 
-# Age bands at start (T3, T12): code → (label, highest age in the band).
-AGE_BANDS = {
-    "under_16": ("Under 16 år", 15),
-    "16_29": ("16–29 år", 29),
-    "30_44": ("30–44 år", 44),
-    "45_59": ("45–59 år", 59),
-    "60_": ("60 år och äldre", None),
-}
+# `deltagare.models.age_band` in SQL (T3, T12); tests/rapporter/test_boundaries.py holds
+# the two to each other.
 _BAND_SQL = (
     "CASE "
     + " ".join(
@@ -515,6 +501,8 @@ _PERSONER_RAKNARE = (
 # The flags of a row for the year `ar` it is joined to ("active in Y" and the others of
 # the spec's terms); `slut` is the deltagande's end, `insats_slut` its insats's last day.
 _FIRST, _LAST = "make_date(ar, 1, 1)", "make_date(ar, 12, 31)"
+# `finsam.lib.period.active_in_year_q` in SQL; tests/rapporter/test_boundaries.py holds the
+# two to each other.
 _ACTIVE_SQL = "(startdatum <= {last} AND (slutdatum IS NULL OR slutdatum >= {first}))"
 _FLAGGOR = {
     "f_aktiv": _ACTIVE_SQL.format(first=_FIRST, last=_LAST),
@@ -633,6 +621,8 @@ class _Fakta:
         """The facts of each year of `years` (consecutive): the stored rows where they are
         current (rapporter/fakta.py), the others counted live in one statement; `u.kallor`
         records which for each year."""
+        from . import fakta  # fakta builds its rows with this module's statement
+
         stored = (
             fakta.lagrade(u.omfattning, years, FAKTA_LAYOUT) if settings.FINSAM_RAPPORTFAKTA else {}
         )
@@ -974,8 +964,8 @@ def _t0(u: _Underlag) -> Tabell | None:
         "Förbund verksamma under året, per län; kommuner som var medlemmar i ett verksamt förbund.",
     )
     per_lan = dict(u.forbund.values("lan").annotate(n=Count("pk")).values_list("lan", "n"))
-    members = Medlemskap.objects.filter(forbund__in=u.forbund, kommun__isnull=False).filter(
-        _active(u.ar, "intrade", "uttrade")
+    members = Medlemskap.objects.filter(forbund__in=u.forbund, kommun__isnull=False).active_in_year(
+        u.ar
     )
     kommuner = dict(
         members.values("forbund__lan")
@@ -1498,7 +1488,7 @@ def _invanare(u: _Underlag) -> int:
     from Y or the latest year before Y that has one."""
     kommuner = (
         Medlemskap.objects.filter(forbund__in=u.forbund, kommun__isnull=False)
-        .filter(_active(u.ar, "intrade", "uttrade"))
+        .active_in_year(u.ar)
         .values("kommun")
     )
     latest = (

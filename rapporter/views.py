@@ -2,13 +2,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseStopPolling
 
 from forbund import access
+from forbund.http import AuthenticatedHttpRequest
 from forbund.models import Forbund
 
 from . import services
@@ -16,22 +17,22 @@ from .forms import BestallForm
 from .models import CONTENT_TYPES, Rapportfil, Rapportjobb, Status
 
 
-def _require_reports(request: HttpRequest) -> None:
+def _require_reports(request: AuthenticatedHttpRequest) -> None:
     if not access.can_order_reports(request.user):
         raise Http404
 
 
-def _get_jobb_for_user(request: HttpRequest, jobb_id) -> Rapportjobb:
+def _get_jobb_for_user(request: AuthenticatedHttpRequest, jobb_id) -> Rapportjobb:
     return get_object_or_404(Rapportjobb.objects.for_user(request.user), pk=jobb_id)
 
 
-def _may_receive(request: HttpRequest, rapport: Rapportjobb) -> bool:
+def _may_receive(request: AuthenticatedHttpRequest, rapport: Rapportjobb) -> bool:
     return access.may_receive_report(
         request.user, omfattning=rapport.omfattning, kod=rapport.kod, undertryck=rapport.undertryck
     )
 
 
-def _get_receivable_jobb(request: HttpRequest, jobb_id) -> Rapportjobb:
+def _get_receivable_jobb(request: AuthenticatedHttpRequest, jobb_id) -> Rapportjobb:
     """A job of the user's whose report the user may still have (404 otherwise)."""
     rapport = _get_jobb_for_user(request, jobb_id)
     if not _may_receive(request, rapport):
@@ -40,7 +41,7 @@ def _get_receivable_jobb(request: HttpRequest, jobb_id) -> Rapportjobb:
 
 
 @require_http_methods(["GET", "POST"])
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_reports(request)
     form = BestallForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
@@ -71,7 +72,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def jobb(request: HttpRequest, jobb_id) -> HttpResponse:
+def jobb(request: AuthenticatedHttpRequest, jobb_id) -> HttpResponse:
     _require_reports(request)
     rapport = _get_jobb_for_user(request, jobb_id)
     context = {
@@ -96,7 +97,7 @@ def _filer(rapport: Rapportjobb) -> list[Rapportfil]:
 
 
 @require_POST
-def retry(request: HttpRequest, jobb_id) -> HttpResponse:
+def retry(request: AuthenticatedHttpRequest, jobb_id) -> HttpResponse:
     _require_reports(request)
     rapport = _get_receivable_jobb(request, jobb_id)
     if rapport.status != Status.FEL:
@@ -108,7 +109,7 @@ def retry(request: HttpRequest, jobb_id) -> HttpResponse:
 
 @never_cache  # unsuppressed counts: never kept by a browser or proxy
 @require_GET
-def download(request: HttpRequest, jobb_id, format: str = "") -> HttpResponse:
+def download(request: AuthenticatedHttpRequest, jobb_id, format: str = "") -> HttpResponse:
     """One file of a finished report; without a format, the first one ordered."""
     _require_reports(request)
     rapport = _get_receivable_jobb(request, jobb_id)

@@ -16,3 +16,8 @@ def active_in_year_q(
     for end in ends:
         q &= ~Q(**{f"{prefix}{end}__lt": dt.date(ar, 1, 1)})
     return q
+
+
+def is_active_in_year(start: dt.date, end: dt.date | None, ar: int) -> bool:
+    """`active_in_year_q` for one row: start ≤ 31 December Y and no end before 1 January Y."""
+    return start <= dt.date(ar, 12, 31) and (end is None or end >= dt.date(ar, 1, 1))

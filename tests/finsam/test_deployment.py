@@ -148,11 +148,14 @@ def test_a_plain_copy_of_env_example_says_what_to_set():
     assert "Skapa en med: python3 -c" in result.stderr
 
 
-def test_seed_demo_is_refused_in_production():
-    result = _run(["manage.py", "seed_demo"], _production_env())
-    assert result.returncode == 1
-    assert "seed_demo körs inte i produktion" in result.stderr
-    assert "Demodata klar" not in result.stdout
+def test_dev_tools_do_not_exist_in_production():
+    """Production settings do not install the dev app: no seed_demo, generate_data,
+    benchmark or load test to run there (seed_demo refuses as well, should it be)."""
+    for command in ("seed_demo", "generate_data", "bench_rapport", "loadtest"):
+        result = _run(["manage.py", command], _production_env())
+        assert result.returncode == 1
+        assert f"Unknown command: '{command}'" in result.stderr
+        assert "Demodata klar" not in result.stdout
 
 
 @pytest.mark.django_db

@@ -11,8 +11,8 @@ from django.test import override_settings
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from deltagare.services import register_anonymous_deltagande
-from finsam.lib import loadtest
-from forbund.management.commands.bench_pages import signed_in
+from dev import loadtest
+from dev.management.commands.bench_pages import signed_in
 from forbund.models import User
 
 from ..factories import InsatsFactory, full_forbund

@@ -88,7 +88,10 @@ class TestMedlemskap:
         assert m.is_active_on(dt.date(2014, 12, 31))
         assert not m.is_active_on(dt.date(2015, 1, 1))
         assert list(Medlemskap.objects.active_in_year(2014)) == [m]
-        assert list(Medlemskap.objects.active_in_year(2015)) == []
+        # Ending on 1 January is a membership in that year (spec "Active in Y", as T0).
+        assert list(Medlemskap.objects.active_in_year(2015)) == [m]
+        assert m.is_active_in_year(2015) and not m.is_active_in_year(2016)
+        assert list(Medlemskap.objects.active_in_year(2016)) == []
 
     def test_missing_member_kinds_are_named(self):
         forbund = ForbundFactory(bildad=dt.date(2010, 1, 1))

@@ -6,8 +6,9 @@ import io
 
 import pytest
 
+from dev.demo import insatser as demo
 from forbund.choices import Lan, Medlemstyp, Roll
-from insatser import demo, services
+from insatser import services
 from insatser.models import Ekonomirad, Insats, Strukturdeltagare, Volymregistrering
 
 from ..factories import MedlemsbidragFactory, UppdragFactory, full_forbund

@@ -10,10 +10,10 @@ from django.core.management import CommandError, call_command
 
 from deltagare import pnr
 from deltagare.models import Deltagande, Person, Uppfoljning
+from dev.generate import GENERATED_PREFIX, generate
 from forbund.models import Forbund
 from forbund.services import bidragsar
 from insatser.models import Insats
-from rapporter.generate import GENERATED_PREFIX, generate
 
 from ..factories import full_forbund
 

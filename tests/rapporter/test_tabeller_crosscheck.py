@@ -32,10 +32,10 @@ import pytest
 
 from deltagare import pnr
 from deltagare.models import Deltagande, Person
+from dev.generate import generate
 from forbund.models import Forbund
 from forbund.validators import with_check_digit
 from insatser.models import Insats, Strukturdeltagare, Volymregistrering
-from rapporter.generate import generate
 from rapporter.tabeller import Omfattning
 from tests.factories import ForbundFactory, InsatsFactory
 

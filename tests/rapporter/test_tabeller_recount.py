@@ -19,9 +19,9 @@ from dateutil.relativedelta import relativedelta
 
 from deltagare.choices import FORSORJNING_RAPPORTGRUPP, Forsorjning
 from deltagare.models import Deltagande
+from dev.generate import generate
 from forbund.models import Forbund
 from insatser.models import Volymregistrering
-from rapporter.generate import generate
 from rapporter.tabeller import Omfattning
 
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,7 @@ import math
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from finsam.lib import loadtest
+from dev import loadtest
 
 TARGET_P95_MS = 300
 TARGET_LOGIN_P95_MS = 2000

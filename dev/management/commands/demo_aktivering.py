@@ -6,9 +6,9 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from dev.demo.forbund import USERS
 from forbund.access import requires_two_factor
 from forbund.account_services import send_activation
-from forbund.demo import USERS
 from forbund.models import User
 
 

@@ -1,4 +1,4 @@
-"""Locust users for `manage.py loadtest` (see finsam/lib/loadtest.py).
+"""Locust users for `manage.py loadtest` (see dev/loadtest.py).
 
 Each simulated user takes the next account of the plan, signs in through the real login
 page (with its TOTP code where the role needs one) and then visits that role's pages in
@@ -7,16 +7,13 @@ random order with a think time (default 1–5 s, `--think`). Runs in Locust's pr
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import itertools
 import json
 import os
 import random
 import re
-import struct
-import time
 
+from django_otp.oath import totp  # a pure function: no Django settings needed
 from locust import HttpUser, between, events, task
 
 with open(os.environ["FINSAM_LOADTEST_PLAN"], encoding="utf-8") as _f:
@@ -45,15 +42,6 @@ def _write(**kwargs) -> None:
         json.dump(page_times, f)
 
 
-def totp(hex_key: str, step: int = 30, digits: int = 6) -> str:
-    """RFC 6238, as django-otp's TOTPDevice computes it (SHA-1, 30 s, 6 digits)."""
-    counter = struct.pack(">Q", int(time.time()) // step)
-    digest = hmac.new(bytes.fromhex(hex_key), counter, hashlib.sha1).digest()
-    offset = digest[-1] & 0x0F
-    code = struct.unpack(">I", digest[offset : offset + 4])[0] & 0x7FFFFFFF
-    return f"{code % 10**digits:0{digits}d}"
-
-
 THINK = tuple(float(x) for x in os.environ.get("FINSAM_LOADTEST_THINK", "1-5").split("-"))
 
 
@@ -77,7 +65,7 @@ class FinsamUser(HttpUser):
             response = self.client.post(
                 "/konto/tvafaktor/",
                 {
-                    "token": totp(self.account["totp_key"]),
+                    "token": f"{totp(bytes.fromhex(self.account['totp_key'])):06d}",
                     "csrfmiddlewaretoken": CSRF.search(response.text).group(1),
                 },
                 name="tvåfaktor",

@@ -24,9 +24,8 @@ from django.utils import timezone
 from forbund.choices import Medlemstyp, Roll
 from forbund.models import Forbund, Medlemsbidrag, Uppdrag
 from forbund.services import fordelning
-
-from .choices import Balans, Finansiering, Kostnadsslag, Niva
-from .models import (
+from insatser.choices import Balans, Finansiering, Kostnadsslag, Niva
+from insatser.models import (
     Ekonomirad,
     Insats,
     InsatsMal,

@@ -1,11 +1,11 @@
-"""`manage.py seed_demo`: the demo registry, users and insatser (see forbund/demo.py)."""
+"""`manage.py seed_demo`: the demo registry, users and insatser (see dev/demo/forbund.py)."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from forbund.demo import DemoError, seed
+from dev.demo.forbund import DemoError, seed
 
 
 class Command(BaseCommand):

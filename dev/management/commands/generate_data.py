@@ -1,4 +1,4 @@
-"""`manage.py generate_data`: a synthetic data set at national scale (see rapporter/generate.py)."""
+"""`manage.py generate_data`: a synthetic data set at national scale (see dev/generate.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from rapporter.generate import GenerateError, generate
+from dev.generate import GenerateError, generate
 
 
 def year_range(value: str) -> tuple[int, int]:

@@ -20,7 +20,7 @@ from django.test.utils import CaptureQueriesContext
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from finsam.lib import loadtest
+from dev import loadtest
 from forbund.models import User
 
 TARGET_MEDIAN_MS = 50

@@ -15,7 +15,7 @@
   Uppsala förbund has paid less than decided for the latest year, so the 5 § warning
   shows with real amounts;
 - the demo users of the README, one per role;
-- then the demo insatser (`insatser.demo`) and participants (`deltagare.demo`).
+- then the demo insatser (`dev.demo.insatser`) and participants (`dev.demo.deltagare`).
 
 Running it again changes nothing: rows are matched on their natural keys, and
 existing users keep their passwords.
@@ -30,12 +30,11 @@ from typing import TextIO
 from django.db import transaction
 
 from finsam.lib.importing import import_file
+from forbund.choices import Arbetsgivartyp, Medlemstyp, Roll
+from forbund.models import Folkmangd, Forbund, Kommun, Medlemsbidrag, Medlemskap, Uppdrag, User
+from forbund.services import split_by_population
 
-from .choices import Arbetsgivartyp, Medlemstyp, Roll
-from .models import Folkmangd, Forbund, Kommun, Medlemsbidrag, Medlemskap, Uppdrag, User
-from .services import split_by_population
-
-DATA = Path(__file__).resolve().parent / "data"
+DATA = Path(__file__).resolve().parents[2] / "forbund" / "data"
 FORBUND_FILE = DATA / "forbund_2015.csv"
 FOLKMANGD_FILE = DATA / "folkmangd_2015.csv"
 
@@ -107,8 +106,8 @@ class DemoError(Exception):
 
 
 def seed(*, stdout: TextIO | None = None) -> None:
-    from deltagare import demo as deltagare_demo
-    from insatser import demo as insatser_demo
+    from dev.demo import deltagare as deltagare_demo
+    from dev.demo import insatser as insatser_demo
 
     with transaction.atomic():
         _registry(stdout)

@@ -22,12 +22,8 @@ from typing import TextIO
 from django.db import transaction
 from django.utils import timezone
 
-from forbund.choices import Roll
-from forbund.models import Uppdrag
-from insatser.models import Insats
-
-from . import pnr, services
-from .choices import (
+from deltagare import pnr, services
+from deltagare.choices import (
     ARBETE_ELLER_STUDIER,
     Avslutsorsak,
     Forsorjning,
@@ -36,7 +32,10 @@ from .choices import (
     TidOffentligForsorjning,
     Utbildningsniva,
 )
-from .models import Deltagande
+from deltagare.models import Deltagande
+from forbund.choices import Roll
+from forbund.models import Uppdrag
+from insatser.models import Insats
 
 FORE = [
     [Forsorjning.FORSORJNINGSSTOD],

@@ -1,0 +1,1 @@
+"""Development tools: demo data, generate_data, the benchmarks and the load test."""
