@@ -12,8 +12,9 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from deltagare.models import Deltagande, Importjobb, Person
+from deltagare.models import Deltagande, Person
 from finsam.celery import app
+from forbund.models import Importjobb
 
 from ..formulas import assert_csv_inert
 from .test_import_deltaganden import HEADER, insats, valid  # noqa: F401 (fixtures)
@@ -37,7 +38,7 @@ def upload(client, text: str, kind: str = "deltaganden", name: str = "d.csv"):
 
 
 def job_url(jobb) -> str:
-    return reverse("deltagare_forbund:import_jobb", args=[jobb.pk])
+    return reverse("importjobb:jobb", args=[jobb.pk])
 
 
 def raw_dump() -> str:
@@ -47,7 +48,7 @@ def raw_dump() -> str:
             "deltagare_person",
             "deltagare_deltagande",
             "deltagare_samtycke",
-            "deltagare_importjobb",
+            "forbund_importjobb",
         ):
             cursor.execute(f"SELECT * FROM {table}")  # noqa: S608 (fixed table names)
             parts.append(repr(cursor.fetchall()))
@@ -65,7 +66,7 @@ def test_preview_then_confirm(client_handlaggare_a, valid):  # noqa: F811
     assert not any(form in raw_dump() for form in PNR_FORMS)
 
     response = client_handlaggare_a.post(
-        reverse("deltagare_forbund:import_bekrafta", args=[jobb.pk])
+        reverse("importjobb:bekrafta", args=[jobb.pk])
     )
     assert response.status_code == 302
     jobb.refresh_from_db()
@@ -74,7 +75,7 @@ def test_preview_then_confirm(client_handlaggare_a, valid):  # noqa: F811
     assert "Importen är klar" in client_handlaggare_a.get(job_url(jobb)).text
     assert not any(form in raw_dump() for form in PNR_FORMS)
     # A second confirmation (double click) imports nothing more.
-    client_handlaggare_a.post(reverse("deltagare_forbund:import_bekrafta", args=[jobb.pk]))
+    client_handlaggare_a.post(reverse("importjobb:bekrafta", args=[jobb.pk]))
     assert Deltagande.objects.count() == 4
 
 
@@ -82,7 +83,7 @@ def test_the_same_file_twice_changes_nothing(client_handlaggare_a, valid):  # no
     for _ in range(2):
         upload(client_handlaggare_a, valid)
         jobb = Importjobb.objects.order_by("-skapad").first()
-        client_handlaggare_a.post(reverse("deltagare_forbund:import_bekrafta", args=[jobb.pk]))
+        client_handlaggare_a.post(reverse("importjobb:bekrafta", args=[jobb.pk]))
     jobb.refresh_from_db()
     assert (jobb.skapade, jobb.oforandrade) == (0, 4)
     assert Deltagande.objects.count() == 4
@@ -104,7 +105,7 @@ def test_every_error_listed_and_nothing_saved(client_handlaggare_a, insats):  # 
     assert not any(form in page for form in PNR_FORMS)
     assert Deltagande.objects.count() == 0
     # An unchecked job cannot be confirmed.
-    client_handlaggare_a.post(reverse("deltagare_forbund:import_bekrafta", args=[jobb.pk]))
+    client_handlaggare_a.post(reverse("importjobb:bekrafta", args=[jobb.pk]))
     assert Deltagande.objects.count() == 0
 
 
@@ -132,7 +133,7 @@ def test_polling_stops_when_done(client_handlaggare_a, valid):  # noqa: F811
 
 
 def test_queue_down_is_a_clear_message(client_handlaggare_a, valid, monkeypatch):  # noqa: F811
-    from deltagare import tasks
+    from forbund import tasks
 
     def down(*args, **kwargs):
         raise ConnectionError("redis down")
@@ -148,7 +149,7 @@ def test_only_the_uploader_reaches_the_job(client_handlaggare_a, client_admin_a,
     upload(client_handlaggare_a, valid)
     jobb = Importjobb.objects.get()
     assert client_admin_a.get(job_url(jobb)).status_code == 404
-    url = reverse("deltagare_forbund:import_bekrafta", args=[jobb.pk])
+    url = reverse("importjobb:bekrafta", args=[jobb.pk])
     assert client_admin_a.post(url).status_code == 404
 
 
@@ -162,7 +163,7 @@ def test_wrong_methods(client_handlaggare_a, valid):  # noqa: F811
     upload(client_handlaggare_a, valid)
     jobb = Importjobb.objects.get()
     assert client_handlaggare_a.post(job_url(jobb)).status_code == 405
-    url = reverse("deltagare_forbund:import_bekrafta", args=[jobb.pk])
+    url = reverse("importjobb:bekrafta", args=[jobb.pk])
     assert client_handlaggare_a.get(url).status_code == 405
 
 
@@ -180,9 +181,9 @@ def test_all_errors_download(client_handlaggare_a, insats):  # noqa: F811
     text = HEADER + "".join(f"{o};NOPE;anonym;;;kvinna;2015-02-01;;;;;;;;\n" for _ in range(5))
     upload(client_handlaggare_a, text)
     jobb = Importjobb.objects.get()
-    response = client_handlaggare_a.get(reverse("deltagare_forbund:import_fel", args=[jobb.pk]))
+    response = client_handlaggare_a.get(reverse("importjobb:fel", args=[jobb.pk]))
     lines = response.content.decode().strip().splitlines()
-    assert lines[0] == "rad;kolumn;meddelande"
+    assert lines[0] == "rad;kolumn;varde;meddelande"
     assert len(lines) == 1 + jobb.antal_fel >= 6
 
 
@@ -193,12 +194,12 @@ def test_all_errors_download_never_runs_a_formula(client_handlaggare_a, insats):
     header = HEADER.rstrip("\n") + ";" + ";".join(columns) + "\n"
     upload(client_handlaggare_a, header + f"{o};COACH;anonym;;;kvinna;2015-02-01" + ";" * 13 + "\n")
     jobb = Importjobb.objects.get()
-    response = client_handlaggare_a.get(reverse("deltagare_forbund:import_fel", args=[jobb.pk]))
+    response = client_handlaggare_a.get(reverse("importjobb:fel", args=[jobb.pk]))
     assert_csv_inert(response.content, expected=columns)
 
 
 def test_masking_keeps_organisationsnummer():
-    from deltagare.importjobb import maskera
+    from forbund.importjobb import maskera
 
     text = "Okänd kod '19900101-0017', '9001010017', '900101+0017'; förbundet 2220000018"
     masked = maskera(text)
@@ -211,7 +212,7 @@ def test_beat_task_removes_day_old_files(client_handlaggare_a, valid):  # noqa: 
 
     from django.utils import timezone
 
-    from deltagare.tasks import rensa_importer
+    from forbund.tasks import rensa_importer
 
     upload(client_handlaggare_a, valid)
     jobb = Importjobb.objects.get()
