@@ -185,6 +185,20 @@ class Deltagande(models.Model):
     # For anonymous rows from an import file: the row number, part of their natural key
     # (spec/import.md), so that importing the same file twice does not double them.
     importrad = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    # Set when the participant's consent is withdrawn (services.withdraw_consent), so that
+    # the withdrawal page can say what happened when it is sent again.
+    samtycke_aterkallat = models.DateField(
+        "samtycket återkallat", null=True, blank=True, editable=False
+    )
+    aterkallat_av = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name="återkallelsen registrerad av",
+    )
     skapad = models.DateTimeField(auto_now_add=True)
     andrad = models.DateTimeField(auto_now=True)
 
