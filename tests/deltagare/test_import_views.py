@@ -65,9 +65,7 @@ def test_preview_then_confirm(client_handlaggare_a, valid):  # noqa: F811
     # Stored encrypted while waiting: no clear number anywhere in the tables.
     assert not any(form in raw_dump() for form in PNR_FORMS)
 
-    response = client_handlaggare_a.post(
-        reverse("importjobb:bekrafta", args=[jobb.pk])
-    )
+    response = client_handlaggare_a.post(reverse("importjobb:bekrafta", args=[jobb.pk]))
     assert response.status_code == 302
     jobb.refresh_from_db()
     assert (jobb.status, jobb.skapade, jobb.klara, jobb.data) == ("klar", 4, 4, None)
@@ -245,3 +243,48 @@ def test_xlsx_bomb_is_refused_by_the_worker_with_a_swedish_message(
     assert "Inget har sparats" in page
     assert f"Excel-filen är för stor: bladet når {reach}" in page
     assert not Deltagande.objects.exists() and not Person.objects.exists()
+
+
+def test_the_preview_lists_the_changes_and_logs_the_stored_values_it_shows(
+    client_handlaggare_a,
+    handlaggare_a,
+    valid,  # noqa: F811
+):
+    from deltagare.models import Atkomstlogg
+
+    upload(client_handlaggare_a, valid)
+    client_handlaggare_a.post(reverse("importjobb:bekrafta", args=[Importjobb.objects.get().pk]))
+    Atkomstlogg.objects.all().delete()
+    # The second person's deltagande ends; everything else stays.
+    changed = valid.replace(
+        "Försörjningsstöd;over_9;ingen;;;", "Försörjningsstöd;over_9;ingen;fullfoljd;arbete;"
+    ).replace(";2015-03-01;;forgymnasial", ";2015-03-01;2015-09-30;forgymnasial")
+    upload(client_handlaggare_a, changed)
+    jobb = Importjobb.objects.latest("skapad")
+    page = client_handlaggare_a.get(job_url(jobb)).text
+    assert "4 rader: 0 nya, 1 ändrade och 3 oförändrade" in page
+    assert "Rad" in page and "COACH, person, start 2015-03-01" in page
+    assert "<code>slutdatum</code>" in page and "2015-09-30" in page
+    assert "<code>avslutsorsak</code>" in page and "fullfoljd" in page
+    assert not any(form in page for form in PNR_FORMS)
+    # The stored values of a person's deltagande were shown: the view is in the log.
+    entry = Atkomstlogg.objects.get(anledning__startswith="Import")
+    assert entry.user == handlaggare_a and entry.personer.count() == 1
+    csv = client_handlaggare_a.get(reverse("importjobb:andringar", args=[jobb.pk, "csv"]))
+    assert b"slutdatum;;2015-09-30" in csv.content
+    assert not any(form.encode() in csv.content for form in PNR_FORMS)
+    assert Atkomstlogg.objects.count() == 2
+
+
+def test_back_then_bekrafta_says_the_import_is_already_done(client_handlaggare_a, valid):  # noqa: F811
+    upload(client_handlaggare_a, valid)
+    jobb = Importjobb.objects.get()
+    url = reverse("importjobb:bekrafta", args=[jobb.pk])
+    client_handlaggare_a.post(url)
+    again = client_handlaggare_a.post(url, follow=True)
+    assert again.status_code == 200
+    text = again.text
+    assert "Importen är redan genomförd" in text and "4 nya, 0 ändrade" in text
+    who = jobb.user.get_full_name() or jobb.user.username
+    assert f" av {who}: " in text
+    assert Deltagande.objects.count() == 4
