@@ -12,7 +12,5 @@ urlpatterns = [
     path("<uuid:importjobb_id>/", views_import.jobb, name="jobb"),
     path("<uuid:importjobb_id>/bekrafta/", views_import.bekrafta, name="bekrafta"),
     path("<uuid:importjobb_id>/fel.csv", views_import.fel, name="fel"),
-    path(
-        "<uuid:importjobb_id>/andringar.<str:format>", views_import.andringar, name="andringar"
-    ),
+    path("<uuid:importjobb_id>/andringar.<str:format>", views_import.andringar, name="andringar"),
 ]

@@ -15,6 +15,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.html import format_html
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_GET, require_POST
@@ -125,9 +126,13 @@ def _already(job: Importjobb) -> str:
     when = timezone.localtime(job.bekraftad).strftime("%Y-%m-%d %H:%M") if job.bekraftad else ""
     who = job.user.get_full_name() or job.user.username
     if job.status == Status.KLAR:
-        return (
-            f"Importen är redan genomförd {when} av {who}: {job.skapade} nya, "
-            f"{job.uppdaterade} ändrade. Resultatet visas nedan."
+        return format_html(
+            'Importen är redan genomförd {} av {}: {} nya, {} ändrade. <a href="{}">Se resultatet</a>.',
+            when,
+            who,
+            job.skapade,
+            job.uppdaterade,
+            f"{job.get_absolute_url()}#resultat",
         )
     if job.status == Status.IMPORTERAS:
         return f"Importen bekräftades redan {when} av {who} och pågår."
@@ -171,7 +176,9 @@ def andringar(request: HttpRequest, importjobb_id: Any, format: str) -> HttpResp
         for c in changes
         for name, before, after in c.falt or (("", "", ""),)
     )
-    return _download(write_table(CHANGE_COLUMNS, rows, format=format), format, f"andringar-{job.kind}")
+    return _download(
+        write_table(CHANGE_COLUMNS, rows, format=format), format, f"andringar-{job.kind}"
+    )
 
 
 def _download(data: bytes, format: str, name: str) -> HttpResponse:
