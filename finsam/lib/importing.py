@@ -103,18 +103,18 @@ class Change:
 
 def shown(value: Any) -> str:
     """A stored or imported value as the change list shows it (and as the file writes it)."""
+    if isinstance(value, str):
+        return maskera(value)
     if value is None:
         return ""
     if isinstance(value, bool):
         return "ja" if value else "nej"
     if isinstance(value, dt.date):
         return value.isoformat()
-    if isinstance(value, set | frozenset):
-        return "|".join(sorted(map(str, value)))
     if isinstance(value, list | tuple):
         return "|".join(map(str, value))
-    if isinstance(value, str):
-        return maskera(value)
+    if isinstance(value, set | frozenset):
+        return "|".join(sorted(map(str, value)))
     return str(value)
 
 
