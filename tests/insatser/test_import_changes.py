@@ -4,6 +4,7 @@ with personnummer masked; and a second "Bekräfta import" says what was done."""
 
 from __future__ import annotations
 
+import html
 import io
 import re
 
@@ -38,11 +39,14 @@ def _upload(client, forbund, kind: str, text: str):
     return client.post(url, {"kind": kind, "fil": fil}, follow=True)
 
 
-def _rows(html: str) -> list[str]:
+def _rows(page: str) -> list[str]:
     """The rows of the change table, as text without tags."""
-    table = html.split('id="andringar-tabell"', 1)[1].split("</table>", 1)[0]
+    table = page.split('id="andringar-tabell"', 1)[1].split("</table>", 1)[0]
     body = table.split("<tbody>", 1)[1]
-    return [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", r)).strip() for r in body.split("<tr>")[1:]]
+    return [
+        re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", r))).strip()
+        for r in body.split("<tr>")[1:]
+    ]
 
 
 def test_the_preview_lists_each_new_and_changed_row_with_old_and_new_values(

@@ -1,4 +1,4 @@
-"""Import jobs (deltagare Importjobb) with real workers: a worker killed in the middle of
+"""Import jobs (forbund Importjobb) with real workers: a worker killed in the middle of
 checking an uploaded file, and an XLSX bomb uploaded through the page.
 
 The machinery (private redis-server, workers, beat) is test_worker_killed.py's; Redis's
