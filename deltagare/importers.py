@@ -173,6 +173,18 @@ def _log_export(
         )
 
 
+def _log_read(deltaganden: Any, *, user: Any, sida: str) -> None:
+    """The stored values of these deltaganden were shown in an import's change list."""
+    from . import services
+
+    services.log_access_many(
+        user=user,
+        deltaganden=list(deltaganden.select_related("person")),
+        sida=sida,
+        anledning="Import: ändringar i förhandsgranskningen",
+    )
+
+
 class DeltagandenKind(ImportKind):
     name = "deltaganden"
     label = "Deltaganden"
@@ -337,10 +349,9 @@ class DeltagandenKind(ImportKind):
         copy_insert(Person, new_persons)
         existing = self._existing(prepared)
         consents = self._existing_consents(prepared)
-        to_create: list[Deltagande] = []
-        to_update: list[Deltagande] = []
         new_consents: list[Samtycke] = []
-        for index, r in enumerate(prepared.rows, start=1):
+        person_of: dict[int, Person | None] = {}
+        for r in prepared.rows:
             person = None
             if r.personnummer is not None:
                 person = prepared.persons[r.insats.forbund_id, r.values["_hash"]]
@@ -354,38 +365,43 @@ class DeltagandenKind(ImportKind):
                             datum=r.samtycke_datum,
                         )
                     )
-                key = (r.insats.pk, person.pk, r.startdatum)
-            else:
-                key = (r.insats.pk, r.values["kon"], r.startdatum, r.rad)
-            values = {k: v for k, v in r.values.items() if not k.startswith("_")}
-            current = existing.get(key)
-            if current is None:
-                to_create.append(
-                    Deltagande(
-                        insats=r.insats,
-                        registreringsform=r.registreringsform,
-                        person=person,
-                        startdatum=r.startdatum,
-                        importrad=r.rad if person is None else None,
-                        **values,
-                    )
-                )
-                counts.add("skapade")
-            elif any(getattr(current, k) != v for k, v in values.items()):
-                for k, v in values.items():
-                    setattr(current, k, v)
-                to_update.append(current)
-                counts.add("uppdaterade")
-            else:
-                counts.add("oforandrade")
-            if progress and index % 1000 == 0:
-                progress(index, len(prepared.rows))
+            person_of[r.rad] = person
+
+        def key(r: _Deltagande) -> tuple:
+            person = person_of[r.rad]
+            if person is not None:
+                return (r.insats.pk, person.pk, r.startdatum)
+            return (r.insats.pk, r.values["kon"], r.startdatum, r.rad)
+
+        done = self.upsert(
+            prepared.rows,
+            existing,
+            counts,
+            key=key,
+            values=lambda r: {k: v for k, v in r.values.items() if not k.startswith("_")},
+            progress=progress,
+        )
+        to_create = [
+            Deltagande(
+                insats=r.insats,
+                registreringsform=r.registreringsform,
+                person=person_of[r.rad],
+                startdatum=r.startdatum,
+                importrad=r.rad if person_of[r.rad] is None else None,
+                **{k: v for k, v in r.values.items() if not k.startswith("_")},
+            )
+            for r in done.new
+        ]
         copy_insert(Samtycke, new_consents)
-        Deltagande.objects.bulk_update(to_update, VALUE_FIELDS, batch_size=2000)
+        Deltagande.objects.bulk_update(done.changed_objects, VALUE_FIELDS, batch_size=2000)
         copy_insert(Deltagande, to_create)
-        if progress:
-            progress(len(prepared.rows), len(prepared.rows))
         return counts
+
+    def describe(self, row: _Deltagande) -> str:
+        return f"{row.insats.kod}, {row.registreringsform}, start {row.startdatum:%Y-%m-%d}"
+
+    def log_read(self, user: Any, refs: list[Any], *, sida: str) -> None:
+        _log_read(Deltagande.objects.filter(pk__in=refs), user=user, sida=sida)
 
     @staticmethod
     def _existing(prepared: _Prepared) -> dict[tuple, Deltagande]:
@@ -468,6 +484,7 @@ class DeltagandenKind(ImportKind):
 
 @dataclass
 class _Uppfoljning:
+    rad: int
     deltagande: Deltagande
     matpunkt: int
     datum: dt.date
@@ -529,7 +546,7 @@ class UppfoljningarKind(ImportKind):
         for forbund_id, wanted in hashes.items():
             for d in Deltagande.objects.filter(
                 insats__forbund_id=forbund_id, person__pnr_hash__in=wanted
-            ).select_related("person"):
+            ).select_related("person", "insats"):
                 found[d.insats_id, d.person.pnr_hash, d.startdatum] = d
         prepared = []
         seen: dict[tuple, int] = {}
@@ -563,7 +580,9 @@ class UppfoljningarKind(ImportKind):
                 check.add("matpunkt", f"Samma uppföljning som rad {seen[key]}.")
                 continue
             seen[key] = check.rad
-            prepared.append(_Uppfoljning(deltagande, matpunkt, datum, sysselsattning, forsorjning))
+            prepared.append(
+                _Uppfoljning(check.rad, deltagande, matpunkt, datum, sysselsattning, forsorjning)
+            )
         return prepared, errors
 
     def apply(self, prepared: list[_Uppfoljning], *, progress: Progress | None = None) -> Counts:
@@ -572,31 +591,44 @@ class UppfoljningarKind(ImportKind):
             (u.deltagande_id, u.matpunkt): u
             for u in Uppfoljning.objects.filter(deltagande__in=[p.deltagande for p in prepared])
         }
-        to_create, to_update = [], []
-        for p in prepared:
-            current = existing.get((p.deltagande.pk, p.matpunkt))
-            values = {
+        done = self.upsert(
+            prepared,
+            existing,
+            counts,
+            key=lambda p: (p.deltagande.pk, p.matpunkt),
+            values=lambda p: {
                 "datum": p.datum,
                 "sysselsattning": p.sysselsattning,
                 "forsorjning": p.forsorjning,
-            }
-            if current is None:
-                to_create.append(
-                    Uppfoljning(deltagande=p.deltagande, matpunkt=p.matpunkt, **values)
+            },
+            progress=progress,
+        )
+        copy_insert(
+            Uppfoljning,
+            [
+                Uppfoljning(
+                    deltagande=p.deltagande,
+                    matpunkt=p.matpunkt,
+                    datum=p.datum,
+                    sysselsattning=p.sysselsattning,
+                    forsorjning=p.forsorjning,
                 )
-                counts.add("skapade")
-            elif any(getattr(current, k) != v for k, v in values.items()):
-                for k, v in values.items():
-                    setattr(current, k, v)
-                to_update.append(current)
-                counts.add("uppdaterade")
-            else:
-                counts.add("oforandrade")
-        copy_insert(Uppfoljning, to_create)
+                for p in done.new
+            ],
+        )
         Uppfoljning.objects.bulk_update(
-            to_update, ["datum", "sysselsattning", "forsorjning"], batch_size=2000
+            done.changed_objects, ["datum", "sysselsattning", "forsorjning"], batch_size=2000
         )
         return counts
+
+    def describe(self, row: _Uppfoljning) -> str:
+        d = row.deltagande
+        return f"{d.insats.kod}, start {d.startdatum:%Y-%m-%d}, {row.matpunkt} dagar"
+
+    def log_read(self, user: Any, refs: list[Any], *, sida: str) -> None:
+        _log_read(
+            Deltagande.objects.filter(uppfoljningar__pk__in=refs).distinct(), user=user, sida=sida
+        )
 
     def export_rows(self, *, forbund: Any = None, user: Any = None, reader: Any = None):
         queryset = Uppfoljning.objects.filter(deltagande__person__isnull=False)

@@ -17,7 +17,6 @@ from django.db import models
 from django.db.models import Q
 
 from finsam.lib import period
-from finsam.lib.jobs import Job
 from forbund import access
 from forbund.models import Forbund
 from insatser.models import Insats
@@ -213,6 +212,20 @@ class Deltagande(models.Model):
     # For anonymous rows from an import file: the row number, part of their natural key
     # (spec/import.md), so that importing the same file twice does not double them.
     importrad = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    # Set when the participant's consent is withdrawn (services.withdraw_consent), so that
+    # the withdrawal page can say what happened when it is sent again.
+    samtycke_aterkallat = models.DateField(
+        "samtycket återkallat", null=True, blank=True, editable=False
+    )
+    aterkallat_av = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name="återkallelsen registrerad av",
+    )
     skapad = models.DateTimeField(auto_now_add=True)
     andrad = models.DateTimeField(auto_now=True)
     # Derived on every write by PostgreSQL (deltagare/harledda.py), for the report: what it
@@ -435,77 +448,3 @@ class Atkomst(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} i {self.logg}"
-
-
-class Importjobb(Job):
-    """An uploaded deltaganden/uppföljningar file, checked and imported by the worker.
-
-    The file holds personnummer, so its bytes are stored only encrypted (the Fernet keys
-    of deltagare.pnr) and are removed when the import is done or refused, and after a day.
-    Only the uploader reaches the job; the worker gets only its id.
-    """
-
-    class Status(models.TextChoices):
-        GRANSKAS = "granskas", "Filen kontrolleras"
-        GRANSKAD = "granskad", "Kontrollerad – väntar på bekräftelse"
-        AVVISAD = "avvisad", "Filen har fel – inget har sparats"
-        IMPORTERAS = "importeras", "Importeras"
-        KLAR = "klar", "Klar"
-        FEL = "fel", "Misslyckades"
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
-        related_name="+",
-        verbose_name="användare",
-    )
-    kind = models.CharField("typ av fil", max_length=30)
-    filnamn = models.CharField("filnamn", max_length=255)
-    data = models.BinaryField("innehåll (krypterat)", null=True)
-    status = models.CharField(
-        "status", max_length=12, choices=Status.choices, default=Status.GRANSKAS
-    )
-    rader = models.PositiveIntegerField("rader", default=0)
-    klara = models.PositiveIntegerField("importerade rader", default=0)
-    skapade = models.PositiveIntegerField(default=0)
-    uppdaterade = models.PositiveIntegerField(default=0)
-    oforandrade = models.PositiveIntegerField(default=0)
-    antal_fel = models.PositiveIntegerField(default=0)
-    fel = models.JSONField("fel (de första)", default=list)
-    meddelande = models.CharField("meddelande", max_length=300, blank=True)
-    skapad = models.DateTimeField("uppladdad", auto_now_add=True)
-    andrad = models.DateTimeField("ändrad", auto_now=True)
-
-    ACTIVE = (Status.GRANSKAS, Status.IMPORTERAS)
-
-    class Meta:
-        verbose_name = "importjobb"
-        verbose_name_plural = "importjobb"
-        indexes = [models.Index(fields=["skapad"], name="importjobb_skapad")]
-
-    def __str__(self) -> str:
-        return f"{self.filnamn} ({self.kind})"
-
-    @property
-    def pagaende(self) -> bool:
-        return self.status in self.ACTIVE
-
-    def requeue(self) -> None:
-        from .importjobb import enqueue
-
-        enqueue(self)
-
-    @classmethod
-    def failed_fields(cls) -> dict[str, object]:
-        return {
-            "status": cls.Status.FEL,
-            "data": None,
-            "meddelande": "Filen kunde inte läsas eller importeras: arbetet avbröts två "
-            "gånger utan att bli klart. Inget har sparats. Kontrollera att filen bara "
-            "innehåller tabellen och ladda upp den igen, eller kontakta Finsams administratör.",
-        }
-
-    @property
-    def procent(self) -> int:
-        return round(100 * self.klara / self.rader) if self.rader else 0

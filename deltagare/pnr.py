@@ -13,14 +13,15 @@ import hashlib
 import hmac
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.fernet import InvalidToken
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.views.decorators.debug import sensitive_variables
 from personnummer.personnummer import Personnummer as _Lib
 from personnummer.personnummer import PersonnummerException
+
+from finsam.lib.crypto import fernet
 
 
 class OgiltigtPersonnummer(ValueError):
@@ -85,26 +86,15 @@ def formatted(nummer: str) -> str:
     return f"{nummer[:8]}-{nummer[8:]}"
 
 
-@cache
-def _fernet(keys: tuple[str, ...]) -> MultiFernet:
-    if not keys:
-        raise ImproperlyConfigured("FINSAM_PNR_KEYS är inte satt.")
-    return MultiFernet([Fernet(key.encode()) for key in keys])
-
-
-def _keys() -> tuple[str, ...]:
-    return tuple(settings.FINSAM_PNR_KEYS)
-
-
 @sensitive_variables()
 def encrypt(nummer: str) -> str:
-    return _fernet(_keys()).encrypt(nummer.encode()).decode()
+    return fernet().encrypt(nummer.encode()).decode()
 
 
 @sensitive_variables()
 def decrypt(token: str) -> str:
     try:
-        return _fernet(_keys()).decrypt(token.encode()).decode()
+        return fernet().decrypt(token.encode()).decode()
     except InvalidToken:
         raise ImproperlyConfigured(
             "Ett krypterat personnummer kunde inte dekrypteras med FINSAM_PNR_KEYS."
@@ -113,7 +103,7 @@ def decrypt(token: str) -> str:
 
 def rotate(token: str) -> str:
     """Re-encrypt with the newest key (for key rotation)."""
-    return _fernet(_keys()).rotate(token.encode()).decode()
+    return fernet().rotate(token.encode()).decode()
 
 
 @sensitive_variables()
@@ -122,12 +112,3 @@ def lookup_hash(nummer: str) -> str:
     if not key:
         raise ImproperlyConfigured("FINSAM_PNR_HMAC_KEY är inte satt.")
     return hmac.new(key.encode(), nummer.encode(), hashlib.sha256).hexdigest()
-
-
-def encrypt_bytes(data: bytes) -> bytes:
-    """Authenticated encryption of a whole file (an upload holding personnummer)."""
-    return _fernet(_keys()).encrypt(data)
-
-
-def decrypt_bytes(token: bytes) -> bytes:
-    return _fernet(_keys()).decrypt(token)

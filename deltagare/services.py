@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -226,7 +227,7 @@ class Aterkallelse:
 
 @transaction.atomic
 def withdraw_consent(
-    *, person: Person, deltaganden: list[Deltagande], datum: dt.date
+    *, person: Person, deltaganden: list[Deltagande], datum: dt.date, av: Any = None
 ) -> Aterkallelse:
     """Withdraws the consent for the given deltaganden of the person, and only those: they
     turn anonymous (kön and dates kept; start and end profiles and follow-ups erased), and
@@ -234,7 +235,8 @@ def withdraw_consent(
     person in that insats keeps personal data. Deltaganden not given (in insatser the
     caller does not reach) are not touched. When none of the person's deltaganden keeps
     personal data, the number and birth date are erased as well and every consent is
-    marked withdrawn. The consent records stay as the record of the withdrawal.
+    marked withdrawn. The consent records stay as the record of the withdrawal; each
+    deltagande keeps the date and who (`av`) registered it.
 
     Raises ValidationError if no deltagande is given or one is not the person's.
     """
@@ -243,6 +245,7 @@ def withdraw_consent(
     if not deltaganden or chosen.exclude(person=person).exists():
         raise ValidationError("Välj vilka av personens deltaganden återkallelsen gäller.")
     insats_ids = set(chosen.values_list("insats_id", flat=True))
+    chosen.update(samtycke_aterkallat=datum, aterkallat_av=av)
     count = _anonymise(chosen)
     remaining = Deltagande.objects.filter(person=person)
     still = set(remaining.values_list("insats_id", flat=True))

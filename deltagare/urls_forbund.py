@@ -16,11 +16,4 @@ urlpatterns = [
 
 urlpatterns += [
     path("deltagare/import/", views_import.upload, name="import"),
-    path("deltagare/import/<uuid:importjobb_id>/", views_import.jobb, name="import_jobb"),
-    path(
-        "deltagare/import/<uuid:importjobb_id>/bekrafta/",
-        views_import.bekrafta,
-        name="import_bekrafta",
-    ),
-    path("deltagare/import/<uuid:importjobb_id>/fel.csv", views_import.fel, name="import_fel"),
 ]

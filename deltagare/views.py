@@ -596,7 +596,10 @@ def samtycke_aterkalla(
     deltagande = _get_deltagande(request, orgnr, kod, public_id)
     person = deltagande.person
     if person is None:
-        raise Http404
+        if deltagande.samtycke_aterkallat is None:
+            raise Http404
+        # Sent again (Back, then the button): say what happened.
+        return _deltagande_form_page(request, "deltagare/aterkallat.html", deltagande, None)
     _show_personal_data(request, deltagande, "Återkalla samtycke")
     mine = list(
         Deltagande.objects.for_user(request.user, personal=True)
@@ -618,7 +621,7 @@ def samtycke_aterkalla(
     if request.method == "POST" and form.is_valid():
         chosen = form.cleaned_data["deltaganden"]
         result = services.withdraw_consent(
-            person=person, deltaganden=chosen, datum=form.cleaned_data["datum"]
+            person=person, deltaganden=chosen, datum=form.cleaned_data["datum"], av=request.user
         )
         kvar = len(mine) - result.anonymiserade
         text = (

@@ -367,8 +367,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": FINSAM_JOB_CHECK_SECONDS,
     },
     "gallring": {"task": "deltagare.tasks.gallra", "schedule": 24 * 60 * 60},
-    "importfiler": {"task": "deltagare.tasks.rensa_importer", "schedule": 60 * 60},
-    "importfiler-insatser": {"task": "insatser.tasks.rensa_importfiler", "schedule": 60 * 60},
+    "importfiler": {"task": "forbund.tasks.rensa_importer", "schedule": 60 * 60},
     # Beat and the worker show they are alive (finsam.lib.health, /halsa/); a heartbeat
     # nobody ran within a minute is dropped instead of piling up while no worker runs.
     "heartbeat": {

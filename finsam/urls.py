@@ -57,6 +57,7 @@ urlpatterns = [
     path("halsa/", portal_views.health, name="health"),
     path("konto/", include("forbund.urls_konto")),
     path("forbund/", include("forbund.urls")),
+    path("import/", include("forbund.urls_import")),
     path("", include("insatser.urls")),
     path("", include("deltagare.urls")),
     path("", include("deltagare.urls_forbund")),

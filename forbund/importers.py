@@ -36,6 +36,7 @@ from .validators import normalize_organisationsnummer
 
 @dataclass
 class _Row:
+    rad: int
     organisationsnummer: str
     namn: str
     lan: str
@@ -103,10 +104,13 @@ class ForbundKind(ImportKind):
                     member_regioner.append(kod)
             if not check.count:
                 prepared.append(
-                    _Row(orgnr, namn, lan, bildad, member_kommuner, member_regioner or [lan])
+                    _Row(rad, orgnr, namn, lan, bildad, member_kommuner, member_regioner or [lan])
                 )
         errors += self.duplicate_keys(table, _orgnr_key)
         return prepared, errors
+
+    def describe(self, row: _Row) -> str:
+        return f"{row.organisationsnummer} {row.namn}"
 
     def apply(self, prepared: list[_Row], *, progress: Progress | None = None) -> Counts:
         counts = Counts()
@@ -116,51 +120,57 @@ class ForbundKind(ImportKind):
                 organisationsnummer__in=[r.organisationsnummer for r in prepared]
             )
         }
-        members: dict[int, set[tuple[str, str | None, str | None]]] = defaultdict(set)
+        members: dict[int, set[_Member]] = defaultdict(set)
         for forbund_id, typ, kommun_id, region_id in Medlemskap.objects.filter(
             forbund__in=existing.values()
         ).values_list("forbund_id", "medlemstyp", "kommun_id", "region_id"):
             members[forbund_id].add((typ, kommun_id, region_id))
-        new_members: list[Medlemskap] = []
-        for index, row in enumerate(prepared, start=1):
+
+        def have(row: _Row) -> set[_Member]:
             forbund = existing.get(row.organisationsnummer)
-            outcome = "oforandrade"
-            if forbund is None:
-                forbund = Forbund.objects.create(
-                    organisationsnummer=row.organisationsnummer,
-                    namn=row.namn,
-                    lan=row.lan,
-                    bildad=row.bildad,
-                )
-                outcome = "skapade"
-            elif (forbund.namn, forbund.lan, forbund.bildad) != (row.namn, row.lan, row.bildad):
-                forbund.namn, forbund.lan, forbund.bildad = row.namn, row.lan, row.bildad
-                forbund.save(update_fields=["namn", "lan", "bildad"])
-                outcome = "uppdaterade"
-            wanted = [
-                (Medlemstyp.FORSAKRINGSKASSAN, None, None),
-                (Medlemstyp.ARBETSFORMEDLINGEN, None, None),
-                *((Medlemstyp.REGION, None, kod) for kod in row.regioner),
-                *((Medlemstyp.KOMMUN, kod, None) for kod in row.kommuner),
-            ]
-            have = members[forbund.pk]
-            for typ, kommun_id, region_id in wanted:
-                if (typ, kommun_id, region_id) not in have:
-                    new_members.append(
-                        Medlemskap(
-                            forbund=forbund,
-                            medlemstyp=typ,
-                            kommun_id=kommun_id,
-                            region_id=region_id,
-                            intrade=row.bildad,
-                        )
-                    )
-                    if outcome == "oforandrade":
-                        outcome = "uppdaterade"
-            counts.add(outcome)
-            if progress:
-                progress(index, len(prepared))
-        Medlemskap.objects.bulk_create(new_members)
+            return members[forbund.pk] if forbund else set()
+
+        # Members missing from the file stay: after the import the förbund has both.
+        done = self.upsert(
+            prepared,
+            existing,
+            counts,
+            key=lambda r: r.organisationsnummer,
+            values=lambda r: {
+                "namn": r.namn,
+                "lan": r.lan,
+                "bildad": r.bildad,
+                "medlemmar": _labels(have(r) | _wanted(r)),
+            },
+            stored=lambda f: {
+                "namn": f.namn,
+                "lan": f.lan,
+                "bildad": f.bildad,
+                "medlemmar": _labels(members[f.pk]),
+            },
+            progress=progress,
+        )
+        Forbund.objects.bulk_update(done.changed_objects, ["namn", "lan", "bildad"])
+        saved = [(f, r) for f, r, _ in done.changed]
+        for row in done.new:
+            forbund = Forbund.objects.create(
+                organisationsnummer=row.organisationsnummer,
+                namn=row.namn,
+                lan=row.lan,
+                bildad=row.bildad,
+            )
+            saved.append((forbund, row))
+        Medlemskap.objects.bulk_create(
+            Medlemskap(
+                forbund=forbund,
+                medlemstyp=typ,
+                kommun_id=kommun_id,
+                region_id=region_id,
+                intrade=row.bildad,
+            )
+            for forbund, row in saved
+            for typ, kommun_id, region_id in _wanted(row) - members[forbund.pk]
+        )
         return counts
 
     def export_rows(self, *, forbund: Any = None, user: Any = None, reader: Any = None):
@@ -187,6 +197,22 @@ class ForbundKind(ImportKind):
                 "kommuner": "|".join(current[f.pk]["kommuner"]),
                 "regioner": "|".join(current[f.pk]["regioner"]),
             }
+
+
+_Member = tuple[str, str | None, str | None]  # (medlemstyp, kommun, region)
+
+
+def _wanted(row: _Row) -> set[_Member]:
+    return {
+        (Medlemstyp.FORSAKRINGSKASSAN, None, None),
+        (Medlemstyp.ARBETSFORMEDLINGEN, None, None),
+        *((Medlemstyp.REGION, None, kod) for kod in row.regioner),
+        *((Medlemstyp.KOMMUN, kod, None) for kod in row.kommuner),
+    }
+
+
+def _labels(members: set[_Member]) -> set[str]:
+    return {f"{typ} {kommun or region}" if kommun or region else typ for typ, kommun, region in members}
 
 
 def _orgnr_key(row: dict[str, str]) -> str | None:

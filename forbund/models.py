@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AbstractUser
@@ -12,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from finsam.lib import period
+from finsam.lib.jobs import Job
 
 from .choices import Arbetsgivartyp, Lan, Medlemstyp, Roll
 from .validators import validate_organisationsnummer
@@ -529,3 +531,84 @@ class Kontosession(AbstractBaseSession):
         from .sessions import SessionStore
 
         return SessionStore
+
+
+class Importjobb(Job):
+    """An uploaded file of any import kind (finsam.lib.importing), checked and imported by
+    the worker (forbund/importjobb.py).
+
+    The file may hold personnummer, so its bytes are stored only encrypted (finsam.lib.crypto)
+    and are removed when the import is done or refused, and after a day; so is the full
+    change list. Only the uploader reaches the job; the worker gets only its id.
+    """
+
+    class Status(models.TextChoices):
+        GRANSKAS = "granskas", "Filen kontrolleras"
+        GRANSKAD = "granskad", "Kontrollerad – väntar på bekräftelse"
+        AVVISAD = "avvisad", "Filen har fel – inget har sparats"
+        IMPORTERAS = "importeras", "Importeras"
+        KLAR = "klar", "Klar"
+        FEL = "fel", "Misslyckades"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="+", verbose_name="användare"
+    )
+    kind = models.CharField("typ av fil", max_length=30)
+    filnamn = models.CharField("filnamn", max_length=255)
+    sida = models.CharField("uppladdad från", max_length=200, help_text="Sidan med formuläret.")
+    data = models.BinaryField("innehåll (krypterat)", null=True)
+    status = models.CharField(
+        "status", max_length=12, choices=Status.choices, default=Status.GRANSKAS
+    )
+    rader = models.PositiveIntegerField("rader", default=0)
+    klara = models.PositiveIntegerField("importerade rader", default=0)
+    skapade = models.PositiveIntegerField(default=0)
+    uppdaterade = models.PositiveIntegerField(default=0)
+    oforandrade = models.PositiveIntegerField(default=0)
+    antal_fel = models.PositiveIntegerField(default=0)
+    fel = models.JSONField("fel", default=list)
+    andringar = models.JSONField("ändringar (de första)", default=list)
+    alla_andringar = models.BinaryField("alla ändringar (krypterade)", null=True)
+    meddelande = models.CharField("meddelande", max_length=300, blank=True)
+    skapad = models.DateTimeField("uppladdad", auto_now_add=True)
+    andrad = models.DateTimeField("ändrad", auto_now=True)
+    bekraftad = models.DateTimeField("bekräftad", null=True, blank=True)
+    klar = models.DateTimeField("importerad", null=True, blank=True)
+
+    ACTIVE = (Status.GRANSKAS, Status.IMPORTERAS)
+
+    class Meta:
+        verbose_name = "importjobb"
+        verbose_name_plural = "importjobb"
+        indexes = [models.Index(fields=["skapad"], name="forbund_importjobb_skapad")]
+
+    def __str__(self) -> str:
+        return f"{self.filnamn} ({self.kind})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("importjobb:jobb", args=[self.pk])
+
+    @property
+    def pagaende(self) -> bool:
+        return self.status in self.ACTIVE
+
+    def requeue(self) -> None:
+        from .importjobb import enqueue
+
+        enqueue(self)
+
+    @classmethod
+    def failed_fields(cls) -> dict[str, object]:
+        return {
+            "status": cls.Status.FEL,
+            "data": None,
+            "alla_andringar": None,
+            "meddelande": "Filen kunde inte läsas eller importeras: arbetet avbröts två "
+            "gånger utan att bli klart. Inget har sparats. Kontrollera att filen bara "
+            "innehåller tabellen och ladda upp den igen, eller kontakta Finsams administratör.",
+        }
+
+    @property
+    def procent(self) -> int:
+        return round(100 * self.klara / self.rader) if self.rader else 0

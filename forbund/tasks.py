@@ -37,3 +37,20 @@ def send_password_reset(user_id: int, base_url: str) -> None:
     user = User.objects.filter(pk=user_id, is_active=True).first()
     if user is not None and user.email:
         send_engangslank(user=user, syfte=Engangslank.Syfte.NYTT_LOSENORD, base_url=base_url)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, job_model="forbund.Importjobb")
+def importjobb(jobb_id: str, step: str) -> None:
+    """Check (`granska`) or import (`importera`) an uploaded file; only the job's id travels."""
+    from .importjobb import run
+
+    run(jobb_id, step)
+
+
+@shared_task
+def rensa_importer() -> int:
+    """Beat runs this hourly: uploaded files are kept at most a day, whether or not anyone
+    uploads again."""
+    from .importjobb import rensa
+
+    return rensa()

@@ -143,11 +143,6 @@ def _bounded(check: RowErrors, kolumn: str, maximum: int, *, required: bool = Tr
     return number
 
 
-def _progress(progress: Progress | None, index: int, total: int) -> None:
-    if progress and (index % 1000 == 0 or index == total):
-        progress(index, total)
-
-
 def _save(model: type[Model], new: list, changed: list, fields: Iterable[str]) -> None:
     model.objects.bulk_create(new, batch_size=BATCH)
     if changed:
@@ -161,6 +156,7 @@ INSATS_FIELDS = ("namn", "niva", "typ", "deltagarregistrering", "form", "startda
 
 @dataclass
 class _Insats:
+    rad: int
     forbund: Forbund
     kod: str
     values: dict[str, Any]
@@ -255,7 +251,7 @@ class InsatserKind(ImportKind):
             if current := scope.insatser.get((forbund.pk, kod)):
                 self._check_existing(check, current, values, locked)
             if not check.count:
-                prepared.append(_Insats(forbund, kod, values, set(behovsgrupper or [])))
+                prepared.append(_Insats(rad, forbund, kod, values, set(behovsgrupper or [])))
         return prepared, errors
 
     @staticmethod
@@ -310,6 +306,9 @@ class InsatserKind(ImportKind):
                 "Insatsen har deltagare registrerade var för sig: registreringen kan inte ändras.",
             )
 
+    def describe(self, row: _Insats) -> str:
+        return f"{row.kod} {row.values['namn']}"
+
     def apply(self, prepared: list[_Insats], *, progress: Progress | None = None) -> Counts:
         counts = Counts()
         forbund_ids = {r.forbund.pk for r in prepared}
@@ -322,43 +321,38 @@ class InsatserKind(ImportKind):
             insats_id__in=[i.pk for i in existing.values()]
         ).values_list("insats_id", "behovsgrupp_id"):
             groups.setdefault(insats_id, set()).add(kod)
-        new: list[tuple[Insats, set[str]]] = []
-        changed: list[Insats] = []
+        done = self.upsert(
+            prepared,
+            existing,
+            counts,
+            key=lambda r: (r.forbund.pk, r.kod),
+            values=lambda r: {**r.values, "behovsgrupper": r.behovsgrupper},
+            stored=lambda i: {
+                **{k: getattr(i, k) for k in INSATS_FIELDS},
+                "behovsgrupper": groups.get(i.pk, set()),
+            },
+            progress=progress,
+        )
         add: list = []
         remove = Q(pk__in=[])
         now = timezone.now()
-        for index, r in enumerate(prepared, start=1):
-            current = existing.get((r.forbund.pk, r.kod))
-            if current is None:
-                new.append((Insats(forbund=r.forbund, kod=r.kod, **r.values), r.behovsgrupper))
-                counts.add("skapade")
-                continue
+        for current, r, _ in done.changed:
+            current.andrad = now  # bulk_update does not run auto_now
             have = groups.get(current.pk, set())
-            differs = any(getattr(current, k) != v for k, v in r.values.items())
-            if differs:
-                for k, v in r.values.items():
-                    setattr(current, k, v)
-                current.andrad = now  # bulk_update does not run auto_now
-                changed.append(current)
-            if have != r.behovsgrupper:
-                add += [
-                    Through(insats_id=current.pk, behovsgrupp_id=k) for k in r.behovsgrupper - have
-                ]
-                if gone := have - r.behovsgrupper:
-                    remove |= Q(insats_id=current.pk, behovsgrupp_id__in=gone)
-            counts.add("uppdaterade" if differs or have != r.behovsgrupper else "oforandrade")
-            _progress(progress, index, len(prepared))
-        created = Insats.objects.bulk_create([i for i, _ in new], batch_size=BATCH)
+            add += [Through(insats_id=current.pk, behovsgrupp_id=k) for k in r.behovsgrupper - have]
+            if gone := have - r.behovsgrupper:
+                remove |= Q(insats_id=current.pk, behovsgrupp_id__in=gone)
+        created = Insats.objects.bulk_create(
+            [Insats(forbund=r.forbund, kod=r.kod, **r.values) for r in done.new], batch_size=BATCH
+        )
         add += [
             Through(insats_id=i.pk, behovsgrupp_id=k)
-            for i, (_, g) in zip(created, new, strict=True)
-            for k in g
+            for i, r in zip(created, done.new, strict=True)
+            for k in r.behovsgrupper
         ]
-        if changed:
-            Insats.objects.bulk_update(changed, [*INSATS_FIELDS, "andrad"], batch_size=BATCH)
+        _save(Insats, [], done.changed_objects, [*INSATS_FIELDS, "andrad"])
         Through.objects.filter(remove).delete()
         Through.objects.bulk_create(add, batch_size=BATCH)
-        _progress(progress, len(prepared), len(prepared))
         return counts
 
     def export_rows(self, *, forbund: Any = None, user: Any = None, reader: Any = None):
@@ -389,6 +383,7 @@ class InsatserKind(ImportKind):
 
 @dataclass
 class _Antal:
+    rad: int
     insats: Insats
     datum: Any
     antal: dict[str, int]
@@ -437,8 +432,11 @@ class _AntalKind(ImportKind):
                 check.add("datum", f"Samma insats och datum som rad {seen[insats.pk, datum]}.")
                 continue
             seen[insats.pk, datum] = rad
-            prepared.append(_Antal(insats, datum, antal))
+            prepared.append(_Antal(rad, insats, datum, antal))
         return prepared, errors
+
+    def describe(self, row: _Antal) -> str:
+        return f"{row.insats.kod} {row.datum:%Y-%m-%d}"
 
     def apply(self, prepared: list[_Antal], *, progress: Progress | None = None) -> Counts:
         counts = Counts()
@@ -446,21 +444,16 @@ class _AntalKind(ImportKind):
             (r.insats_id, r.datum): r
             for r in self.model.objects.filter(insats_id__in={p.insats.pk for p in prepared})
         }
-        new, changed = [], []
-        for index, p in enumerate(prepared, start=1):
-            current = existing.get((p.insats.pk, p.datum))
-            if current is None:
-                new.append(self.model(insats=p.insats, datum=p.datum, **p.antal))
-                counts.add("skapade")
-            elif any(getattr(current, k) != v for k, v in p.antal.items()):
-                for k, v in p.antal.items():
-                    setattr(current, k, v)
-                changed.append(current)
-                counts.add("uppdaterade")
-            else:
-                counts.add("oforandrade")
-            _progress(progress, index, len(prepared))
-        _save(self.model, new, changed, self.model.ANTAL)
+        done = self.upsert(
+            prepared,
+            existing,
+            counts,
+            key=lambda p: (p.insats.pk, p.datum),
+            values=lambda p: p.antal,
+            progress=progress,
+        )
+        new = [self.model(insats=p.insats, datum=p.datum, **p.antal) for p in done.new]
+        _save(self.model, new, done.changed_objects, self.model.ANTAL)
         return counts
 
     def export_rows(self, *, forbund: Any = None, user: Any = None, reader: Any = None):
@@ -496,9 +489,10 @@ class StrukturdeltagareKind(_AntalKind):
 
 @dataclass
 class _Ekonomirad:
+    rad: int
     forbund: Forbund
     ar: int
-    rad: str
+    kod: str  # Ekonomirad.rad: a kostnadsslag or finansiering
     insats: Insats | None
     budget: int
     utfall: int | None
@@ -546,8 +540,12 @@ class EkonomiKind(ImportKind):
                 check.add("rad", f"Samma rad som rad {seen[key]}: en rad per år, rad och insats.")
                 continue
             seen[key] = rad_nr
-            prepared.append(_Ekonomirad(forbund, ar, rad, insats, budget, utfall))
+            prepared.append(_Ekonomirad(rad_nr, forbund, ar, rad, insats, budget, utfall))
         return prepared, errors
+
+    def describe(self, row: _Ekonomirad) -> str:
+        insats = f" {row.insats.kod}" if row.insats else ""
+        return f"{row.ar} {row.kod}{insats}"
 
     def apply(self, prepared: list[_Ekonomirad], *, progress: Progress | None = None) -> Counts:
         counts = Counts()
@@ -555,29 +553,21 @@ class EkonomiKind(ImportKind):
             (e.forbund_id, e.ar, e.rad, e.insats_id): e
             for e in Ekonomirad.objects.filter(forbund_id__in={p.forbund.pk for p in prepared})
         }
-        new, changed = [], []
-        for index, p in enumerate(prepared, start=1):
-            current = existing.get((p.forbund.pk, p.ar, p.rad, p.insats.pk if p.insats else None))
-            if current is None:
-                new.append(
-                    Ekonomirad(
-                        forbund=p.forbund,
-                        ar=p.ar,
-                        rad=p.rad,
-                        insats=p.insats,
-                        budget=p.budget,
-                        utfall=p.utfall,
-                    )
-                )
-                counts.add("skapade")
-            elif (current.budget, current.utfall) != (p.budget, p.utfall):
-                current.budget, current.utfall = p.budget, p.utfall
-                changed.append(current)
-                counts.add("uppdaterade")
-            else:
-                counts.add("oforandrade")
-            _progress(progress, index, len(prepared))
-        _save(Ekonomirad, new, changed, ["budget", "utfall"])
+        done = self.upsert(
+            prepared,
+            existing,
+            counts,
+            key=lambda p: (p.forbund.pk, p.ar, p.kod, p.insats.pk if p.insats else None),
+            values=lambda p: {"budget": p.budget, "utfall": p.utfall},
+            progress=progress,
+        )
+        new = [
+            Ekonomirad(
+                forbund=p.forbund, ar=p.ar, rad=p.kod, insats=p.insats, budget=p.budget, utfall=p.utfall
+            )
+            for p in done.new
+        ]
+        _save(Ekonomirad, new, done.changed_objects, ["budget", "utfall"])
         return counts
 
     def export_rows(self, *, forbund: Any = None, user: Any = None, reader: Any = None):

@@ -1,9 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 
-from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
@@ -656,46 +654,3 @@ def check_count_insats(insats: Insats, datum: dt.date | None, *, volym: bool) ->
         raise ValidationError(
             {"datum": f"Insatsen startade {insats.startdatum:%Y-%m-%d}; ange ett senare datum."}
         )
-
-
-class ImportfilQuerySet(models.QuerySet["Importfil"]):
-    def expired(self) -> ImportfilQuerySet:
-        """Files not confirmed within Importfil.KEEP: beat purges them hourly."""
-        return self.filter(created__lt=timezone.now() - Importfil.KEEP)
-
-
-class Importfil(models.Model):
-    """An uploaded import file, kept between the preview and the confirmation.
-
-    The confirmation imports exactly the bytes that were previewed: the user sends
-    back only this row's random id, which is looked up for the same user, förbund
-    and kind. Rows are deleted after the import and purged after a day.
-    """
-
-    KEEP = dt.timedelta(days=1)
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
-        related_name="+",
-        verbose_name="användare",
-    )
-    forbund = models.ForeignKey(
-        Forbund, on_delete=models.CASCADE, related_name="+", verbose_name="förbund"
-    )
-    kind = models.CharField("typ av fil", max_length=30)
-    filename = models.CharField("filnamn", max_length=255)
-    data = models.BinaryField("innehåll")
-    sha256 = models.CharField("SHA-256", max_length=64)
-    created = models.DateTimeField("uppladdad", auto_now_add=True)
-
-    objects = ImportfilQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = "importfil"
-        verbose_name_plural = "importfiler"
-        indexes = [models.Index(fields=["created"], name="importfil_created")]
-
-    def __str__(self) -> str:
-        return f"{self.filename} ({self.kind})"

@@ -22,9 +22,6 @@ urlpatterns = [
     path("forbund/<str:orgnr>/insatser/<str:kod>/antal/", views.antal_add, name="antal_add"),
     path("forbund/<str:orgnr>/import/", views_import.import_upload, name="import"),
     path(
-        "forbund/<str:orgnr>/import/bekrafta/", views_import.import_confirm, name="import_confirm"
-    ),
-    path(
         "forbund/<str:orgnr>/import/export/<str:kind>.<str:format>",
         views_import.import_export,
         name="import_export",

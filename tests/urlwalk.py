@@ -9,7 +9,6 @@ walks it, naming the pattern: give it a real object in `build_world`.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -53,7 +52,6 @@ def build_world(*, forbund_a, admin_a, insats_a) -> World:
     """Förbund A's objects; the caller's fixtures give the förbund, its administrator
     and the insats (handläggare outside it come from `tilldelad_insats_a`)."""
     from deltagare import pnr, services
-    from insatser.models import Importfil
     from rapporter.models import Rapportfil, Rapportjobb, Status
 
     insats_a.namn = "Hemlig insats A-1"
@@ -97,19 +95,15 @@ def build_world(*, forbund_a, admin_a, insats_a) -> World:
     anonym = services.register_anonymous_deltagande(
         insats=insats_a, kon="kvinna", startdatum=dt.date(2015, 3, 1)
     )
-    from deltagare.models import Importjobb
+    from forbund.models import Importjobb
 
     importjobb = Importjobb.objects.create(
-        user=inne.user, kind="deltaganden", filnamn="d.csv", status="granskad", data=None
-    )
-    data = b"kod;namn\n"
-    importfil = Importfil.objects.create(
-        user=admin_a,
-        forbund=forbund_a,
-        kind="insatser",
-        filename="insatser.csv",
-        data=data,
-        sha256=hashlib.sha256(data).hexdigest(),
+        user=inne.user,
+        kind="deltaganden",
+        filnamn="d.csv",
+        sida="/deltagare/import/",
+        status="granskad",
+        data=None,
     )
     w = World(forbund=forbund_a)
     w.values = {
@@ -143,7 +137,6 @@ def build_world(*, forbund_a, admin_a, insats_a) -> World:
         "rapporter:download_format": {"format": "json"},
     }
     w.post_data = {
-        "insatser:import_confirm": {"fil": str(importfil.pk)},
         # The number of the deltagande above: an outsider who knows it (and may have
         # registered it in an insats of their own) must still learn nothing of insats A-1.
         "deltagare_forbund:registerutdrag": {"personnummer": SHARED_PNR},
@@ -164,7 +157,6 @@ def build_world(*, forbund_a, admin_a, insats_a) -> World:
         type(deltagande.person): deltagande.person,
         type(insats_a): insats_a,
         type(jobb): jobb,
-        type(importfil): importfil,
         type(inne): inne,
         type(inne.user): inne.user,
     }

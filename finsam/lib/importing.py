@@ -5,14 +5,17 @@ framework guarantees the common rules: unknown and missing columns are errors,
 every error of every row is collected, a file with any error saves nothing, a dry
 run validates fully and saves nothing, and the apply step runs in one transaction.
 Kinds guarantee that re-importing the same file changes nothing (rows are matched
-on their natural key and updated).
+on their natural key and updated): every kind saves through `ImportKind.upsert`, which
+sorts the file's rows into new, changed and unchanged against what is stored, records what
+changes field by field (`Change`, the preview's list) and asks `ImportKind.check_row` about
+every row that would write: the one hook for rules on the stored data (a locked year).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -54,14 +57,91 @@ class RowError:
         return f"{where}: {self.meddelande}"
 
 
+NY = "skapade"
+ANDRAD = "uppdaterade"
+OFORANDRAD = "oforandrade"
+
+
+@dataclass(frozen=True)
+class Change:
+    """One row of a file that creates or changes stored data, and how: for each field
+    (name, stored value, value of the file), as text. Masked like RowError. `ref` is the
+    primary key of the stored object, for the access log; it is never shown."""
+
+    rad: int
+    nyckel: str
+    utfall: str
+    falt: tuple[tuple[str, str, str], ...]
+    ref: Any = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "nyckel", maskera(self.nyckel))
+
+    @property
+    def ny(self) -> bool:
+        return self.utfall == NY
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "rad": self.rad,
+            "nyckel": self.nyckel,
+            "utfall": self.utfall,
+            "falt": [list(f) for f in self.falt],
+            "ref": self.ref,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Change:
+        return cls(
+            data["rad"],
+            data["nyckel"],
+            data["utfall"],
+            tuple(tuple(f) for f in data["falt"]),  # type: ignore[misc]
+            data.get("ref"),
+        )
+
+
+def shown(value: Any) -> str:
+    """A stored or imported value as the change list shows it (and as the file writes it)."""
+    if isinstance(value, str):
+        return maskera(value)
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "ja" if value else "nej"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return "|".join(map(str, value))
+    if isinstance(value, set | frozenset):
+        return "|".join(sorted(map(str, value)))
+    return str(value)
+
+
 @dataclass
 class Counts:
     skapade: int = 0
     uppdaterade: int = 0
     oforandrade: int = 0
+    andringar: list[Change] = field(default_factory=list)
+    # Rows refused by ImportKind.check_row: the import then saves nothing.
+    errors: list[RowError] = field(default_factory=list)
 
     def add(self, outcome: str) -> None:
         setattr(self, outcome, getattr(self, outcome) + 1)
+
+
+@dataclass
+class Upserted[R, M]:
+    """What `ImportKind.upsert` found: the rows to create, and the stored objects to save
+    (their changed fields already set) with their rows and changes."""
+
+    new: list[R] = field(default_factory=list)
+    changed: list[tuple[M, R, dict[str, tuple[Any, Any]]]] = field(default_factory=list)
+
+    @property
+    def changed_objects(self) -> list[M]:
+        return [current for current, _, _ in self.changed]
 
 
 @dataclass
@@ -73,6 +153,11 @@ class ImportResult:
     oforandrade: int = 0
     errors: list[RowError] = field(default_factory=list)
     dry_run: bool = False
+    andringar: list[Change] = field(default_factory=list)
+
+    def counted(self, counts: Counts) -> None:
+        self.skapade, self.uppdaterade = counts.skapade, counts.uppdaterade
+        self.oforandrade, self.andringar = counts.oforandrade, counts.andringar
 
     @property
     def ok(self) -> bool:
@@ -235,6 +320,76 @@ class ImportKind:
         """Whether the user may import this kind at all (None = a management command)."""
         return user is None
 
+    # --- the generic upsert -------------------------------------------------------------
+
+    def describe(self, row: Any) -> str:
+        """The row as the change list names it, beside its row number (no personnummer)."""
+        return ""
+
+    def check_row(
+        self, row: Any, current: Any | None, changes: dict[str, tuple[Any, Any]]
+    ) -> list[RowError]:
+        """Rules on the stored data for a row that would create (`current` None) or change
+        something; an error refuses the whole file. The one place for such rules (a locked
+        year): every kind's rows pass here through `upsert`."""
+        return []
+
+    def log_read(self, user: Any, refs: list[Any], *, sida: str) -> None:
+        """A kind whose change list shows stored personal data logs who read it."""
+
+    def upsert[R, M](
+        self,
+        rows: Iterable[R],
+        existing: Mapping[Hashable, M],
+        counts: Counts,
+        *,
+        key: Callable[[R], Hashable],
+        values: Callable[[R], dict[str, Any]],
+        stored: Callable[[M], dict[str, Any]] | None = None,
+        progress: Progress | None = None,
+    ) -> Upserted[R, M]:
+        """Sorts rows into new, changed and unchanged against `existing` (stored objects by
+        the rows' natural `key`), counting them and recording each change in `counts`.
+        `values` are a row's fields, compared with `stored` (default: the object's
+        attributes of the same names); a changed object gets its changed model fields set
+        and is left to the kind to save, in bulk, with the new rows."""
+        done = Upserted[R, M]()
+        rows = list(rows)
+        total = len(rows)
+        for index, row in enumerate(rows, start=1):
+            current = existing.get(key(row))
+            wanted = values(row)
+            if current is None:
+                diff = {k: (None, v) for k, v in wanted.items() if v not in (None, "", [], set())}
+                outcome = NY
+            else:
+                have = stored(current) if stored else {k: getattr(current, k) for k in wanted}
+                diff = {k: (have.get(k), v) for k, v in wanted.items() if have.get(k) != v}
+                outcome = ANDRAD if diff else OFORANDRAD
+            counts.add(outcome)
+            if outcome != OFORANDRAD:
+                counts.errors += self.check_row(row, current, diff)
+                counts.andringar.append(
+                    Change(
+                        row.rad,  # type: ignore[attr-defined]
+                        self.describe(row),
+                        outcome,
+                        tuple((k, shown(old), shown(new)) for k, (old, new) in diff.items()),
+                        None if current is None else current.pk,  # type: ignore[attr-defined]
+                    )
+                )
+            if current is None:
+                done.new.append(row)
+            elif diff:
+                fields = _field_names(type(current))
+                for name, (_, new) in diff.items():
+                    if name in fields:
+                        setattr(current, name, new)
+                done.changed.append((current, row, diff))
+            if progress and (index % 1000 == 0 or index == total):
+                progress(index, total)
+        return done
+
     @property
     def column_names(self) -> list[str]:
         return [c.name for c in self.columns]
@@ -287,6 +442,18 @@ class ImportKind:
             else:
                 seen[value] = rad
         return errors
+
+
+@functools.cache
+def _field_names(model: type) -> frozenset[str]:
+    return frozenset(f.name for f in model._meta.concrete_fields)  # type: ignore[attr-defined]
+
+
+class Refused(Exception):
+    """Rows refused by check_row: the import's transaction is undone."""
+
+    def __init__(self, counts: Counts) -> None:
+        self.counts = counts
 
 
 _REGISTRY: dict[str, ImportKind] = {}
@@ -342,35 +509,26 @@ def import_file(
     if result.errors:
         return result
     prepared, errors = kind.validate(table, user=user)
-    result.errors = sorted(errors, key=lambda e: (e.rad, e.kolumn))
-    if result.errors or dry_run:
-        if dry_run and not result.errors:
-            counts = _dry_counts(kind, prepared)
-            result.skapade, result.uppdaterade, result.oforandrade = counts
+    result.errors = _sorted(errors)
+    if result.errors:
         return result
-    with transaction.atomic():
-        counts = kind.apply(prepared, progress=progress)
-    result.skapade, result.uppdaterade, result.oforandrade = (
-        counts.skapade,
-        counts.uppdaterade,
-        counts.oforandrade,
-    )
+    # A dry run applies and rolls back: the preview is what the import will do.
+    try:
+        with transaction.atomic():
+            counts = kind.apply(prepared, progress=None if dry_run else progress)
+            if counts.errors or dry_run:
+                raise Refused(counts)
+    except Refused as refused:
+        counts = refused.counts
+    if counts.errors:
+        result.errors = _sorted(counts.errors)
+    else:
+        result.counted(counts)
     return result
 
 
-def _dry_counts(kind: ImportKind, prepared: Any) -> tuple[int, int, int]:
-    """What apply() would do, found by applying and rolling back."""
-    try:
-        with transaction.atomic():
-            counts = kind.apply(prepared)
-            raise _Rollback(counts)
-    except _Rollback as rollback:
-        return rollback.counts.skapade, rollback.counts.uppdaterade, rollback.counts.oforandrade
-
-
-class _Rollback(Exception):
-    def __init__(self, counts: Counts) -> None:
-        self.counts = counts
+def _sorted(errors: list[RowError]) -> list[RowError]:
+    return sorted(errors, key=lambda e: (e.rad, e.kolumn))
 
 
 def export_file(

@@ -6,14 +6,21 @@ handler keeps every file in memory (the views then encrypt it, or check it, from
 refuses a request over FINSAM_UPLOAD_MAX_BYTES plus a margin for the form's other fields
 before reading it, and files over that while they stream in: UploadTooLarge, answered by
 the Swedish "Filen är för stor" page (finsam/urls.py, handler400) with status 413. A file
-just over the limit reaches the form, which says so next to the field.
+just over the limit reaches the form (UploadForm, the one form of every import kind),
+which says so next to the field.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
+from django import forms
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.core.files.uploadhandler import MemoryFileUploadHandler
+
+from .forms import StyledFormMixin
 
 # The form fields and multipart headers sent along with the file.
 FORM_MARGIN = 1024 * 1024
@@ -40,3 +47,48 @@ class MemoryOnlyUploadHandler(MemoryFileUploadHandler):
         if self.received > request_cap():
             raise UploadTooLarge("uploaded files over FINSAM_UPLOAD_MAX_BYTES")
         self.file.write(raw_data)
+
+
+MB = 1024 * 1024
+SUFFIXES = {".csv", ".txt", ".xlsx"}
+
+
+class UploadForm(StyledFormMixin, forms.Form):
+    """The one form for an import file of any kind: which kind, and the file itself
+    (CSV or XLSX, at most FINSAM_UPLOAD_MAX_BYTES)."""
+
+    kind = forms.ChoiceField(label="Vad innehåller filen?", widget=forms.RadioSelect)
+    fil = forms.FileField(
+        label="Fil",
+        error_messages={
+            "required": "Välj en fil att ladda upp.",
+            "empty": "Filen är tom.",
+            "invalid": "Välj en fil att ladda upp.",
+        },
+    )
+
+    def __init__(self, *args: Any, kinds: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = kinds
+        if len(kinds) == 1:
+            self.fields["kind"].initial = kinds[0][0]
+        self.fields["fil"].help_text = (
+            f"CSV (UTF-8, semikolon eller komma) eller Excel (.xlsx), högst "
+            f"{self.max_bytes() // MB} MB, med kolumnnamnen i första raden."
+        )
+
+    @staticmethod
+    def max_bytes() -> int:
+        return settings.FINSAM_UPLOAD_MAX_BYTES
+
+    def clean_fil(self) -> Any:
+        fil = self.cleaned_data["fil"]
+        if Path(fil.name).suffix.lower() not in SUFFIXES:
+            raise forms.ValidationError(
+                "Filen ska vara en CSV-fil (.csv) eller en Excel-fil (.xlsx)."
+            )
+        if fil.size > self.max_bytes():
+            raise forms.ValidationError(
+                f"Filen är för stor (högst {self.max_bytes() // MB} MB). Dela upp den i flera filer."
+            )
+        return fil

@@ -1,15 +1,18 @@
 """A förbundsadministratör meets the import limits in the browser: an XLSX bomb is refused
-with a Swedish message next to the preview, and a file over 20 MB gets the "Filen är för
-stor" page; both pages pass axe."""
+by the worker with a Swedish message on the job's page, and a file over 20 MB gets the
+"Filen är för stor" page; both pages pass axe."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from playwright.sync_api import expect
 
+from finsam.celery import app
 from forbund.choices import Roll
-from insatser.models import Importfil, Insats
+from forbund.models import Importjobb
+from insatser.models import Insats
 
 from ..factories import UppdragFactory, UserFactory, full_forbund
 from .conftest import PASSWORD, assert_accessible, login
@@ -17,7 +20,15 @@ from .conftest import PASSWORD, assert_accessible, login
 FILES = Path(__file__).resolve().parent.parent / "files"
 
 
-def test_hostile_and_too_large_files_get_swedish_pages(page, live_server, tmp_path):
+@pytest.fixture
+def eager():
+    """The live server's thread runs the worker's task in the request that enqueues it."""
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = False
+
+
+def test_hostile_and_too_large_files_get_swedish_pages(page, live_server, tmp_path, eager):
     forbund = full_forbund(kommuner=["0380"], lan="03", namn="Samordningsförbundet Test")
     user = UserFactory(username="chef", password=PASSWORD)
     UppdragFactory(user=user, roll=Roll.FORBUNDSADMINISTRATOR, forbund=forbund)
@@ -27,8 +38,9 @@ def test_hostile_and_too_large_files_get_swedish_pages(page, live_server, tmp_pa
     page.goto(url)
     page.get_by_role("radio", name="Insatser", exact=True).check()
     page.locator("input[type=file]").set_input_files(FILES / "bomb_a1_xfd1048576.xlsx")
-    page.get_by_role("button", name="Förhandsgranska").click()
+    page.get_by_role("button", name="Ladda upp och kontrollera").click()
     expect(page.get_by_text("Excel-filen är för stor: bladet når kolumn XFD")).to_be_visible()
+    expect(page.get_by_text("Inget har sparats.")).to_be_visible()
     assert_accessible(page)
 
     large = tmp_path / "stor.csv"
@@ -36,7 +48,7 @@ def test_hostile_and_too_large_files_get_swedish_pages(page, live_server, tmp_pa
     page.goto(url)
     page.get_by_role("radio", name="Insatser", exact=True).check()
     page.locator("input[type=file]").set_input_files(large)
-    page.get_by_role("button", name="Förhandsgranska").click()
+    page.get_by_role("button", name="Ladda upp och kontrollera").click()
     expect(page.get_by_role("heading", name="Filen är för stor")).to_be_visible()
     expect(page.get_by_text("högst 20 MB")).to_be_visible()
     assert_accessible(page)
@@ -44,4 +56,4 @@ def test_hostile_and_too_large_files_get_swedish_pages(page, live_server, tmp_pa
     expect(
         page.get_by_role("heading", name="Importera insatser, antal och ekonomi")
     ).to_be_visible()
-    assert not Importfil.objects.exists() and not Insats.objects.exists()
+    assert Importjobb.objects.get().data is None and not Insats.objects.exists()

@@ -1,4 +1,4 @@
-"""Checks of the web upload (deltagare/importjobb.py, views_import.py) against the bars of
+"""Checks of the web upload (forbund/importjobb.py, views_import.py) against the bars of
 the brief: no clear personnummer stored anywhere (also when a number lands in a column
 where it does not belong), progress visible while the import runs, and an expired upload
 never left waiting for ever.
@@ -19,8 +19,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from deltagare import importers
-from deltagare.models import Importjobb
 from finsam.celery import app
+from forbund.models import Importjobb
 
 from .test_import_deltaganden import HEADER, insats, valid  # noqa: F401 (fixtures)
 
@@ -75,7 +75,7 @@ def test_number_in_a_wrong_place_is_not_stored_or_shown(client_admin_a, insats, 
     text = HEADER + f"{o};{kod};anonym;;;kvinna;2015-02-01;;;{codes};;;;;\n"
     upload(client_admin_a, text, name=name)
     jobb = Importjobb.objects.get()
-    page = client_admin_a.get(reverse("deltagare_forbund:import_jobb", args=[jobb.pk])).text
+    page = client_admin_a.get(reverse("importjobb:jobb", args=[jobb.pk])).text
     dump = every_table()
     for form in number_forms(NUMMER):
         assert form not in dump, form
@@ -99,7 +99,7 @@ def test_progress_is_visible_while_the_import_runs(
             other = connections.create_connection("default")
             try:
                 with other.cursor() as cursor:
-                    cursor.execute("SELECT klara FROM deltagare_importjobb")
+                    cursor.execute("SELECT klara FROM forbund_importjobb")
                     seen.append(cursor.fetchone()[0])
             finally:
                 other.close()
@@ -109,7 +109,7 @@ def test_progress_is_visible_while_the_import_runs(
     monkeypatch.setattr(importers.DeltagandenKind, "apply", watched)
     upload(client_handlaggare_a, valid)
     jobb = Importjobb.objects.get()
-    client_handlaggare_a.post(reverse("deltagare_forbund:import_bekrafta", args=[jobb.pk]))
+    client_handlaggare_a.post(reverse("importjobb:bekrafta", args=[jobb.pk]))
     jobb.refresh_from_db()
     assert jobb.status == "klar"
     assert seen and max(seen) > 0
@@ -122,6 +122,6 @@ def test_expired_upload_is_not_left_importing(client_handlaggare_a, valid):  # n
     assert jobb.status == "granskad"
     Importjobb.objects.filter(pk=jobb.pk).update(skapad=timezone.now() - dt.timedelta(days=2))
     upload(client_handlaggare_a, valid)  # any later upload clears the old bytes
-    client_handlaggare_a.post(reverse("deltagare_forbund:import_bekrafta", args=[jobb.pk]))
+    client_handlaggare_a.post(reverse("importjobb:bekrafta", args=[jobb.pk]))
     jobb.refresh_from_db()
     assert not jobb.pagaende, jobb.status

@@ -15,9 +15,9 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from deltagare import pnr
-from deltagare.models import Importjobb
 from finsam.celery import app
 from finsam.lib.maskering import maskera
+from forbund.models import Importjobb
 
 from .test_import_deltaganden import HEADER, insats  # noqa: F401 (fixture)
 
@@ -123,8 +123,8 @@ def test_the_web_upload_masks_every_spelling(
     client_handlaggare_a.post("/deltagare/import/", {"kind": "deltaganden", "fil": fil})
     jobb = Importjobb.objects.get()
     assert jobb.status == Importjobb.Status.AVVISAD and jobb.antal_fel >= 3
-    page = client_handlaggare_a.get(reverse("deltagare_forbund:import_jobb", args=[jobb.pk]))
-    fel = client_handlaggare_a.get(reverse("deltagare_forbund:import_fel", args=[jobb.pk]))
+    page = client_handlaggare_a.get(reverse("importjobb:jobb", args=[jobb.pk]))
+    fel = client_handlaggare_a.get(reverse("importjobb:fel", args=[jobb.pk]))
     listing = client_handlaggare_a.get("/deltagare/import/")
     assert "[personnummer dolt]" in page.text
     for shown in (
@@ -138,14 +138,14 @@ def test_the_web_upload_masks_every_spelling(
 
 
 def test_the_insatser_upload_masks_the_file_name(client_admin_a, forbund_a):
-    from insatser.models import Importfil
-
     url = reverse("insatser:import", args=[forbund_a.organisationsnummer])
     fil = SimpleUploadedFile("insatser 900101 0017.csv", b"kod;namn\n", content_type="text/csv")
-    response = client_admin_a.post(url, {"kind": "insatser", "fil": fil})
+    response = client_admin_a.post(url, {"kind": "insatser", "fil": fil}, follow=True)
     assert response.status_code == 200
     assert_masked(response.text, "900101 0017")
-    assert all("0017" not in f.filename for f in Importfil.objects.all())
+    assert_masked(client_admin_a.get(url).text, "900101 0017")  # the list of recent files
+    assert Importjobb.objects.count() == 1
+    assert all("0017" not in f.filnamn for f in Importjobb.objects.all())
 
 
 @pytest.mark.parametrize(

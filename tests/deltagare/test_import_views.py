@@ -12,8 +12,9 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from deltagare.models import Deltagande, Importjobb, Person
+from deltagare.models import Deltagande, Person
 from finsam.celery import app
+from forbund.models import Importjobb
 
 from ..formulas import assert_csv_inert
 from .test_import_deltaganden import HEADER, insats, valid  # noqa: F401 (fixtures)
@@ -37,7 +38,7 @@ def upload(client, text: str, kind: str = "deltaganden", name: str = "d.csv"):
 
 
 def job_url(jobb) -> str:
-    return reverse("deltagare_forbund:import_jobb", args=[jobb.pk])
+    return reverse("importjobb:jobb", args=[jobb.pk])
 
 
 def raw_dump() -> str:
@@ -47,7 +48,7 @@ def raw_dump() -> str:
             "deltagare_person",
             "deltagare_deltagande",
             "deltagare_samtycke",
-            "deltagare_importjobb",
+            "forbund_importjobb",
         ):
             cursor.execute(f"SELECT * FROM {table}")  # noqa: S608 (fixed table names)
             parts.append(repr(cursor.fetchall()))
@@ -64,9 +65,7 @@ def test_preview_then_confirm(client_handlaggare_a, valid):  # noqa: F811
     # Stored encrypted while waiting: no clear number anywhere in the tables.
     assert not any(form in raw_dump() for form in PNR_FORMS)
 
-    response = client_handlaggare_a.post(
-        reverse("deltagare_forbund:import_bekrafta", args=[jobb.pk])
-    )
+    response = client_handlaggare_a.post(reverse("importjobb:bekrafta", args=[jobb.pk]))
     assert response.status_code == 302
     jobb.refresh_from_db()
     assert (jobb.status, jobb.skapade, jobb.klara, jobb.data) == ("klar", 4, 4, None)
@@ -74,7 +73,7 @@ def test_preview_then_confirm(client_handlaggare_a, valid):  # noqa: F811
     assert "Importen är klar" in client_handlaggare_a.get(job_url(jobb)).text
     assert not any(form in raw_dump() for form in PNR_FORMS)
     # A second confirmation (double click) imports nothing more.
-    client_handlaggare_a.post(reverse("deltagare_forbund:import_bekrafta", args=[jobb.pk]))
+    client_handlaggare_a.post(reverse("importjobb:bekrafta", args=[jobb.pk]))
     assert Deltagande.objects.count() == 4
 
 
@@ -82,7 +81,7 @@ def test_the_same_file_twice_changes_nothing(client_handlaggare_a, valid):  # no
     for _ in range(2):
         upload(client_handlaggare_a, valid)
         jobb = Importjobb.objects.order_by("-skapad").first()
-        client_handlaggare_a.post(reverse("deltagare_forbund:import_bekrafta", args=[jobb.pk]))
+        client_handlaggare_a.post(reverse("importjobb:bekrafta", args=[jobb.pk]))
     jobb.refresh_from_db()
     assert (jobb.skapade, jobb.oforandrade) == (0, 4)
     assert Deltagande.objects.count() == 4
@@ -104,7 +103,7 @@ def test_every_error_listed_and_nothing_saved(client_handlaggare_a, insats):  # 
     assert not any(form in page for form in PNR_FORMS)
     assert Deltagande.objects.count() == 0
     # An unchecked job cannot be confirmed.
-    client_handlaggare_a.post(reverse("deltagare_forbund:import_bekrafta", args=[jobb.pk]))
+    client_handlaggare_a.post(reverse("importjobb:bekrafta", args=[jobb.pk]))
     assert Deltagande.objects.count() == 0
 
 
@@ -132,7 +131,7 @@ def test_polling_stops_when_done(client_handlaggare_a, valid):  # noqa: F811
 
 
 def test_queue_down_is_a_clear_message(client_handlaggare_a, valid, monkeypatch):  # noqa: F811
-    from deltagare import tasks
+    from forbund import tasks
 
     def down(*args, **kwargs):
         raise ConnectionError("redis down")
@@ -148,7 +147,7 @@ def test_only_the_uploader_reaches_the_job(client_handlaggare_a, client_admin_a,
     upload(client_handlaggare_a, valid)
     jobb = Importjobb.objects.get()
     assert client_admin_a.get(job_url(jobb)).status_code == 404
-    url = reverse("deltagare_forbund:import_bekrafta", args=[jobb.pk])
+    url = reverse("importjobb:bekrafta", args=[jobb.pk])
     assert client_admin_a.post(url).status_code == 404
 
 
@@ -162,7 +161,7 @@ def test_wrong_methods(client_handlaggare_a, valid):  # noqa: F811
     upload(client_handlaggare_a, valid)
     jobb = Importjobb.objects.get()
     assert client_handlaggare_a.post(job_url(jobb)).status_code == 405
-    url = reverse("deltagare_forbund:import_bekrafta", args=[jobb.pk])
+    url = reverse("importjobb:bekrafta", args=[jobb.pk])
     assert client_handlaggare_a.get(url).status_code == 405
 
 
@@ -180,9 +179,9 @@ def test_all_errors_download(client_handlaggare_a, insats):  # noqa: F811
     text = HEADER + "".join(f"{o};NOPE;anonym;;;kvinna;2015-02-01;;;;;;;;\n" for _ in range(5))
     upload(client_handlaggare_a, text)
     jobb = Importjobb.objects.get()
-    response = client_handlaggare_a.get(reverse("deltagare_forbund:import_fel", args=[jobb.pk]))
+    response = client_handlaggare_a.get(reverse("importjobb:fel", args=[jobb.pk]))
     lines = response.content.decode().strip().splitlines()
-    assert lines[0] == "rad;kolumn;meddelande"
+    assert lines[0] == "rad;kolumn;varde;meddelande"
     assert len(lines) == 1 + jobb.antal_fel >= 6
 
 
@@ -193,12 +192,12 @@ def test_all_errors_download_never_runs_a_formula(client_handlaggare_a, insats):
     header = HEADER.rstrip("\n") + ";" + ";".join(columns) + "\n"
     upload(client_handlaggare_a, header + f"{o};COACH;anonym;;;kvinna;2015-02-01" + ";" * 13 + "\n")
     jobb = Importjobb.objects.get()
-    response = client_handlaggare_a.get(reverse("deltagare_forbund:import_fel", args=[jobb.pk]))
+    response = client_handlaggare_a.get(reverse("importjobb:fel", args=[jobb.pk]))
     assert_csv_inert(response.content, expected=columns)
 
 
 def test_masking_keeps_organisationsnummer():
-    from deltagare.importjobb import maskera
+    from forbund.importjobb import maskera
 
     text = "Okänd kod '19900101-0017', '9001010017', '900101+0017'; förbundet 2220000018"
     masked = maskera(text)
@@ -211,7 +210,7 @@ def test_beat_task_removes_day_old_files(client_handlaggare_a, valid):  # noqa: 
 
     from django.utils import timezone
 
-    from deltagare.tasks import rensa_importer
+    from forbund.tasks import rensa_importer
 
     upload(client_handlaggare_a, valid)
     jobb = Importjobb.objects.get()
@@ -244,3 +243,48 @@ def test_xlsx_bomb_is_refused_by_the_worker_with_a_swedish_message(
     assert "Inget har sparats" in page
     assert f"Excel-filen är för stor: bladet når {reach}" in page
     assert not Deltagande.objects.exists() and not Person.objects.exists()
+
+
+def test_the_preview_lists_the_changes_and_logs_the_stored_values_it_shows(
+    client_handlaggare_a,
+    handlaggare_a,
+    valid,  # noqa: F811
+):
+    from deltagare.models import Atkomstlogg
+
+    upload(client_handlaggare_a, valid)
+    client_handlaggare_a.post(reverse("importjobb:bekrafta", args=[Importjobb.objects.get().pk]))
+    Atkomstlogg.objects.all().delete()
+    # The second person's deltagande ends; everything else stays.
+    changed = valid.replace(
+        "Försörjningsstöd;over_9;ingen;;;", "Försörjningsstöd;over_9;ingen;fullfoljd;arbete;"
+    ).replace(";2015-03-01;;forgymnasial", ";2015-03-01;2015-09-30;forgymnasial")
+    upload(client_handlaggare_a, changed)
+    jobb = Importjobb.objects.latest("skapad")
+    page = client_handlaggare_a.get(job_url(jobb)).text
+    assert "4 rader: 0 nya, 1 ändrade och 3 oförändrade" in page
+    assert "Rad" in page and "COACH, person, start 2015-03-01" in page
+    assert "<code>slutdatum</code>" in page and "2015-09-30" in page
+    assert "<code>avslutsorsak</code>" in page and "fullfoljd" in page
+    assert not any(form in page for form in PNR_FORMS)
+    # The stored values of a person's deltagande were shown: the view is in the log.
+    entry = Atkomstlogg.objects.get(anledning__startswith="Import")
+    assert entry.user == handlaggare_a and entry.personer.count() == 1
+    csv = client_handlaggare_a.get(reverse("importjobb:andringar", args=[jobb.pk, "csv"]))
+    assert b"slutdatum;;2015-09-30" in csv.content
+    assert not any(form.encode() in csv.content for form in PNR_FORMS)
+    assert Atkomstlogg.objects.count() == 2
+
+
+def test_back_then_bekrafta_says_the_import_is_already_done(client_handlaggare_a, valid):  # noqa: F811
+    upload(client_handlaggare_a, valid)
+    jobb = Importjobb.objects.get()
+    url = reverse("importjobb:bekrafta", args=[jobb.pk])
+    client_handlaggare_a.post(url)
+    again = client_handlaggare_a.post(url, follow=True)
+    assert again.status_code == 200
+    text = again.text
+    assert "Importen är redan genomförd" in text and "4 nya, 0 ändrade" in text
+    who = jobb.user.get_full_name() or jobb.user.username
+    assert f" av {who}: " in text
+    assert Deltagande.objects.count() == 4

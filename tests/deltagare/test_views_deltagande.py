@@ -342,7 +342,30 @@ def test_withdraw_consent_erases_the_personal_data(client_handlaggare_a, deltaga
     assert list(Samtycke.objects.values_list("aterkallat", flat=True)) == [dt.date(2016, 2, 1)]
     html = client_handlaggare_a.get(_url(deltagande)).content.decode()
     assert "Anonym" in html and "19900101" not in html
-    assert client_handlaggare_a.get(url).status_code == 404
+    # Back, then the button again: the page says what happened instead of 404.
+    for again in (
+        client_handlaggare_a.get(url),
+        client_handlaggare_a.post(
+            url, {"datum": "2016-02-03", "deltaganden": [str(deltagande.public_id)]}
+        ),
+    ):
+        page = again.content.decode()
+        assert again.status_code == 200
+        assert "Samtycket är redan återkallat" in page
+        assert "återkallades 2016-02-01" in page and "registrerades av" in page
+        assert _url(deltagande) in page and "19900101" not in page
+    assert list(Samtycke.objects.values_list("aterkallat", flat=True)) == [dt.date(2016, 2, 1)]
+
+
+def test_withdrawal_page_of_a_deltagande_registered_anonymous_is_404(
+    client_handlaggare_a, deltagande
+):
+    from deltagare import services
+
+    anonym = services.register_anonymous_deltagande(
+        insats=deltagande.insats, kon="kvinna", startdatum=deltagande.startdatum
+    )
+    assert client_handlaggare_a.get(_url(anonym, "deltagare:aterkalla")).status_code == 404
 
 
 @pytest.mark.parametrize(

@@ -20,10 +20,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connections
 from django.urls import reverse
 
-from deltagare.models import Importjobb
 from finsam.celery import app
 from finsam.lib import jobs
 from finsam.lib.tasks import MAX_DEATHS
+from forbund.models import Importjobb
 from rapporter import services
 from rapporter.models import AVBRUTEN, Rapportjobb, Status
 from rapporter.tasks import build_report
@@ -106,7 +106,7 @@ def test_a_report_whose_worker_died_twice_fails_with_a_swedish_message(
 def test_an_import_whose_worker_died_twice_fails_with_a_swedish_message(
     client_handlaggare_a, eager, abandoned_at_once, monkeypatch
 ):
-    from deltagare import importjobb
+    from forbund import importjobb
 
     def killed(jobb, step):
         raise WorkerKilled
@@ -122,7 +122,7 @@ def test_an_import_whose_worker_died_twice_fails_with_a_swedish_message(
     assert jobs.requeue_stale() == 1
     jobb.refresh_from_db()
     assert (jobb.status, jobb.data) == (Importjobb.Status.FEL, None)
-    page = client_handlaggare_a.get(reverse("deltagare_forbund:import_jobb", args=[jobb.pk]))
+    page = client_handlaggare_a.get(reverse("importjobb:jobb", args=[jobb.pk]))
     assert "Filen kunde inte läsas eller importeras: arbetet avbröts två gånger" in page.text
     assert "Inget har sparats" in page.text
 
@@ -276,8 +276,8 @@ def test_an_import_taken_over_meanwhile_is_undone(
     eager,
     monkeypatch,
 ):
-    from deltagare import importjobb
     from deltagare.models import Deltagande
+    from forbund import importjobb
 
     o = insats.forbund.organisationsnummer
     text = HEADER + f"{o};COACH;anonym;;;kvinna;2015-04-01;;;;;;;;\n"
@@ -295,14 +295,14 @@ def test_an_import_taken_over_meanwhile_is_undone(
         side = connections.create_connection("default")
         with side.cursor() as cursor:
             cursor.execute(
-                "UPDATE deltagare_importjobb SET worker = %s, heartbeat = now() WHERE id = %s",
+                "UPDATE forbund_importjobb SET worker = %s, heartbeat = now() WHERE id = %s",
                 [other, jobb.pk],
             )
         side.close()
         return fields
 
     monkeypatch.setattr(importjobb, "_check_or_import", taken_over)
-    client_handlaggare_a.post(reverse("deltagare_forbund:import_bekrafta", args=[jobb.pk]))
+    client_handlaggare_a.post(reverse("importjobb:bekrafta", args=[jobb.pk]))
     jobb.refresh_from_db()
     assert (jobb.status, jobb.worker) == (Importjobb.Status.IMPORTERAS, other)
     assert not Deltagande.objects.exists()  # undone: the successor saves it, once

@@ -1,4 +1,5 @@
-"""Upload with preview: every error before anything is saved, then a confirmation."""
+"""Upload with preview: every error, or every change, before anything is saved, then a
+confirmation; checked and imported by the worker (eager here) like every import kind."""
 
 from __future__ import annotations
 
@@ -10,12 +11,21 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from finsam.celery import app
 from finsam.lib.tabular import read_table
-from insatser.models import Importfil, Insats, Volymregistrering
+from forbund.models import Importjobb
+from insatser.models import Insats, Volymregistrering
 
 from ..factories import InsatsFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def eager():
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = False
 
 
 def _url(forbund, name: str = "import", **kwargs) -> str:
@@ -24,8 +34,12 @@ def _url(forbund, name: str = "import", **kwargs) -> str:
 
 def _upload(client, forbund, kind: str, content: bytes, name: str = "fil.csv"):
     return client.post(
-        _url(forbund), {"kind": kind, "fil": SimpleUploadedFile(name, content)}, follow=False
+        _url(forbund), {"kind": kind, "fil": SimpleUploadedFile(name, content)}, follow=True
     )
+
+
+def _confirm(client, jobb):
+    return client.post(reverse("importjobb:bekrafta", args=[jobb.pk]), follow=True)
 
 
 def _insatser_csv(forbund, typ: str = "rehabilitering") -> bytes:
@@ -45,33 +59,38 @@ def test_upload_preview_errors_fix_preview_confirm(client_admin_a, forbund_a):
     bad = _insatser_csv(forbund_a, typ="dialog").replace(b"2024-01-01\n", b"2024-02-30\n", 1)
     response = _upload(client_admin_a, forbund_a, "insatser", bad)
     assert response.status_code == 200
-    assert "Filen innehåller 2 fel" in response.text
+    assert "Filen har 2 fel. Inget har sparats." in response.text
     assert "Typen finns inte för nivån individ" in response.text
     assert "Ogiltigt datum" in response.text
     assert "Bekräfta import" not in response.text
-    assert not Insats.objects.exists() and not Importfil.objects.exists()
+    assert not Insats.objects.exists()
+    assert Importjobb.objects.get().data is None  # a refused file's bytes are gone
 
     response = _upload(client_admin_a, forbund_a, "insatser", _insatser_csv(forbund_a))
-    assert "Förhandsgranskning: inga fel" in response.text
-    assert "insatser: 2 rader, 2 nya, 0 ändrade, 0 oförändrade. Provkörning" in response.text
+    assert "Filen är felfri" in response.text
+    assert "2 rader: 2 nya, 0 ändrade och 0 oförändrade. Inget är sparat ännu." in response.text
     assert "Bekräfta import" in response.text
     assert not Insats.objects.exists()
-    stored = Importfil.objects.get()
-    assert f'value="{stored.pk}"' in response.text
+    stored = Importjobb.objects.get(status="granskad")
 
-    response = client_admin_a.post(_url(forbund_a, "import_confirm"), {"fil": str(stored.pk)})
+    response = _confirm(client_admin_a, stored)
     assert response.status_code == 200
     assert "Importen är klar" in response.text
-    assert "insatser: 2 rader, 2 nya, 0 ändrade, 0 oförändrade." in response.text
+    assert "2 rader: 2 nya, 0 ändrade och 0 oförändrade." in response.text
     assert set(Insats.objects.values_list("kod", flat=True)) == {"NY-1", "NY-2"}
-    assert not Importfil.objects.exists()
-    # A second confirmation of the same upload (a double click) imports nothing more.
-    again = client_admin_a.post(_url(forbund_a, "import_confirm"), {"fil": str(stored.pk)})
-    assert again.status_code == 404
+    stored.refresh_from_db()
+    assert (stored.status, stored.data) == ("klar", None)
+    # A second confirmation of the same upload (a double click, or Back then Bekräfta)
+    # imports nothing more and says what happened.
+    again = _confirm(client_admin_a, stored)
+    assert again.status_code == 200
+    assert "Importen är redan genomförd" in again.text and "2 nya, 0 ändrade" in again.text
+    assert Insats.objects.count() == 2
 
 
 def test_upload_form_errors_are_summarised(client_admin_a, forbund_a):
     response = client_admin_a.post(_url(forbund_a), {"kind": "okand"})
+    assert not Importjobb.objects.exists()
     assert response.status_code == 200
     assert "Formuläret innehåller fel" in response.text
     assert "Välj en fil att ladda upp." in response.text
@@ -82,7 +101,7 @@ def test_upload_form_errors_are_summarised(client_admin_a, forbund_a):
 def test_unreadable_file_is_one_error_and_nothing_saved(client_admin_a, forbund_a):
     response = _upload(client_admin_a, forbund_a, "volym", b"PK\x03\x04broken", name="a.xlsx")
     assert "Excel-filen kan inte läsas" in response.text
-    assert not Importfil.objects.exists()
+    assert Importjobb.objects.get().data is None
 
 
 def test_rows_for_another_forbund_are_errors(client_admin_a, forbund_a, forbund_b):
@@ -94,12 +113,14 @@ def test_rows_for_another_forbund_are_errors(client_admin_a, forbund_a, forbund_
 
 
 def test_confirm_needs_the_uploaders_own_file(client_admin_a, admin_b, forbund_a, forbund_b):
-    other = Importfil.objects.create(
-        user=admin_b, forbund=forbund_b, kind="insatser", filename="f.csv", data=b"", sha256=""
+    other = Importjobb.objects.create(
+        user=admin_b, kind="insatser", filnamn="f.csv", sida="/", status="granskad", data=b""
     )
-    response = client_admin_a.post(_url(forbund_a, "import_confirm"), {"fil": str(other.pk)})
+    response = client_admin_a.post(reverse("importjobb:bekrafta", args=[other.pk]))
     assert response.status_code == 404
-    assert client_admin_a.post(_url(forbund_a, "import_confirm"), {"fil": "x"}).status_code == 404
+    assert client_admin_a.get(other.get_absolute_url()).status_code == 404
+    other.refresh_from_db()
+    assert other.status == "granskad"
 
 
 def test_administrator_may_import(client_administrator, forbund_a):
@@ -118,9 +139,12 @@ def test_export_download_in_the_import_format(
     assert [row["kod"] for _, row in table] == ["A-1"]
 
 
-def test_wrong_method_is_405(client_admin_a, forbund_a):
+def test_wrong_method_is_405(client_admin_a, admin_a, forbund_a):
     assert client_admin_a.put(_url(forbund_a)).status_code == 405
-    assert client_admin_a.get(_url(forbund_a, "import_confirm")).status_code == 405
+    job = Importjobb.objects.create(
+        user=admin_a, kind="insatser", filnamn="f.csv", sida="/", status="granskad"
+    )
+    assert client_admin_a.get(reverse("importjobb:bekrafta", args=[job.pk])).status_code == 405
     url = _url(forbund_a, "import_export", kind="volym", format="csv")
     assert client_admin_a.post(url).status_code == 405
 
@@ -140,9 +164,7 @@ def test_others_get_404(request, who, forbund_a):
     for response in (
         client.get(_url(forbund_a)),
         _upload(client, forbund_a, "insatser", _insatser_csv(forbund_a)),
-        client.post(
-            _url(forbund_a, "import_confirm"), {"fil": "00000000-0000-0000-0000-000000000000"}
-        ),
+        client.post(reverse("importjobb:bekrafta", args=["00000000-0000-0000-0000-000000000000"])),
         client.get(_url(forbund_a, "import_export", kind="insatser", format="csv")),
     ):
         assert response.status_code == 404
@@ -206,18 +228,20 @@ def test_fuzz_random_cells_never_500_never_partial(
     content = "\n".join(lines).encode()
     response = _upload(client_admin_a, forbund_a, "volym", content)
     assert response.status_code == 200
-    ok = "Förhandsgranskning: inga fel" in response.text
+    ok = "Filen är felfri" in response.text
     assert not Volymregistrering.objects.exists()
-    stored = Importfil.objects.filter(user__pk=client_admin_a.session["_auth_user_id"]).first()
+    stored = Importjobb.objects.filter(user__pk=client_admin_a.session["_auth_user_id"]).latest(
+        "skapad"
+    )
     if ok:
-        confirmed = client_admin_a.post(_url(forbund_a, "import_confirm"), {"fil": str(stored.pk)})
+        confirmed = _confirm(client_admin_a, stored)
         assert confirmed.status_code == 200
         assert "Importen är klar" in confirmed.text
         # All or nothing: every row of the file is saved.
         saved = Volymregistrering.objects.filter(insats=insats).count()
         assert saved == len(read_table(content, filename="a.csv"))
     else:
-        assert stored is None
+        assert (stored.status, stored.data) == ("avvisad", None)
         assert "fel" in response.text
 
 
@@ -233,27 +257,26 @@ def test_xlsx_bomb_is_refused_with_a_swedish_message(client_admin_a, forbund_a, 
     assert f"Excel-filen är för stor: bladet når {reach}" in response.text
     assert "högst 64 kolumner" in response.text
     assert "Bekräfta import" not in response.text
-    assert not Importfil.objects.exists() and not Insats.objects.exists()
+    assert Importjobb.objects.get().data is None and not Insats.objects.exists()
 
 
-def test_beat_purges_unconfirmed_files_without_a_new_upload(admin_a, forbund_a, settings):
+def test_beat_purges_unconfirmed_files_without_a_new_upload(client_admin_a, forbund_a, settings):
     import datetime as dt
 
     from django.utils import timezone
 
-    from insatser.tasks import rensa_importfiler
+    from forbund.tasks import rensa_importer
 
-    def stored(age: dt.timedelta) -> Importfil:
-        fil = Importfil.objects.create(
-            user=admin_a, forbund=forbund_a, kind="insatser", filename="i.csv", data=b"x", sha256=""
-        )
-        Importfil.objects.filter(pk=fil.pk).update(created=timezone.now() - age)
-        return fil
-
-    old = stored(Importfil.KEEP + dt.timedelta(minutes=1))
-    fresh = stored(Importfil.KEEP - dt.timedelta(minutes=1))
-    assert rensa_importfiler.apply().get() == 1
-    assert list(Importfil.objects.values_list("pk", flat=True)) == [fresh.pk]
-    assert not Importfil.objects.filter(pk=old.pk).exists()
-    entry = settings.CELERY_BEAT_SCHEDULE["importfiler-insatser"]
-    assert entry == {"task": rensa_importfiler.name, "schedule": 60 * 60}
+    _upload(client_admin_a, forbund_a, "insatser", _insatser_csv(forbund_a))
+    _upload(client_admin_a, forbund_a, "insatser", _insatser_csv(forbund_a))
+    old, fresh = Importjobb.objects.order_by("skapad")
+    Importjobb.objects.filter(pk=old.pk).update(
+        skapad=timezone.now() - dt.timedelta(days=1, minutes=1)
+    )
+    assert rensa_importer.apply().get() == 1
+    old.refresh_from_db()
+    fresh.refresh_from_db()
+    assert (old.status, old.data) == ("fel", None)
+    assert fresh.status == "granskad" and fresh.data is not None
+    entry = settings.CELERY_BEAT_SCHEDULE["importfiler"]
+    assert entry == {"task": rensa_importer.name, "schedule": 60 * 60}

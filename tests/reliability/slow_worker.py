@@ -46,7 +46,7 @@ def _instrumented(original):
 @worker_process_init.connect
 def _wrap_work(**kwargs) -> None:
     """The work of a report job (the renderer) and of an import job (check or import)."""
-    from deltagare import importjobb
+    from forbund import importjobb
     from rapporter import services
 
     services.render_formats = _instrumented(services.render_formats)

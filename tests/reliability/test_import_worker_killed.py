@@ -1,4 +1,4 @@
-"""Import jobs (deltagare Importjobb) with real workers: a worker killed in the middle of
+"""Import jobs (forbund Importjobb) with real workers: a worker killed in the middle of
 checking an uploaded file, and an XLSX bomb uploaded through the page.
 
 The machinery (private redis-server, workers, beat) is test_worker_killed.py's; Redis's
@@ -14,7 +14,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from deltagare.models import Deltagande, Importjobb
+from deltagare.models import Deltagande
+from forbund.models import Importjobb
 
 from ..deltagare.test_import_deltaganden import insats, valid  # noqa: F401 (fixtures)
 from .servers import wait_for
@@ -40,7 +41,7 @@ def _state(jobb: Importjobb) -> str:
 
 
 def _page(client, jobb: Importjobb) -> str:
-    return client.get(reverse("deltagare_forbund:import_jobb", args=[jobb.pk])).text
+    return client.get(reverse("importjobb:jobb", args=[jobb.pk])).text
 
 
 def test_an_import_check_survives_a_killed_worker(
@@ -67,7 +68,7 @@ def test_an_import_check_survives_a_killed_worker(
     assert "Filen är felfri" in _page(client_handlaggare_a, jobb)
     assert len(survivor.events_of("start")) == 2 and len(survivor.events_of("done")) == 1
 
-    client_handlaggare_a.post(reverse("deltagare_forbund:import_bekrafta", args=[jobb.pk]))
+    client_handlaggare_a.post(reverse("importjobb:bekrafta", args=[jobb.pk]))
     wait_for(lambda: _state(jobb) == Status.KLAR, timeout=60, what="the import")
     assert Deltagande.objects.count() == 4
     assert (jobb.starts, jobb.worker, jobb.heartbeat, jobb.data) == (0, "", None, None)

@@ -13,7 +13,7 @@ from ..urlwalk import build_world, walk_urls
 
 pytestmark = pytest.mark.django_db
 
-PERSONAL = ("deltagare:", "deltagare_forbund:")
+PERSONAL = ("deltagare:", "deltagare_forbund:", "importjobb:")
 EXPECTED = {
     "deltagare:list",
     "deltagare:detail",
@@ -22,8 +22,9 @@ EXPECTED = {
     "deltagare_forbund:list",
     "deltagare_forbund:atkomstlogg",
     "deltagare_forbund:registerutdrag",
-    "deltagare_forbund:import_jobb",
-    "deltagare_forbund:import_fel",
+    "importjobb:jobb",
+    "importjobb:fel",
+    "importjobb:andringar",
     "rapporter:download",
 }
 

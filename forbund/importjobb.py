@@ -1,30 +1,33 @@
-"""Uploaded deltaganden/uppföljningar files: checked, then imported, by the Celery worker.
-
-The web request only stores the encrypted file and enqueues; the worker runs the same
-`import_file` as `manage.py import_data` (all or nothing, every error listed) with the
-uploader's rights, first as a dry run (the preview) and, after the user confirms, for real,
-saving its progress to the job row so the page can show it.
+"""The one upload pipeline of every import kind: the web request stores the encrypted file
+and enqueues; the worker checks it (a dry run: the preview with its errors or its list of
+changes) and, after the user confirms, imports it, saving its progress to the job row so
+that the page can show it. The worker runs the same `import_file` as `manage.py
+import_data` (all or nothing, every error listed) with the uploader's rights.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
+import zlib
+from typing import Any
 
 from django.db import connections, transaction
 from django.utils import timezone
 
-from finsam.lib.importing import import_file
+from finsam.lib.crypto import decrypt_bytes, encrypt_bytes
+from finsam.lib.importing import Change, ImportResult, import_file
 from finsam.lib.jobs import claim
 from finsam.lib.maskering import maskera
 
-from . import pnr
 from .models import Importjobb
 
 logger = logging.getLogger(__name__)
 
-KINDS = ("deltaganden", "uppfoljningar")
 KEEP = dt.timedelta(days=1)
+# The page lists the first errors and changes; the files hold all of them.
+VISADE = 1000
 KO_FEL = "Importtjänsten svarar inte just nu. Försök igen om en stund."
 UTGANGEN = "Filen togs bort efter ett dygn utan bekräftelse. Ladda upp den igen."
 Status = Importjobb.Status
@@ -34,15 +37,19 @@ def rensa() -> int:
     """Removes the bytes of day-old files; a checked file not confirmed in time fails."""
     gamla = Importjobb.objects.filter(skapad__lt=timezone.now() - KEEP, data__isnull=False)
     utgangna = gamla.filter(status__in=[Status.GRANSKAS, Status.GRANSKAD]).update(
-        status=Status.FEL, meddelande=UTGANGEN, data=None
+        status=Status.FEL, meddelande=UTGANGEN, data=None, alla_andringar=None
     )
-    return utgangna + gamla.update(data=None)
+    return utgangna + gamla.update(data=None, alla_andringar=None)
 
 
-def upload(*, user, kind: str, filnamn: str, data: bytes) -> Importjobb:
+def upload(*, user: Any, kind: str, filnamn: str, data: bytes, sida: str) -> Importjobb:
     rensa()
     jobb = Importjobb.objects.create(
-        user=user, kind=kind, filnamn=maskera(filnamn)[:255], data=pnr.encrypt_bytes(data)
+        user=user,
+        kind=kind,
+        filnamn=maskera(filnamn)[:255],  # a file named after a person is stored masked
+        sida=sida[:200],
+        data=encrypt_bytes(data),
     )
     enqueue(jobb)
     return jobb
@@ -53,11 +60,19 @@ def confirm(jobb: Importjobb) -> bool:
     rensa()
     updated = Importjobb.objects.filter(
         pk=jobb.pk, status=Status.GRANSKAD, data__isnull=False
-    ).update(status=Status.IMPORTERAS, klara=0)
+    ).update(status=Status.IMPORTERAS, klara=0, bekraftad=timezone.now())
     jobb.refresh_from_db()
     if updated:
         enqueue(jobb)
     return bool(updated)
+
+
+def changes(jobb: Importjobb) -> list[Change]:
+    """Every change of the job's file (the page shows the first VISADE)."""
+    if jobb.alla_andringar is None:
+        return [Change.from_json(c) for c in jobb.andringar]
+    data = zlib.decompress(decrypt_bytes(bytes(jobb.alla_andringar)))
+    return [Change.from_json(c) for c in json.loads(data)]
 
 
 def _step(status: str) -> str:
@@ -99,7 +114,7 @@ def _check_or_import(jobb: Importjobb, step: str) -> dict[str, object]:
     from django.contrib.auth import get_user_model
 
     user = get_user_model().objects.get(pk=jobb.user_id)
-    data = pnr.decrypt_bytes(bytes(jobb.data))
+    data = decrypt_bytes(bytes(jobb.data))
     last = [0]
     # Progress goes through a connection of its own: the import's transaction is not
     # committed until the end, and the status page must see the progress before that.
@@ -110,7 +125,7 @@ def _check_or_import(jobb: Importjobb, step: str) -> dict[str, object]:
             last[0] = done
             with side.cursor() as cursor:
                 cursor.execute(
-                    "UPDATE deltagare_importjobb SET klara = %s, rader = %s WHERE id = %s",
+                    "UPDATE forbund_importjobb SET klara = %s, rader = %s WHERE id = %s",
                     [done, total, jobb.pk],
                 )
 
@@ -134,7 +149,22 @@ def _check_or_import(jobb: Importjobb, step: str) -> dict[str, object]:
         }
     finally:
         side.close()
-    fields = {
+    fields = _outcome(result)
+    if not result.ok:
+        return fields | {"status": Status.AVVISAD, "data": None, "alla_andringar": None}
+    if step == "granska":
+        return fields | {"status": Status.GRANSKAD}
+    return fields | {
+        "status": Status.KLAR,
+        "data": None,
+        "klara": result.rader,
+        "klar": timezone.now(),
+    }
+
+
+def _outcome(result: ImportResult) -> dict[str, object]:
+    listed = [c.as_json() for c in result.andringar]
+    return {
         "rader": result.rader,
         "skapade": result.skapade,
         "uppdaterade": result.uppdaterade,
@@ -142,11 +172,13 @@ def _check_or_import(jobb: Importjobb, step: str) -> dict[str, object]:
         "antal_fel": len(result.errors),
         # Every error (RowError masks a number typed into the wrong column).
         "fel": [
-            {"rad": e.rad, "kolumn": e.kolumn, "meddelande": e.meddelande} for e in result.errors
+            {"rad": e.rad, "kolumn": e.kolumn, "varde": e.varde, "meddelande": e.meddelande}
+            for e in result.errors
         ],
+        "andringar": listed[:VISADE],
+        "alla_andringar": (
+            encrypt_bytes(zlib.compress(json.dumps(listed).encode()))
+            if len(listed) > VISADE
+            else None
+        ),
     }
-    if not result.ok:
-        return fields | {"status": Status.AVVISAD, "data": None}
-    if step == "granska":
-        return fields | {"status": Status.GRANSKAD}
-    return fields | {"status": Status.KLAR, "data": None, "klara": result.rader}
