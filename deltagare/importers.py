@@ -27,7 +27,7 @@ from finsam.lib.importing import (
     register,
 )
 from finsam.lib.tabular import Table
-from forbund import access
+from forbund import access, arslas
 from forbund.choices import Roll
 from forbund.validators import normalize_organisationsnummer
 from insatser.choices import Deltagarregistrering, Niva
@@ -207,6 +207,7 @@ class DeltagandenKind(ImportKind):
         personal_ok = _writable_insatser(user, personal=True)
         anonymous_ok = _writable_insatser(user, personal=False)
         prepared = _Prepared()
+        lock = arslas.Lasregister()
         seen: dict[tuple, int] = {}
         open_in_file: dict[tuple[int, str], int] = {}
         for rad, row in table:
@@ -271,6 +272,10 @@ class DeltagandenKind(ImportKind):
                             name, "Uppgiften registreras bara för deltagare med personuppgifter."
                         )
             if check.count or insats is None or start is None:
+                continue
+            if lock.refuse_row(
+                check, "startdatum", insats.forbund_id, [arslas.span(start, end)], "Deltagandet"
+            ):
                 continue
             values["kon"] = kon
             if parsed:
@@ -535,6 +540,7 @@ class UppfoljningarKind(ImportKind):
             ).select_related("person"):
                 found[d.insats_id, d.person.pnr_hash, d.startdatum] = d
         prepared = []
+        lock = arslas.Lasregister()
         seen: dict[tuple, int] = {}
         for (
             check,
@@ -560,6 +566,10 @@ class UppfoljningarKind(ImportKind):
                 continue
             if problem := deltagande.uppfoljningsfonster(matpunkt).problem(datum):
                 check.add("datum", problem)
+                continue
+            if lock.refuse_row(
+                check, "datum", insats.forbund_id, [arslas.span(datum, datum)], "Uppföljningen"
+            ):
                 continue
             key = (deltagande.pk, matpunkt)
             if key in seen:

@@ -16,3 +16,9 @@ def active_in_year_q(
     for end in ends:
         q &= ~Q(**{f"{prefix}{end}__lt": dt.date(ar, 1, 1)})
     return q
+
+
+def years_active(start: dt.date, end: dt.date | None) -> tuple[int, int | None]:
+    """The first and last year a period is active in (the rule of `active_in_year_q` for one
+    row in memory); a last year of None means every later year as well."""
+    return start.year, (end.year if end else None)
