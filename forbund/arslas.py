@@ -112,7 +112,9 @@ class Lasregister:
                 return lock_message(g, vad)
         return None
 
-    def refuse_row(self, check, kolumn: str, forbund_id: int, spans: Iterable[Span], vad: str) -> bool:
+    def refuse_row(
+        self, check, kolumn: str, forbund_id: int, spans: Iterable[Span], vad: str
+    ) -> bool:
         """The per-row check of every import kind: records the refusal on the row (an
         importing.RowErrors) and returns True when the row touches an approved year."""
         if message := self.problem(forbund_id, spans, vad):

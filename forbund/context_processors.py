@@ -25,6 +25,7 @@ def navigation(request: HttpRequest) -> dict[str, object]:
         items.append(("insatser:ekonomi_start", "Ekonomi"))
     if user_roles & {Roll.ADMINISTRATOR, Roll.NATIONELLA_RADET, Roll.FORBUNDSADMINISTRATOR}:
         items.append(("rapporter:index", "Återrapportering"))
+        items.append(("rapporter:godkannanden", "Godkända år"))
     if user_roles & {Roll.ADMINISTRATOR, Roll.FORBUNDSADMINISTRATOR}:
         items.append(("konton:list", "Användare"))
     if Roll.ADMINISTRATOR in user_roles:

@@ -24,13 +24,14 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from finsam.lib import period
 from forbund.models import Arsgodkannande, Arshandelse, Forbund
 
 from .models import Rapportversion
-from .presentation import Bestallning
+from .presentation import KOLUMNRUBRIKER, Bestallning
 from .tabeller import Bas, Omfattning, Rapport, Tabell, build
 
 GODKANT = Arsgodkannande.Status.GODKANT
@@ -99,9 +100,9 @@ def scope_status(ar: int, omfattning: Omfattning) -> Uppgiftsstatus:
     """A län's or the nation's approval state for the year, in two queries."""
     forbund = list(active_forbund(ar, omfattning).order_by("namn"))
     approved = set(
-        Arsgodkannande.objects.filter(
-            forbund__in=forbund, ar=ar, status=GODKANT
-        ).values_list("forbund_id", flat=True)
+        Arsgodkannande.objects.filter(forbund__in=forbund, ar=ar, status=GODKANT).values_list(
+            "forbund_id", flat=True
+        )
     )
     ej = tuple((f.organisationsnummer, f.namn) for f in forbund if f.pk not in approved)
     return Uppgiftsstatus(
@@ -278,10 +279,10 @@ def approve(
 
     today = today or timezone.localdate()
     if ar >= today.year:
-        raise ValidationError(f"År {ar} är inte slut än; det kan godkännas från 1 januari {ar + 1}.")
-    godkannande = (
-        Arsgodkannande.objects.select_for_update().filter(forbund=forbund, ar=ar).first()
-    )
+        raise ValidationError(
+            f"År {ar} är inte slut än; det kan godkännas från 1 januari {ar + 1}."
+        )
+    godkannande = Arsgodkannande.objects.select_for_update().filter(forbund=forbund, ar=ar).first()
     if godkannande and godkannande.status == GODKANT:
         raise ValidationError(
             f"År {ar} är redan godkänt (version {godkannande.version}). Öppna det igen först "
@@ -334,9 +335,7 @@ def approve(
         av=user,
         version=version,
         anledning=anledning.strip(),
-        beskrivning=(
-            f"{oppna} deltaganden pågick efter insatsens slut." if oppna else ""
-        ),
+        beskrivning=(f"{oppna} deltaganden pågick efter insatsens slut." if oppna else ""),
     )
     return stored
 
@@ -347,9 +346,7 @@ def reopen(*, forbund: Forbund, ar: int, user=None, anledning: str) -> Arsgodkan
     versions stay. Raises ValidationError (Swedish) without a reason or an approval."""
     if not anledning.strip():
         raise ValidationError({"anledning": "Ange varför året öppnas igen."})
-    godkannande = (
-        Arsgodkannande.objects.select_for_update().filter(forbund=forbund, ar=ar).first()
-    )
+    godkannande = Arsgodkannande.objects.select_for_update().filter(forbund=forbund, ar=ar).first()
     if godkannande is None or godkannande.status != GODKANT:
         raise ValidationError(f"År {ar} är inte godkänt för {forbund}; det finns inget att öppna.")
     godkannande.status = Arsgodkannande.Status.ATEROPPNAT
@@ -375,6 +372,10 @@ class Skillnad:
     kolumn: str
     fore: Any
     efter: Any
+
+    @property
+    def kolumn_rubrik(self) -> str:
+        return KOLUMNRUBRIKER.get(self.kolumn, self.kolumn)
 
 
 def _cells(stored: dict[str, Any]) -> dict[tuple[str, str, str], tuple[str, Any]]:
@@ -438,11 +439,11 @@ class Oversikt:
         return round(100 * self.godkanda / len(self.rader))
 
 
-def oversikt(ar: int, lan: str | None = None) -> Oversikt:
-    """Every förbund active in the year (in the län, if given) with its approval state,
-    in two queries."""
+def oversikt(ar: int, lan: str | None = None, *, scope: Q | None = None) -> Oversikt:
+    """Every förbund active in the year (in the län, if given; among `scope`, a filter on
+    Forbund from forbund.access) with its approval state, in two queries."""
     omfattning = Omfattning("lan", lan) if lan else Omfattning("nationell")
-    forbund = list(active_forbund(ar, omfattning).order_by("namn"))
+    forbund = list(active_forbund(ar, omfattning).filter(scope or Q()).order_by("namn"))
     by_forbund = {
         g.forbund_id: g for g in Arsgodkannande.objects.filter(forbund__in=forbund, ar=ar)
     }

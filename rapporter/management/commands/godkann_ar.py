@@ -24,9 +24,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, forbund: str, ar: int, anledning: str, **options) -> None:
         found = forbund_or_exit(self, forbund)
-        version = run(
-            self, lambda: godkannande.approve(forbund=found, ar=ar, anledning=anledning)
-        )
+        version = run(self, lambda: godkannande.approve(forbund=found, ar=ar, anledning=anledning))
         self.stdout.write(
             f"{found.namn} {ar}: godkänt, version {version.version} "
             f"(SHA-256 JSON {version.sha256_json[:16]}…)."
