@@ -175,7 +175,14 @@ class LastaAr:
             assert_open(forbund_id=self.lock_forbund_id(), spans=spans, vad=self.LAS_VAD)
 
     def save(self, *args, **kwargs) -> None:
-        self.check_lock()
+        try:
+            self.check_lock()
+        except ValidationError:
+            # Nothing half-changed, not even in memory: a page showing the object after
+            # the refusal shows it as stored.
+            if self.pk is not None and not self._state.adding:
+                self.refresh_from_db()
+            raise
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
