@@ -880,14 +880,11 @@ def _t19(u: _Underlag, undertryck: bool) -> Tabell:
     for kod, (label, tabell, *_) in T19_RADER.items():
         if tabell not in u.tabeller:  # T0: län and nationell only
             continue
-        t.rad(
-            kod,
-            label,
-            **{
-                ar: approved[ar][kod] if ar in approved else _t19_value(tables, kod)
-                for ar, tables in per_year.items()
-            },
-        )
+        values = {}
+        for ar, tables in per_year.items():
+            stored = approved.get(ar, {})  # a row newer than the stored version: as computed
+            values[ar] = stored[kod] if kod in stored else _t19_value(tables, kod)
+        t.rad(kod, label, **values)
     return t
 
 
