@@ -27,7 +27,7 @@ from finsam.lib.importing import (
     register,
 )
 from finsam.lib.tabular import Table
-from forbund import access
+from forbund import access, arslas
 from forbund.validators import normalize_organisationsnummer
 from insatser.choices import Deltagarregistrering, Niva
 from insatser.models import Insats
@@ -216,6 +216,7 @@ class DeltagandenKind(ImportKind):
         personal_ok = _writable_insatser(user, personal=True)
         anonymous_ok = _writable_insatser(user, personal=False)
         prepared = _Prepared()
+        lock = arslas.Lasregister()
         seen: dict[tuple, int] = {}
         open_in_file: dict[tuple[int, str], int] = {}
         for rad, row in table:
@@ -280,6 +281,10 @@ class DeltagandenKind(ImportKind):
                             name, "Uppgiften registreras bara för deltagare med personuppgifter."
                         )
             if check.count or insats is None or start is None:
+                continue
+            if lock.refuse_row(
+                check, "startdatum", insats.forbund_id, [arslas.span(start, end)], "Deltagandet"
+            ):
                 continue
             values["kon"] = kon
             if parsed:
@@ -549,6 +554,7 @@ class UppfoljningarKind(ImportKind):
             ).select_related("person", "insats"):
                 found[d.insats_id, d.person.pnr_hash, d.startdatum] = d
         prepared = []
+        lock = arslas.Lasregister()
         seen: dict[tuple, int] = {}
         for (
             check,
@@ -574,6 +580,10 @@ class UppfoljningarKind(ImportKind):
                 continue
             if problem := deltagande.uppfoljningsfonster(matpunkt).problem(datum):
                 check.add("datum", problem)
+                continue
+            if lock.refuse_row(
+                check, "datum", insats.forbund_id, [arslas.span(datum, datum)], "Uppföljningen"
+            ):
                 continue
             key = (deltagande.pk, matpunkt)
             if key in seen:

@@ -17,7 +17,7 @@ from django.db import models
 from django.db.models import Q
 
 from finsam.lib import period
-from forbund import access
+from forbund import access, arslas
 from forbund.models import Forbund
 from insatser.models import Insats
 
@@ -181,7 +181,7 @@ def active_in_year_q(ar: int, prefix: str = "") -> Q:
     return period.active_in_year_q(ar, prefix=prefix)
 
 
-class Deltagande(models.Model):
+class Deltagande(arslas.LastaAr, models.Model):
     public_id = models.UUIDField("id", default=uuid.uuid4, unique=True, editable=False)
     insats = models.ForeignKey(Insats, on_delete=models.PROTECT, related_name="deltaganden")
     registreringsform = models.CharField(
@@ -291,6 +291,42 @@ class Deltagande(models.Model):
     def __str__(self) -> str:
         return f"Deltagande {self.public_id}"
 
+    LAS_VAD = "Deltagandet"
+    # What an avslut sets; correcting only these changes the year of the end alone.
+    UTFALL = ("avslutsorsak", "sysselsattning_efter", "forsorjning_efter")
+    VARDEN = (
+        "insats_id", "registreringsform", "person_id", "kon", "startdatum", "slutdatum",
+        "utbildningsniva", "forsorjning_fore", "tid_offentlig_forsorjning",
+        "sysselsattning_fore", *UTFALL,
+    )  # fmt: skip
+
+    def lock_forbund_id(self) -> int:
+        return self.insats.forbund_id
+
+    def lock_spans(self, old: Deltagande | None) -> list[arslas.Span]:
+        """The years whose figures the write changes: those the deltagande is active in,
+        before and after. Ending an open one changes the years from its end on (it is
+        avslutad in that year and no longer active after it), and the years from its
+        insats's end, where it counted as open past the insats's end (T16)."""
+        new = arslas.span(self.startdatum, self.slutdatum)
+        if old is None:
+            return [new]
+        if not arslas.changed(old, self, self.VARDEN):
+            return []
+        same_start = old.insats_id == self.insats_id and old.startdatum == self.startdatum
+        if same_start and old.slutdatum is None and self.slutdatum is not None:
+            first = self.slutdatum.year
+            if (sista := self.insats.sista_dag) and sista.year < first:
+                first = max(self.startdatum.year, sista.year)
+            return [(first, None)]
+        if (
+            same_start
+            and old.slutdatum == self.slutdatum is not None
+            and not arslas.changed(old, self, set(self.VARDEN) - set(self.UTFALL))
+        ):
+            return [(self.slutdatum.year, self.slutdatum.year)]
+        return [arslas.span(old.startdatum, old.slutdatum), new]
+
     def uppfoljningsfonster(self, matpunkt: int) -> Uppfoljningsfonster | None:
         """The follow-up window at the mätpunkt; None while the deltagande runs."""
         return Uppfoljningsfonster.of(self.slutdatum, matpunkt) if self.slutdatum else None
@@ -351,7 +387,9 @@ class Uppfoljningsfonster:
         return f"Uppföljningen {label} ska göras {self}; {datum:%Y-%m-%d} ligger utanför."
 
 
-class Uppfoljning(models.Model):
+class Uppfoljning(arslas.LastaAr, models.Model):
+    LAS_VAD = "Uppföljningen"
+
     deltagande = models.ForeignKey(
         Deltagande, on_delete=models.CASCADE, related_name="uppfoljningar"
     )
@@ -375,6 +413,18 @@ class Uppfoljning(models.Model):
 
     def __str__(self) -> str:
         return f"{self.deltagande} {self.get_matpunkt_display()}"
+
+    def lock_forbund_id(self) -> int:
+        return self.deltagande.insats.forbund_id
+
+    def lock_spans(self, old: Uppfoljning | None) -> list[arslas.Span]:
+        """A follow-up counts in the year of its date (T15)."""
+        if old is not None and not arslas.changed(
+            old, self, ("deltagande_id", "matpunkt", "datum", "sysselsattning", "forsorjning")
+        ):
+            return []
+        dates = [self.datum] + ([old.datum] if old else [])
+        return [arslas.span(d, d) for d in dates]
 
 
 class Atkomstlogg(models.Model):

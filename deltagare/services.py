@@ -15,7 +15,8 @@ from django.db import transaction
 from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 
-from forbund.models import Forbund
+from forbund import arslas
+from forbund.models import Arshandelse, Forbund
 from insatser.models import Insats
 
 from . import pnr
@@ -246,7 +247,7 @@ def withdraw_consent(
         raise ValidationError("Välj vilka av personens deltaganden återkallelsen gäller.")
     insats_ids = set(chosen.values_list("insats_id", flat=True))
     chosen.update(samtycke_aterkallat=datum, aterkallat_av=av)
-    count = _anonymise(chosen)
+    count = _anonymise(chosen, handelse=Arshandelse.Handelse.ATERKALLELSE)
     remaining = Deltagande.objects.filter(person=person)
     still = set(remaining.values_list("insats_id", flat=True))
     consents = Samtycke.objects.filter(person=person, aterkallat__isnull=True)
@@ -254,11 +255,30 @@ def withdraw_consent(
     if still:
         return Aterkallelse(anonymiserade=count, raderad=False)
     consents.update(aterkallat=datum)
-    _erase(person)
+    _erase(person, handelse=Arshandelse.Handelse.ATERKALLELSE)
     return Aterkallelse(anonymiserade=count, raderad=True)
 
 
-def _anonymise(deltaganden: QuerySet[Deltagande]) -> int:
+def _anonymise(deltaganden: QuerySet[Deltagande], *, handelse: str) -> int:
+    """Turns the deltaganden anonymous. The law demands it also in an approved year: it
+    passes the lock, and each approved year it touches lists it (the approved report
+    stays as it was)."""
+    spans: dict[int, list] = {}
+    for forbund_id, start, end in deltaganden.filter(
+        registreringsform=Registreringsform.PERSON
+    ).values_list("insats__forbund_id", "startdatum", "slutdatum"):
+        spans.setdefault(forbund_id, []).append(arslas.span(start, end))
+    for forbund_id, touched in spans.items():
+        arslas.record_exception(
+            forbund_id=forbund_id,
+            spans=touched,
+            handelse=handelse,
+            beskrivning=(
+                "1 deltagande blev anonymt."
+                if len(touched) == 1
+                else f"{len(touched)} deltaganden blev anonyma."
+            ),
+        )
     Uppfoljning.objects.filter(deltagande__in=deltaganden).delete()
     return deltaganden.update(
         registreringsform=Registreringsform.ANONYM,
@@ -272,9 +292,9 @@ def _anonymise(deltaganden: QuerySet[Deltagande]) -> int:
     )
 
 
-def _erase(person: Person) -> int:
+def _erase(person: Person, *, handelse: str) -> int:
     """Turns every deltagande of the person anonymous and erases the personal data."""
-    count = _anonymise(Deltagande.objects.filter(person=person))
+    count = _anonymise(Deltagande.objects.filter(person=person), handelse=handelse)
     person.pnr_krypterat = None
     person.pnr_hash = None
     person.fodelsedatum = None
@@ -311,7 +331,7 @@ def gallra(*, ar: int, today: dt.date, dry_run: bool = False) -> list[Person]:
     if not dry_run:
         with transaction.atomic():
             for person in candidates:
-                _erase(person)
+                _erase(person, handelse=Arshandelse.Handelse.GALLRING)
     return candidates
 
 

@@ -334,3 +334,26 @@ def grantable_roles(user) -> list[str]:
 def grant_forbund_filter(user, field: str = "pk") -> Q:
     """A filter on Forbund: where the user may give an account a förbund role."""
     return forbund_filter(user, "forbund_admin", field)
+
+
+# Year-end approval (issue 14): a förbundsadministratör approves the own förbund's year;
+# the approval page (and a reopening) is the förbundsadministratör's and the
+# administratör's; the overview of the approval state is also Nationella rådet's, of every
+# förbund (a förbundsadministratör's overview shows the own förbund).
+
+
+def godkannande_forbund_filter(user, field: str = "pk") -> Q:
+    """Förbund whose approval page the user may open, and whose year the user may reopen."""
+    return forbund_filter(user, "forbund_admin", field)
+
+
+def can_approve(user, forbund) -> bool:
+    return forbund.pk in forbund_ids(user, Roll.FORBUNDSADMINISTRATOR)
+
+
+def godkannande_oversikt_filter(user, field: str = "pk") -> Q | None:
+    """Förbund in the user's overview of approved years; None when the user has none."""
+    if is_administrator(user) or is_nationella_radet(user):
+        return Q()
+    own = forbund_ids(user, Roll.FORBUNDSADMINISTRATOR)
+    return Q(**{f"{field}__in": own}) if own else None

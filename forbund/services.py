@@ -338,7 +338,8 @@ def medlemsbidrag_set(
 ) -> Medlemsbidrag | None:
     """Set (or with no amounts, remove) a member's contribution for a year."""
     if beslutat is None and inbetalt is None:
-        Medlemsbidrag.objects.filter(medlemskap=medlemskap, ar=ar).delete()
+        for bidrag in Medlemsbidrag.objects.filter(medlemskap=medlemskap, ar=ar):
+            bidrag.delete()  # one by one: the lock of an approved year is asked per row
         return None
     bidrag, _ = Medlemsbidrag.objects.update_or_create(
         medlemskap=medlemskap, ar=ar, defaults={"beslutat": beslutat or 0, "inbetalt": inbetalt}

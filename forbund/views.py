@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q, Sum
 from django.http import Http404, HttpResponse
@@ -138,13 +139,17 @@ def bidrag_edit(request: AuthenticatedHttpRequest, orgnr: str, ar: int, medlemsk
     if request.method == "POST":
         form = BidragForm(request.POST)
         if form.is_valid():
-            services.medlemsbidrag_set(medlemskap=medlemskap, ar=ar, **form.cleaned_data)
-            saved = f"Bidraget för {medlemskap.part_namn} {ar} har sparats."
-            if request.htmx:
-                context = _detail_context(request, forbund, ar, saved_message=saved)
-                return render(request, "forbund/forbund_detail.html#bidrag", context)
-            messages.success(request, saved)
-            return redirect(f"{detail_url}#bidrag")
+            try:
+                services.medlemsbidrag_set(medlemskap=medlemskap, ar=ar, **form.cleaned_data)
+            except ValidationError as error:  # the year is approved and locked
+                form.add_error(None, error)
+            else:
+                saved = f"Bidraget för {medlemskap.part_namn} {ar} har sparats."
+                if request.htmx:
+                    context = _detail_context(request, forbund, ar, saved_message=saved)
+                    return render(request, "forbund/forbund_detail.html#bidrag", context)
+                messages.success(request, saved)
+                return redirect(f"{detail_url}#bidrag")
     else:
         initial = {"beslutat": bidrag.beslutat, "inbetalt": bidrag.inbetalt} if bidrag else {}
         form = BidragForm(initial=initial)

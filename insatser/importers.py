@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from finsam.lib.importing import Column, Counts, ImportKind, Progress, RowErrors, register
 from finsam.lib.tabular import Table
-from forbund import access
+from forbund import access, arslas
 from forbund.models import Forbund
 from forbund.validators import normalize_organisationsnummer
 
@@ -51,6 +51,7 @@ from .models import (
     Strukturdeltagare,
     Volymregistrering,
     check_count_insats,
+    ekonomirad_span,
 )
 
 MAX_INT = 2_147_483_647  # PositiveIntegerField
@@ -207,6 +208,7 @@ class InsatserKind(ImportKind):
             "individuell": _ids_with("deltaganden", existing),
         }
         prepared: list[_Insats] = []
+        lock = arslas.Lasregister()
         seen: dict[tuple[int, str], int] = {}
         for rad, row in table:
             check = RowErrors(rad, row, errors)
@@ -248,8 +250,16 @@ class InsatserKind(ImportKind):
                 "startdatum": start,
                 "slutdatum": end,
             }
-            if current := scope.insatser.get((forbund.pk, kod)):
+            current = scope.insatser.get((forbund.pk, kod))
+            if current:
                 self._check_existing(check, current, values, locked)
+            if current is None or any(
+                getattr(current, k) != v for k, v in values.items() if k in Insats.RAPPORTFALT
+            ):
+                spans = [arslas.span(start, end)]
+                if current:
+                    spans.append(arslas.span(current.startdatum, current.sista_dag))
+                lock.refuse_row(check, "startdatum", forbund.pk, spans, "Insatsen")
             if not check.count:
                 prepared.append(_Insats(rad, forbund, kod, values, set(behovsgrupper or [])))
         return prepared, errors
@@ -414,6 +424,7 @@ class _AntalKind(ImportKind):
         errors: list = []
         scope = _Scope(table, user, insatser=True)
         prepared: list[_Antal] = []
+        lock = arslas.Lasregister()
         seen: dict[tuple[int, Any], int] = {}
         for rad, row in table:
             check = RowErrors(rad, row, errors)
@@ -427,6 +438,10 @@ class _AntalKind(ImportKind):
                     kolumn = "datum" if hasattr(error, "error_dict") else "insats"
                     check.add(kolumn, error.messages[0])
             if check.count or insats is None or datum is None:
+                continue
+            if lock.refuse_row(
+                check, "datum", insats.forbund_id, [arslas.span(datum, datum)], "Antalet deltagare"
+            ):
                 continue
             if (insats.pk, datum) in seen:
                 check.add("datum", f"Samma insats och datum som rad {seen[insats.pk, datum]}.")
@@ -518,6 +533,7 @@ class EkonomiKind(ImportKind):
         errors: list = []
         scope = _Scope(table, user, insatser=True)
         prepared: list[_Ekonomirad] = []
+        lock = arslas.Lasregister()
         seen: dict[tuple, int] = {}
         for rad_nr, row in table:
             check = RowErrors(rad_nr, row, errors)
@@ -534,6 +550,10 @@ class EkonomiKind(ImportKind):
             budget = _bounded(check, "budget", MAX_BIGINT)
             utfall = _bounded(check, "utfall", MAX_BIGINT, required=False)
             if check.count or forbund is None or rad is None:
+                continue
+            if lock.refuse_row(
+                check, "ar", forbund.pk, [ekonomirad_span(ar, rad)], "Ekonomiraden"
+            ):
                 continue
             key = (forbund.pk, ar, rad, insats.pk if insats else None)
             if key in seen:

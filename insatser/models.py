@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from finsam.lib import period
-from forbund import access
+from forbund import access, arslas
 from forbund.choices import Roll
 from forbund.models import Forbund, Medlemskap, Uppdrag
 
@@ -19,6 +19,7 @@ from .choices import (
     RAD_CHOICES,
     RADER,
     TYPER_PER_NIVA,
+    Balans,
     BehovsgruppKod,
     Deltagarregistrering,
     Insatsform,
@@ -154,7 +155,7 @@ class Malgrupp(models.Model):
         return self.namn
 
 
-class Insats(models.Model):
+class Insats(arslas.LastaAr, models.Model):
     """An insats financed by a förbund: its classification, period, target groups and plan.
 
     The status is not stored: it follows from the dates and an early closing
@@ -326,6 +327,26 @@ class Insats(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("insatser:detail", args=[self.forbund.organisationsnummer, self.kod])
 
+    LAS_VAD = "Insatsen"
+    # What the report shows of an insats (T1, T2, T14, T18, the insats catalogue).
+    RAPPORTFALT = (
+        "forbund_id", "kod", "namn", "niva", "typ", "deltagarregistrering", "startdatum",
+        "slutdatum", "avslutad_datum", "malgrupp_text", "planerat_antal_per_ar",
+    )  # fmt: skip
+
+    def lock_forbund_id(self) -> int:
+        return self.forbund_id
+
+    def lock_spans(self, old: Insats | None) -> list[arslas.Span]:
+        """The years the insats is active in, before and after the write, when anything
+        the report shows of it changes."""
+        new = arslas.span(self.startdatum, self.sista_dag)
+        if old is None:
+            return [new]
+        if not arslas.changed(old, self, self.RAPPORTFALT):
+            return []
+        return [arslas.span(old.startdatum, old.sista_dag), new]
+
     @property
     def status(self) -> str:
         if self._status is not None:
@@ -418,6 +439,8 @@ class Insats(models.Model):
             errors["alder_till"] = "Åldern till kan inte vara lägre än åldern från."
         if errors:
             raise ValidationError(errors)
+        if self.startdatum and self.forbund_id:
+            self.check_lock()
 
 
 class InsatsUppdrag(models.Model):
@@ -499,7 +522,7 @@ class InsatsMal(models.Model):
             raise ValidationError({"beskrivning": "Beskriv måttet."})
 
 
-class Ekonomirad(models.Model):
+class Ekonomirad(arslas.LastaAr, models.Model):
     """One budget line of a förbund's year: a cost (kostnadsslag) or an income (finansiering).
 
     Insats lines (`insats`, `insats_esf`) name their insats, which must belong to the
@@ -554,10 +577,33 @@ class Ekonomirad(models.Model):
     def clean(self) -> None:
         if self.insats_id and self.forbund_id and self.insats.forbund_id != self.forbund_id:
             raise ValidationError({"insats": "Insatsen hör till ett annat förbund."})
+        if self.forbund_id and self.ar:
+            self.check_lock()
+
+    LAS_VAD = "Ekonomiraden"
+
+    def lock_forbund_id(self) -> int:
+        return self.forbund_id
+
+    def lock_spans(self, old: Ekonomirad | None) -> list[arslas.Span]:
+        """The years of `ekonomirad_span`, before and after."""
+        if old is not None and not arslas.changed(
+            old, self, ("ar", "rad", "insats_id", "budget", "utfall")
+        ):
+            return []
+        return [ekonomirad_span(row.ar, row.rad) for row in (self, *([old] if old else []))]
 
 
-class Periodantal(models.Model):
+def ekonomirad_span(ar: int, rad: str) -> arslas.Span:
+    """The years a budget line counts in: its own (T13, T18); the eget kapital at a year's
+    end is also the next year's ingående eget kapital."""
+    return (ar, ar + 1 if rad == Balans.EGET_KAPITAL_UB else ar)
+
+
+class Periodantal(arslas.LastaAr, models.Model):
     """A count of participants in an insats for one period (one row per insats and date)."""
+
+    LAS_VAD = "Antalet deltagare"
 
     ANTAL: tuple[str, ...] = ()
     VOLYM = False
@@ -585,6 +631,17 @@ class Periodantal(models.Model):
     def clean(self) -> None:
         if insats := _related(self, "insats"):
             check_count_insats(insats, self.datum, volym=self.VOLYM)
+            if self.datum:
+                self.check_lock()
+
+    def lock_forbund_id(self) -> int:
+        return self.insats.forbund_id
+
+    def lock_spans(self, old: Periodantal | None) -> list[arslas.Span]:
+        """A count belongs to the year of its date (T2, T14, T18)."""
+        if old is not None and not arslas.changed(old, self, ("datum", *self.ANTAL)):
+            return []
+        return [arslas.span(d, d) for d in {self.datum, *([old.datum] if old else [])}]
 
 
 class Volymregistrering(Periodantal):

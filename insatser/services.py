@@ -13,6 +13,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from finsam.lib import period
+from forbund import arslas
 from forbund.account_services import log_behorighet
 from forbund.choices import Roll
 from forbund.models import Behorighetslogg, Forbund, Medlemsbidrag, Medlemskap, Uppdrag
@@ -64,12 +65,18 @@ def insats_save(
     reused). Målgrupper and parties must belong to the insats's förbund; `mal`
     replaces the goals. Raises ValidationError otherwise.
     """
-    malgrupper, parter = list(malgrupper), list(parter)
+    malgrupper, parter, behovsgrupper = list(malgrupper), list(parter), list(behovsgrupper)
     if any(m.forbund_id != insats.forbund_id for m in malgrupper):
         raise ValidationError({"malgrupper": "Målgruppen hör till ett annat förbund."})
     if any(p.forbund_id != insats.forbund_id for p in parter):
         raise ValidationError({"parter": "Parten är inte medlem i insatsens förbund."})
     insats.full_clean()
+    if insats.pk and _groups_change(insats, behovsgrupper, malgrupper, nya_malgrupper):
+        arslas.assert_open(
+            forbund_id=insats.forbund_id,
+            spans=[arslas.span(insats.startdatum, insats.sista_dag)],
+            vad="Insatsens målgrupper",
+        )
     insats.save()
     for namn in {n.strip() for n in nya_malgrupper if n.strip()}:
         malgrupp, _ = Malgrupp.objects.get_or_create(forbund_id=insats.forbund_id, namn=namn)
@@ -84,6 +91,22 @@ def insats_save(
             goal.full_clean(exclude=["insats"])
         InsatsMal.objects.bulk_create(goals)
     return insats
+
+
+def _groups_change(
+    insats: Insats,
+    behovsgrupper: Iterable[str],
+    malgrupper: Iterable[Malgrupp],
+    nya_malgrupper: Iterable[str],
+) -> bool:
+    """Whether the target groups the report shows (T1, T18) change."""
+    now_b = set(insats.behovsgrupper.values_list("pk", flat=True))
+    now_m = set(insats.malgrupper.values_list("pk", flat=True))
+    return (
+        now_b != {getattr(b, "pk", b) for b in behovsgrupper}
+        or now_m != {m.pk for m in malgrupper}
+        or any(n.strip() for n in nya_malgrupper)
+    )
 
 
 def insats_close(*, insats: Insats, datum: dt.date) -> Insats:
@@ -186,7 +209,8 @@ def ekonomirad_set(
         raise ValidationError("Insatsen hör till ett annat förbund.")
     key = {"forbund": forbund, "ar": ar, "rad": rad, "insats": insats}
     if budget is None and utfall is None:
-        Ekonomirad.objects.filter(**key).delete()
+        for row in Ekonomirad.objects.filter(**key):
+            row.delete()  # one by one: the lock of an approved year is asked per row
         return None
     if budget is None:
         raise ValidationError({"budget": "Ange budget (0 om inget budgeterades) när utfall finns."})

@@ -19,6 +19,7 @@ def navigation(request: HttpRequest) -> dict[str, object]:
         ("insatser:start", "Insatser", access.can_open_insatser),
         ("insatser:ekonomi_start", "Ekonomi", access.can_write_insatser),
         ("rapporter:index", "Återrapportering", access.can_order_reports),
+        ("rapporter:godkannanden", "Godkända år", access.can_order_reports),
         ("konton:list", "Användare", access.can_manage_accounts),
         ("admin:index", "Administration", access.is_administrator),
     ]

@@ -93,3 +93,43 @@ class BestallForm(StyledFormMixin, forms.Form):
             Omfattningstyp.LAN: data.get("lan") or "",
         }.get(omfattning, "")
         return data
+
+
+class GodkannForm(StyledFormMixin, forms.Form):
+    anledning = forms.CharField(
+        label="Anledning",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Krävs när deltaganden pågår efter insatsens slut: varför året ändå "
+        "godkänns.",
+    )
+    diarienummer = forms.CharField(
+        label="Diarienummer", required=False, max_length=50, help_text="Tryckt på försättsbladet."
+    )
+    kommentar = forms.CharField(
+        label="Förbundets kommentar",
+        required=False,
+        max_length=KOMMENTAR_MAX,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Tryckt som ett eget avsnitt i den godkända rapporten.",
+    )
+
+
+class OppnaForm(StyledFormMixin, forms.Form):
+    anledning = forms.CharField(
+        label="Anledning",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Varför året öppnas igen; sparas och visas i historiken.",
+        error_messages={"required": "Ange varför året öppnas igen."},
+    )
+
+
+class OversiktForm(StyledFormMixin, forms.Form):
+    ar = forms.IntegerField(label="År", min_value=2004, max_value=2100)
+    lan = forms.ChoiceField(label="Län", required=False)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["lan"].choices = [("", "Alla län"), *Lan.choices]

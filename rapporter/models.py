@@ -242,3 +242,64 @@ class Rapportfakta(models.Model):
 
     def __str__(self) -> str:
         return f"Rapportfakta {self.omfattning} {self.kod} {self.ar}"
+
+class Rapportversion(models.Model):
+    """One approved version of a förbund's report for a year, kept as it was approved: the
+    tables in full (with and without suppression, so every form can be written from them
+    again), the three files of the approved report byte for byte, and their SHA-256."""
+
+    godkannande = models.ForeignKey(
+        "forbund.Arsgodkannande",
+        on_delete=models.PROTECT,
+        related_name="versioner",
+        verbose_name="årsgodkännande",
+    )
+    version = models.PositiveSmallIntegerField("version")
+    godkand = models.DateTimeField("godkänd")
+    godkand_av = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name="godkänd av",
+    )
+    tabeller = models.JSONField("tabeller", editable=False)
+    tabeller_undertryckta = models.JSONField("tabeller, små tal undertryckta", editable=False)
+    json = models.BinaryField("JSON", editable=False)
+    xlsx = models.BinaryField("XLSX", editable=False)
+    pdf = models.BinaryField("PDF", editable=False)
+    sha256_json = models.CharField("SHA-256 (JSON)", max_length=64)
+    sha256_xlsx = models.CharField("SHA-256 (XLSX)", max_length=64)
+    sha256_pdf = models.CharField("SHA-256 (PDF)", max_length=64)
+
+    class Meta:
+        verbose_name = "godkänd rapportversion"
+        verbose_name_plural = "godkända rapportversioner"
+        ordering = ["godkannande", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["godkannande", "version"], name="rapportversion_unik_version"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.godkannande.forbund} {self.godkannande.ar}, version {self.version}"
+
+    def get_absolute_url(self) -> str:
+        g = self.godkannande
+        return reverse(
+            "rapporter:godkannande", args=[g.forbund.organisationsnummer, g.ar]
+        )
+
+    def fil(self, format: str) -> bytes:
+        return bytes(getattr(self, format))
+
+    def sha256(self, format: str) -> str:
+        return getattr(self, f"sha256_{format}")
+
+    def filnamn(self, format: str) -> str:
+        g = self.godkannande
+        return (
+            f"aterrapportering-{g.ar}-{g.forbund.organisationsnummer}-godkand-v{self.version}"
+            f".{format}"
+        )

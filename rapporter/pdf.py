@@ -8,7 +8,7 @@ import datetime as dt
 import io
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -24,6 +24,9 @@ from .presentation import (
     value,
 )
 from .tabeller import Rapport, Tabell, promille
+
+if TYPE_CHECKING:
+    from .godkannande import Uppgiftsstatus
 
 FONT_DIR = Path(settings.BASE_DIR) / "static" / "fonts"
 # Tables wider than portrait A4: set on landscape pages.
@@ -176,7 +179,15 @@ def _chart(kind: str, rapport: Rapport) -> str | None:
     return f'<img class="chart" src="data:image/svg+xml;base64,{encoded}" alt="{title}">'
 
 
-def render_pdf(rapport: Rapport, *, bestallning: Bestallning | None = None) -> bytes:
+def render_pdf(
+    rapport: Rapport,
+    *,
+    bestallning: Bestallning | None = None,
+    status: Uppgiftsstatus | None = None,
+) -> bytes:
+    """The PDF; with `status`, the title page says whether the figures are approved
+    ("Preliminära uppgifter" when not) and, for a län or the nation, which förbund have
+    not approved the year."""
     from weasyprint import HTML
 
     bestallning = bestallning or Bestallning()
@@ -215,6 +226,7 @@ def render_pdf(rapport: Rapport, *, bestallning: Bestallning | None = None) -> b
             "till": till,
             "fran": fran,
             "bestallning": bestallning,
+            "status": status,
             "datum": timezone.localtime(rapport.skapad),
             "iakttagelser": iakttagelser(rapport),
             "summary": summary,

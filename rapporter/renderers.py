@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
@@ -19,15 +20,23 @@ from .presentation import (
     layout,
     value,
 )
-from .tabeller import Omfattning, Rapport, build
+from .tabeller import Omfattning, Rapport
+
+if TYPE_CHECKING:
+    from .godkannande import Uppgiftsstatus
 
 NUMBER_FORMAT = "#,##0"  # Swedish thousands separators in Excel and LibreOffice
 PERCENT_FORMAT = "0%"
 DATE_FORMAT = "yyyy-mm-dd"
 
 
-def to_json(rapport: Rapport) -> bytes:
-    return json.dumps(rapport.as_json(), ensure_ascii=False, indent=2).encode("utf-8")
+def to_json(rapport: Rapport, status: Uppgiftsstatus | None = None) -> bytes:
+    """The JSON form; with `status`, the key `uppgifter` says whether the figures are
+    approved (rapporter.godkannande)."""
+    data = rapport.as_json()
+    if status is not None:
+        data["uppgifter"] = status.as_json()
+    return json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
 
 
 def _sheets(rapport: Rapport) -> dict:
@@ -41,7 +50,9 @@ def _text(value: object) -> object:
     return xlsx_text(value) if isinstance(value, str) else value
 
 
-def to_xlsx(rapport: Rapport, bestallning: Bestallning | None = None) -> bytes:
+def to_xlsx(
+    rapport: Rapport, bestallning: Bestallning | None = None, status: Uppgiftsstatus | None = None
+) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
@@ -58,6 +69,7 @@ def to_xlsx(rapport: Rapport, bestallning: Bestallning | None = None) -> bytes:
         ("Omfattning", omfattning.label()),
         ("Kod", omfattning.kod or "–"),
         ("Små tal undertryckta", "Ja" if rapport.undertryckt else "Nej"),
+        *_status_facts(status),
         ("Uppgifter t.o.m.", skapad),
         ("Beställd av", bestallning.bestallare or "–"),
         ("Diarienummer", bestallning.diarienummer or "–"),
@@ -114,6 +126,18 @@ def to_xlsx(rapport: Rapport, bestallning: Bestallning | None = None) -> bytes:
     return buffer.getvalue()
 
 
+def _status_facts(status: Uppgiftsstatus | None) -> list[tuple[str, str]]:
+    if status is None:
+        return []
+    facts = [("Uppgifter", status.rubrik)]
+    if status.aktiva is not None:
+        facts.append(("Godkända förbund", status.forbund_text))
+        if status.ej_godkanda:
+            names = ", ".join(f"{namn} ({kod})" for kod, namn in status.ej_godkanda)
+            facts.append(("Ej godkänt", names))
+    return facts
+
+
 def render(
     *,
     ar: int,
@@ -122,14 +146,16 @@ def render(
     format: str,
     bestallning: Bestallning | None = None,
 ) -> bytes:
-    """One report in one format."""
-    rapport = build(ar=ar, omfattning=omfattning, undertryck=undertryck)
+    """One report in one format (an approved year from its approved version)."""
+    from .godkannande import rapport_for
+
+    rapport, status = rapport_for(ar=ar, omfattning=omfattning, undertryck=undertryck)
     if format == "json":
-        return to_json(rapport)
+        return to_json(rapport, status)
     if format == "xlsx":
-        return to_xlsx(rapport, bestallning)
+        return to_xlsx(rapport, bestallning, status)
     if format == "pdf":
-        return pdf.render_pdf(rapport, bestallning=bestallning)
+        return pdf.render_pdf(rapport, bestallning=bestallning, status=status)
     raise ValueError(f"unknown format {format!r}")
 
 

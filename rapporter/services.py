@@ -9,10 +9,11 @@ from django.utils import timezone
 
 from finsam.lib.jobs import claim
 
+from .godkannande import rapport_for
 from .models import Format, Rapportfil, Rapportjobb, Status
 from .presentation import Bestallning
 from .renderers import to_json, to_xlsx
-from .tabeller import Omfattning, build
+from .tabeller import Omfattning
 
 logger = logging.getLogger(__name__)
 
@@ -121,18 +122,19 @@ def render_formats(
     bestallning: Bestallning | None = None,
 ) -> dict[str, bytes]:
     """Every asked-for format from one computation of the year's tables (T19 carries the
-    earlier years the PDF's summary reads)."""
-    rapport = build(ar=ar, omfattning=omfattning, undertryck=undertryck)
+    earlier years the PDF's summary reads); a förbund's approved year from its approved
+    version, anything else marked preliminary where not approved (rapporter.godkannande)."""
+    rapport, status = rapport_for(ar=ar, omfattning=omfattning, undertryck=undertryck)
     files: dict[str, bytes] = {}
     for f in formats:
         if f == Format.JSON:
-            files[f] = to_json(rapport)
+            files[f] = to_json(rapport, status)
         elif f == Format.XLSX:
-            files[f] = to_xlsx(rapport, bestallning)
+            files[f] = to_xlsx(rapport, bestallning, status)
         elif f == Format.PDF:
             from .pdf import render_pdf  # WeasyPrint and matplotlib: only where PDFs are made
 
-            files[f] = render_pdf(rapport, bestallning=bestallning)
+            files[f] = render_pdf(rapport, bestallning=bestallning, status=status)
         else:
             raise ValueError(f"unknown format {f!r}")
     return files

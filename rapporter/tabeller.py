@@ -889,10 +889,20 @@ def _t19(u: _Underlag, undertryck: bool) -> Tabell:
         earlier.__dict__["fakta"] = fakta[ar]
         per_year[str(ar)] = _tables(earlier, T19_BUILDERS, undertryck)
     per_year[str(u.ar)] = u.tabeller
+    # A förbund's approved earlier years read as their approved report states them.
+    approved: dict[str, dict[str, Any]] = {}
+    if u.omfattning.typ == "forbund":
+        from .godkannande import approved_t19
+
+        approved = approved_t19(u.omfattning.kod or "", years, undertryck)
     for kod, (label, tabell, *_) in T19_RADER.items():
         if tabell not in u.tabeller:  # T0: län and nationell only
             continue
-        t.rad(kod, label, **{ar: _t19_value(tables, kod) for ar, tables in per_year.items()})
+        values = {}
+        for ar, tables in per_year.items():
+            stored = approved.get(ar, {})  # a row newer than the stored version: as computed
+            values[ar] = stored[kod] if kod in stored else _t19_value(tables, kod)
+        t.rad(kod, label, **values)
     return t
 
 

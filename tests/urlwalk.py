@@ -75,6 +75,11 @@ def build_world(*, forbund_a, admin_a, insats_a) -> World:
         status=Status.KLAR,
     )
     Rapportfil.objects.create(jobb=jobb, format="json", innehall=b"{}")
+    # An approved year 2014 of förbund A, with its stored version (the approval page and
+    # its files); 2015, the year the other objects are in, stays open.
+    from rapporter import godkannande
+
+    godkannande.approve(forbund=forbund_a, ar=2014, user=admin_a)
     deltagande = services.register_person_deltagande(
         user=inne.user,
         insats=insats_a,
@@ -135,6 +140,8 @@ def build_world(*, forbund_a, admin_a, insats_a) -> World:
         # Follow-ups exist for ended deltaganden only.
         "deltagare:uppfoljning": {"public_id": avslutad.public_id},
         "rapporter:download_format": {"format": "json"},
+        "rapporter:godkannande_fil": {"ar": 2014, "version": 1, "format": "json"},
+        "rapporter:godkannande_oppna": {"ar": 2014},
     }
     w.post_data = {
         # The number of the deltagande above: an outsider who knows it (and may have

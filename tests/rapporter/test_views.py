@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from finsam.celery import app
-from rapporter import services
+from rapporter import godkannande, services
 from rapporter.models import Rapportfil, Rapportjobb, Status
 
 pytestmark = pytest.mark.django_db
@@ -139,7 +139,7 @@ def test_a_failing_build_shows_an_error(radet, monkeypatch):
     def boom(**kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(services, "build", boom)
+    monkeypatch.setattr(godkannande, "build", boom)
     services.run_report(jobb_id=str(jobb.pk))
     jobb.refresh_from_db()
     assert jobb.status == Status.FEL and "tekniskt fel" in jobb.felmeddelande
@@ -249,7 +249,7 @@ def test_one_order_gives_pdf_xlsx_and_json_from_one_computation(
         return real_build(**kwargs)
 
     # Counts the computations; the real one runs.
-    monkeypatch.setattr(services, "build", counting_build)
+    monkeypatch.setattr(godkannande, "build", counting_build)
     response = _order(client_radet, format=["json", "pdf", "xlsx"])
     jobb = Rapportjobb.objects.get()
     assert jobb.formats == ["pdf", "xlsx", "json"]  # in the form's order

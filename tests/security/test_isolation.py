@@ -67,6 +67,7 @@ ALLOWED: dict[str, set[str]] = {
         "insatser:start",
         "insatser:ekonomi_start",
         "rapporter:index",
+        "rapporter:godkannanden",  # the overview of approved years: the own förbund only
         "deltagare_forbund:import",  # the upload form; rows are checked against their rights
         # The accounts with assignments in the own förbund, and their log.
         "konton:list",
@@ -90,7 +91,9 @@ ALLOWED: dict[str, set[str]] = {
     "personuppgiftsansvarig_b": COMMON | {"deltagare_forbund:registerutdrag"},
     # Nationella rådet reads the registry of every förbund and orders aggregated reports;
     # it reaches no insats, deltagande or someone else's report.
-    "radet": COMMON | {"forbund:list", "forbund:detail", "rapporter:index"},
+    # It sees the overview of every förbund's approved years, not the approval pages.
+    "radet": COMMON
+    | {"forbund:list", "forbund:detail", "rapporter:index", "rapporter:godkannanden"},
 }
 # Pages an anonymous visitor gets; everything else sends them to the login page.
 ANONYMOUS = {"health", *ACCOUNT}

@@ -1,0 +1,450 @@
+"""Year-end approval: the figures a förbund reported stay the figures.
+
+A förbundsadministratör approves the förbund's year Y (`approve`): the report is built
+once, with and without suppression, and stored as a `Rapportversion` (the tables in full
+and the three files of the approved report byte for byte, with their SHA-256), and the
+year is locked (forbund.arslas). From then on every report of the förbund for Y is
+written from the stored tables (`rapport_for`), and T19 of later years reads Y from them
+(`approved_t19`). A reopening (`reopen`) needs a reason; the next approval stores a new
+version, and `skillnader` lists what changed between two versions cell by cell.
+
+A report that is not from approved figures says so: "Preliminära uppgifter" (a förbund's
+year not approved; a län or the nation while any of its förbund is not), and a län or
+national report names how many of its förbund have approved the year and which have not.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from finsam.lib import period
+from forbund.models import Arsgodkannande, Arshandelse, Forbund
+
+from .models import Rapportversion
+from .presentation import KOLUMNRUBRIKER, Bestallning
+from .tabeller import Bas, Omfattning, Rapport, Tabell, build
+
+GODKANT = Arsgodkannande.Status.GODKANT
+PRELIMINARA = "Preliminära uppgifter"
+
+
+# ---------------------------------------------------------------- what a report is built from
+
+
+@dataclass(frozen=True)
+class Uppgiftsstatus:
+    """Whether a report's figures are approved. For a förbund: approved (with the version
+    and when) or preliminary. For a län or the nation: how many of its förbund active in
+    the year have approved it, and which have not (orgnr, name)."""
+
+    godkanda: bool
+    godkand: dt.datetime | None = None
+    version: int | None = None
+    aktiva: int | None = None
+    antal_godkanda: int | None = None
+    ej_godkanda: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def rubrik(self) -> str:
+        if self.godkanda and self.version:
+            return (
+                f"Godkända uppgifter (version {self.version}, godkänd "
+                f"{timezone.localtime(self.godkand):%Y-%m-%d})"
+            )
+        if self.godkanda:
+            return "Godkända uppgifter (alla förbund har godkänt året)"
+        return PRELIMINARA
+
+    @property
+    def forbund_text(self) -> str:
+        """For a län or the nation: "12 av 15 förbund har godkänt året"."""
+        if self.aktiva is None:
+            return ""
+        return f"{self.antal_godkanda} av {self.aktiva} förbund har godkänt året."
+
+    def as_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"status": "godkanda" if self.godkanda else "preliminara"}
+        if self.version is not None:
+            data["version"] = self.version
+            data["godkand"] = timezone.localtime(self.godkand).isoformat(timespec="seconds")
+        if self.aktiva is not None:
+            data["forbund_aktiva"] = self.aktiva
+            data["forbund_godkanda"] = self.antal_godkanda
+            data["ej_godkanda"] = [{"kod": kod, "namn": namn} for kod, namn in self.ej_godkanda]
+        return data
+
+
+def _status_of(version: Rapportversion) -> Uppgiftsstatus:
+    return Uppgiftsstatus(godkanda=True, godkand=version.godkand, version=version.version)
+
+
+def active_forbund(ar: int, omfattning: Omfattning):
+    """The förbund of the scope active in the year (formed by its end, not dissolved
+    before it began: finsam.lib.period)."""
+    return Forbund.objects.filter(omfattning.forbund_q()).filter(
+        period.active_in_year_q(ar, start="bildad", ends=("upphord",))
+    )
+
+
+def scope_status(ar: int, omfattning: Omfattning) -> Uppgiftsstatus:
+    """A län's or the nation's approval state for the year, in two queries."""
+    forbund = list(active_forbund(ar, omfattning).order_by("namn"))
+    approved = set(
+        Arsgodkannande.objects.filter(forbund__in=forbund, ar=ar, status=GODKANT).values_list(
+            "forbund_id", flat=True
+        )
+    )
+    ej = tuple((f.organisationsnummer, f.namn) for f in forbund if f.pk not in approved)
+    return Uppgiftsstatus(
+        godkanda=bool(forbund) and not ej,
+        aktiva=len(forbund),
+        antal_godkanda=len(approved),
+        ej_godkanda=ej,
+    )
+
+
+def approved_version(orgnr: str, ar: int) -> Rapportversion | None:
+    """The förbund's approved version of the year while the year is approved, else None."""
+    return (
+        Rapportversion.objects.filter(
+            godkannande__forbund__organisationsnummer=orgnr,
+            godkannande__ar=ar,
+            godkannande__status=GODKANT,
+        )
+        .select_related("godkannande__forbund")
+        .order_by("-version")
+        .first()
+    )
+
+
+def rapport_for(
+    *, ar: int, omfattning: Omfattning, undertryck: bool
+) -> tuple[Rapport, Uppgiftsstatus]:
+    """The report every form is written from: a förbund's approved year from its stored
+    version, anything else computed now (and marked preliminary where not approved)."""
+    if omfattning.typ == "forbund":
+        version = approved_version(omfattning.kod or "", ar)
+        if version is not None:
+            state = version.tabeller_undertryckta if undertryck else version.tabeller
+            return from_state(state), _status_of(version)
+        return build(ar=ar, omfattning=omfattning, undertryck=undertryck), Uppgiftsstatus(False)
+    rapport = build(ar=ar, omfattning=omfattning, undertryck=undertryck)
+    return rapport, scope_status(ar, omfattning)
+
+
+def report_json(*, ar: int, omfattning: Omfattning, undertryck: bool) -> dict[str, Any]:
+    """The report for a scope and year as its JSON form (a dict), for the API and any other
+    reader: a förbund's approved year is its approved version (the same bytes as the
+    approved JSON file when not suppressed); otherwise the figures as registered now. The
+    key `uppgifter` says which: `{"status": "godkanda", "version": 2, "godkand": ...}` or
+    `{"status": "preliminara"}`; for `lan` and `nationell` also `forbund_aktiva`,
+    `forbund_godkanda` and `ej_godkanda` (`[{"kod": orgnr, "namn": ...}]`).
+    `omfattning` is a rapporter.tabeller.Omfattning; pass `undertryck=True` for any reader
+    without access to small counts (Nationella rådet always)."""
+    from .renderers import to_json
+
+    rapport, status = rapport_for(ar=ar, omfattning=omfattning, undertryck=undertryck)
+    return json.loads(to_json(rapport, status))
+
+
+def approved_t19(orgnr: str, years: range, undertryck: bool) -> dict[str, dict[str, Any]]:
+    """For T19 of a förbund's report: each approved year among `years` with its key figures
+    as its approved version states them ({"2024": {row code: value}})."""
+    versions = (
+        Rapportversion.objects.filter(
+            godkannande__forbund__organisationsnummer=orgnr,
+            godkannande__ar__in=list(years),
+            godkannande__status=GODKANT,
+        )
+        .order_by("godkannande__ar", "version")
+        .values_list("godkannande__ar", "tabeller_undertryckta" if undertryck else "tabeller")
+    )
+    found: dict[str, dict[str, Any]] = {}
+    for ar, state in versions:  # the latest version of a year comes last and wins
+        t19 = _decode(state["tabeller"]["T19"])
+        found[str(ar)] = {row["kod"]: row[str(ar)] for row in t19.rader}
+    return found
+
+
+# ---------------------------------------------------------------- the stored tables
+
+
+def _encode(value: Any) -> Any:
+    """Tables as JSON, keeping what JSON has no word for (sets, tuples, bases), so that
+    the report written from the stored tables is the report that was approved."""
+    if isinstance(value, Bas):
+        return {"t": "bas", "v": _encode(dataclasses.asdict(value))}
+    if isinstance(value, Tabell):
+        return {"t": "tabell", "v": {f.name: _encode(getattr(value, f.name)) for f in dataclasses.fields(value)}}  # fmt: skip
+    if isinstance(value, set | frozenset):
+        return {"t": "set", "v": [_encode(v) for v in sorted(value, key=repr)]}
+    if isinstance(value, tuple):
+        return {"t": "tuple", "v": [_encode(v) for v in value]}
+    if isinstance(value, list):
+        return {"t": "list", "v": [_encode(v) for v in value]}
+    if isinstance(value, dict):
+        return {"t": "dict", "v": [[k, _encode(v)] for k, v in value.items()]}
+    if isinstance(value, dt.date):
+        return {"t": "date", "v": value.isoformat()}
+    return value
+
+
+def _decode(value: Any) -> Any:
+    if not isinstance(value, dict):
+        return value
+    kind, inner = value["t"], value["v"]
+    if kind == "bas":
+        fields = _decode(inner)
+        return Bas(**{k: tuple(v) if isinstance(v, list) else v for k, v in fields.items()})
+    if kind == "tabell":
+        return Tabell(**{k: _decode(v) for k, v in inner.items()})
+    if kind == "set":
+        return {_decode(v) for v in inner}
+    if kind == "tuple":
+        return tuple(_decode(v) for v in inner)
+    if kind == "list":
+        return [_decode(v) for v in inner]
+    if kind == "dict":
+        return {k: _decode(v) for k, v in inner}
+    if kind == "date":
+        return dt.date.fromisoformat(inner)
+    raise ValueError(f"unknown stored kind {kind!r}")
+
+
+def state(rapport: Rapport) -> dict[str, Any]:
+    return {
+        "ar": rapport.ar,
+        "omfattning": [rapport.omfattning.typ, rapport.omfattning.kod],
+        "undertryckt": rapport.undertryckt,
+        "skapad": rapport.skapad.isoformat(),
+        "tabeller": {kod: _encode(t) for kod, t in rapport.tabeller.items()},
+        "insatskatalog": _encode(rapport.insatskatalog) if rapport.insatskatalog else None,
+    }
+
+
+def from_state(stored: dict[str, Any]) -> Rapport:
+    typ, kod = stored["omfattning"]
+    katalog = stored["insatskatalog"]
+    return Rapport(
+        ar=stored["ar"],
+        omfattning=Omfattning(typ, kod),
+        undertryckt=stored["undertryckt"],
+        skapad=timezone.localtime(dt.datetime.fromisoformat(stored["skapad"])),
+        tabeller={k: _decode(v) for k, v in stored["tabeller"].items()},
+        insatskatalog=_decode(katalog) if katalog else None,
+    )
+
+
+# ---------------------------------------------------------------- approving and reopening
+
+
+def oppna_efter_insatsslut(rapport: Rapport) -> int:
+    """Deltaganden of the year still open after their insats ended (T16)."""
+    return rapport.tabeller["T16"].varde("oppna_efter_insatsslut", "antal") or 0
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@transaction.atomic
+def approve(
+    *,
+    forbund: Forbund,
+    ar: int,
+    user=None,
+    anledning: str = "",
+    diarienummer: str = "",
+    kommentar: str = "",
+    today: dt.date | None = None,
+) -> Rapportversion:
+    """Approves the förbund's year: stores the report as it is now (the tables with and
+    without suppression; JSON, XLSX and PDF byte for byte, with SHA-256) as the next
+    version, records who and when, and locks the year. All or nothing.
+
+    Raises ValidationError (Swedish) when the year has not ended, is approved already, or
+    has deltaganden open past their insats's end and no `anledning` is given."""
+    from .pdf import render_pdf
+    from .renderers import to_json, to_xlsx
+
+    today = today or timezone.localdate()
+    if ar >= today.year:
+        raise ValidationError(
+            f"År {ar} är inte slut än; det kan godkännas från 1 januari {ar + 1}."
+        )
+    godkannande = Arsgodkannande.objects.select_for_update().filter(forbund=forbund, ar=ar).first()
+    if godkannande and godkannande.status == GODKANT:
+        raise ValidationError(
+            f"År {ar} är redan godkänt (version {godkannande.version}). Öppna det igen först "
+            "om uppgifterna ska ändras."
+        )
+    omfattning = Omfattning("forbund", forbund.organisationsnummer)
+    rapport = build(ar=ar, omfattning=omfattning, undertryck=False)
+    oppna = oppna_efter_insatsslut(rapport)
+    if oppna and not anledning.strip():
+        raise ValidationError(
+            {
+                "anledning": f"{oppna} deltaganden pågår fortfarande fast insatsen har slutat. "
+                "Avsluta dem först, eller ange varför året ändå godkänns."
+            }
+        )
+    undertryckt = build(ar=ar, omfattning=omfattning, undertryck=True)
+    now = timezone.now()
+    rapport.skapad = undertryckt.skapad = timezone.localtime(now)
+    version = godkannande.version + 1 if godkannande else 1
+    if godkannande is None:
+        godkannande = Arsgodkannande(forbund=forbund, ar=ar)
+    godkannande.status, godkannande.version = GODKANT, version
+    godkannande.godkand, godkannande.godkand_av = now, user
+    godkannande.save()
+    status = Uppgiftsstatus(godkanda=True, godkand=now, version=version)
+    bestallning = Bestallning(
+        bestallare=user.display_name if user else "",
+        diarienummer=diarienummer,
+        kommentar=kommentar,
+    )
+    files = {
+        "json": to_json(rapport, status),
+        "xlsx": to_xlsx(rapport, bestallning, status),
+        "pdf": render_pdf(rapport, bestallning=bestallning, status=status),
+    }
+    stored = Rapportversion.objects.create(
+        godkannande=godkannande,
+        version=version,
+        godkand=now,
+        godkand_av=user,
+        tabeller=state(rapport),
+        tabeller_undertryckta=state(undertryckt),
+        **files,
+        **{f"sha256_{f}": _sha(data) for f, data in files.items()},
+    )
+    Arshandelse.objects.create(
+        godkannande=godkannande,
+        handelse=Arshandelse.Handelse.GODKANT,
+        tid=now,
+        av=user,
+        version=version,
+        anledning=anledning.strip(),
+        beskrivning=(f"{oppna} deltaganden pågick efter insatsens slut." if oppna else ""),
+    )
+    return stored
+
+
+@transaction.atomic
+def reopen(*, forbund: Forbund, ar: int, user=None, anledning: str) -> Arsgodkannande:
+    """Opens an approved year again for changes, with the reason recorded; the approved
+    versions stay. Raises ValidationError (Swedish) without a reason or an approval."""
+    if not anledning.strip():
+        raise ValidationError({"anledning": "Ange varför året öppnas igen."})
+    godkannande = Arsgodkannande.objects.select_for_update().filter(forbund=forbund, ar=ar).first()
+    if godkannande is None or godkannande.status != GODKANT:
+        raise ValidationError(f"År {ar} är inte godkänt för {forbund}; det finns inget att öppna.")
+    godkannande.status = Arsgodkannande.Status.ATEROPPNAT
+    godkannande.save(update_fields=["status"])
+    Arshandelse.objects.create(
+        godkannande=godkannande,
+        handelse=Arshandelse.Handelse.ATEROPPNAT,
+        av=user,
+        version=godkannande.version,
+        anledning=anledning.strip(),
+    )
+    return godkannande
+
+
+# ---------------------------------------------------------------- two versions compared
+
+
+@dataclass(frozen=True)
+class Skillnad:
+    tabell: str
+    rad: str
+    etikett: str
+    kolumn: str
+    fore: Any
+    efter: Any
+
+    @property
+    def kolumn_rubrik(self) -> str:
+        return KOLUMNRUBRIKER.get(self.kolumn, self.kolumn)
+
+
+def _cells(stored: dict[str, Any]) -> dict[tuple[str, str, str], tuple[str, Any]]:
+    cells = {}
+    for kod, encoded in stored["tabeller"].items():
+        t = _decode(encoded)
+        for row in t.rader:
+            for kolumn in t.kolumner:
+                cells[kod, row["kod"], kolumn] = (row["etikett"], row.get(kolumn))
+    return cells
+
+
+def skillnader(fore: Rapportversion, efter: Rapportversion) -> list[Skillnad]:
+    """Every cell (table, row, column) whose value differs between two versions, in the
+    report's order; a row only in one version shows "–" in the other."""
+    old, new = _cells(fore.tabeller), _cells(efter.tabeller)
+    found = []
+    for key in dict.fromkeys([*new, *old]):
+        a, b = old.get(key), new.get(key)
+        va, vb = (a[1] if a else "–"), (b[1] if b else "–")
+        if va != vb:
+            found.append(Skillnad(*key[:2], (b or a)[0], key[2], va, vb))
+    return found
+
+
+# ---------------------------------------------------------------- Nationella rådet's overview
+
+
+@dataclass(frozen=True)
+class Forbundsstatus:
+    forbund: Forbund
+    godkannande: Arsgodkannande | None
+
+    @property
+    def tillstand(self) -> str:
+        if self.godkannande is None:
+            return "Inte påbörjat"
+        if self.godkannande.status == GODKANT:
+            return f"Godkänt {timezone.localtime(self.godkannande.godkand):%Y-%m-%d}"
+        return "Återöppnat"
+
+    @property
+    def kod(self) -> str:
+        return self.godkannande.status if self.godkannande else "inte_paborjat"
+
+
+@dataclass(frozen=True)
+class Oversikt:
+    ar: int
+    rader: list[Forbundsstatus]
+
+    @property
+    def godkanda(self) -> int:
+        return sum(1 for r in self.rader if r.kod == GODKANT)
+
+    @property
+    def rapporteringsgrad(self) -> int | None:
+        """Godkända av aktiva förbund, whole percent."""
+        if not self.rader:
+            return None
+        return round(100 * self.godkanda / len(self.rader))
+
+
+def oversikt(ar: int, lan: str | None = None, *, scope: Q | None = None) -> Oversikt:
+    """Every förbund active in the year (in the län, if given; among `scope`, a filter on
+    Forbund from forbund.access) with its approval state, in two queries."""
+    omfattning = Omfattning("lan", lan) if lan else Omfattning("nationell")
+    forbund = list(active_forbund(ar, omfattning).filter(scope or Q()).order_by("namn"))
+    by_forbund = {
+        g.forbund_id: g for g in Arsgodkannande.objects.filter(forbund__in=forbund, ar=ar)
+    }
+    return Oversikt(ar, [Forbundsstatus(f, by_forbund.get(f.pk)) for f in forbund])
