@@ -16,16 +16,16 @@ the call goes through, as for the live personnummer check).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.urls import URLPattern, register_converter, reverse
+from django.urls import URLPattern, re_path, register_converter, reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django_ratelimit.core import is_ratelimited
-from ninja import NinjaAPI, Query, Schema
+from ninja import NinjaAPI, Path, Query, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.security import HttpBearer
 from pydantic import ConfigDict, Field
@@ -58,6 +58,7 @@ class _ArConverter:
 
 class _OrgnrConverter:
     regex = r"\d{2}[2-9]\d{7}"
+    regex_anchored = rf"^{regex}$"
 
     def to_python(self, value: str) -> str:
         return value
@@ -68,6 +69,7 @@ class _OrgnrConverter:
 
 class _LanConverter(_OrgnrConverter):
     regex = r"\d{2}"
+    regex_anchored = rf"^{regex}$"
 
 
 register_converter(_ArConverter, "ar")
@@ -226,6 +228,17 @@ class RapportOut(Schema):
     insatskatalog: TabellOut | None = None
 
 
+Ar = Annotated[int, Path(description=f"Rapportåret, {AR_MIN}–{AR_MAX}; fyra siffror.")]
+Orgnr = Annotated[
+    str,
+    Path(
+        pattern=_OrgnrConverter.regex_anchored,
+        description="Förbundets organisationsnummer, tio siffror utan bindestreck.",
+    ),
+]
+Lankod = Annotated[str, Path(pattern=_LanConverter.regex_anchored, description="Länskod, 01–25.")]
+
+
 class RapportFilter(Schema):
     undertryck: bool = Field(
         True,
@@ -288,7 +301,7 @@ def forbund_list(request: HttpRequest) -> list[Forbund]:
     summary="Hela landets återrapportering för ett år",
 )
 def rapport_nationell(
-    request: HttpRequest, ar: int, filters: Query[RapportFilter]
+    request: HttpRequest, ar: Ar, filters: Query[RapportFilter]
 ) -> dict[str, Any]:
     return _receivable_report(
         request, ar=ar, omfattning=Omfattning("nationell"), undertryck=filters.undertryck
@@ -302,7 +315,7 @@ def rapport_nationell(
     summary="Ett läns återrapportering för ett år",
 )
 def rapport_lan(
-    request: HttpRequest, ar: int, lan: str, filters: Query[RapportFilter]
+    request: HttpRequest, ar: Ar, lan: Lankod, filters: Query[RapportFilter]
 ) -> dict[str, Any]:
     if lan not in LAN_NAMN:
         raise Http404
@@ -318,7 +331,7 @@ def rapport_lan(
     summary="Ett förbunds återrapportering för ett år",
 )
 def rapport_forbund(
-    request: HttpRequest, ar: int, orgnr: str, filters: Query[RapportFilter]
+    request: HttpRequest, ar: Ar, orgnr: Orgnr, filters: Query[RapportFilter]
 ) -> dict[str, Any]:
     return _receivable_report(
         request, ar=ar, omfattning=Omfattning("forbund", orgnr), undertryck=filters.undertryck
@@ -330,11 +343,12 @@ def rapport_forbund(
 
 def _log(request: HttpRequest, status: int) -> None:
     nyckel = getattr(request, "api_nyckel", None)
+    matched = request.resolver_match is not None and request.resolver_match.url_name != "no_route"
     Apianrop.objects.create(
         user_id=nyckel.user_id if nyckel else None,
         nyckel=nyckel,
         metod=(request.method or "")[:10],
-        sokvag=request.path[:200],
+        sokvag=request.path[:200] if matched else "",
         status=status,
     )
 
@@ -363,6 +377,12 @@ def _home(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _no_route(request: HttpRequest, rest: str) -> HttpResponse:
+    """A path under the API that matches none of its routes: 404 in the API's own form. The
+    path is not logged, as it may hold anything (`_log` keeps only matched paths)."""
+    return _error(request, FINNS_INTE, 404)
+
+
 def urls() -> tuple[list[URLPattern], str]:
     """The API's URL patterns for finsam/urls.py. The API signs in by key, not by session:
     the patterns are open to calls without one (LoginRequiredMiddleware), and the key
@@ -371,4 +391,5 @@ def urls() -> tuple[list[URLPattern], str]:
     for pattern in patterns:
         view = _home if pattern.name == "api-root" else pattern.callback
         pattern.callback = _logged(view)
+    patterns.append(re_path(r"^(?P<rest>.+)$", _logged(_no_route), name="no_route"))
     return patterns, namespace

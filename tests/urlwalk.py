@@ -143,6 +143,7 @@ def build_world(*, forbund_a, admin_a, insats_a) -> World:
         # The report API: förbund A's län; the API key of förbund A's administrator.
         "lan": forbund_a.lan,
         "nyckel_id": nyckel.pk,
+        "rest": "finns-inte",  # the API's answer for a path it has no route for
         # Account pages: the handläggare of förbund A and their assignment.
         "user_id": inne.user.pk,
         "uppdrag_id": inne.pk,

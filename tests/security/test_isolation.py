@@ -110,6 +110,8 @@ ANONYMOUS = {"health", *ACCOUNT, "api:openapi-json", "api:api-root"}
 NO_POSITIVE_CONTROL = {
     # Admin's catch-all answers 404 for an unknown admin path, by design.
     "admin/(?P<url>.*)$",
+    # The API's answer (JSON 404) for a path under it that matches none of its routes.
+    "api:no_route",
 }
 
 
