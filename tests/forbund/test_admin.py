@@ -13,6 +13,7 @@ from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from finsam.urls import admin_has_permission
+from forbund.account_services import create_api_nyckel
 from forbund.choices import Lan, Medlemstyp, Roll
 from forbund.models import (
     Folkmangd,
@@ -55,6 +56,9 @@ def every_model_has_a_row(forbund_a, admin_a, radet):
     Client().post(LOGIN, {"username": radet.username, "password": PASSWORD})
     # Written only with AXES_ENABLE_ACCESS_FAILURE_LOG, which Finsam leaves off.
     AccessFailureLog.objects.create(username="x", ip_address="127.0.0.1", path_info=LOGIN)
+    # An API key of the förbund's administrator, and a call with it (rapporter/api.py).
+    token = create_api_nyckel(user=admin_a, namn="Skript", giltig_till=None)
+    Client().get("/api/v1/forbund", headers={"Authorization": f"Bearer {token}"})
 
 
 class TestAdministrator:
