@@ -565,7 +565,7 @@ class ApiNyckel(models.Model):
 class Apianrop(models.Model):
     """Every call to the API: who, with which key, the path and the answer's status. The
     path holds years, organisationsnummer and län codes only (the API's URL converters
-    match nothing else); a path that matched no route is not kept."""
+    match nothing else); a call to a path that matched no route is kept without it."""
 
     tid = models.DateTimeField("tid", default=timezone.now, db_index=True)
     user = models.ForeignKey(

@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django_ratelimit.core import is_ratelimited
 from ninja import NinjaAPI, Path, Query, Schema
-from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
 from pydantic import ConfigDict, Field
 
@@ -171,6 +171,13 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return _error(request, exc.message, exc.status_code)
 
 
+@api.exception_handler(ValidationError)
+def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    names = sorted({str(e["loc"][-1]) for e in exc.errors if e.get("loc")})
+    message = "Ogiltigt värde för " + ", ".join(names) if names else "Ogiltiga parametrar"
+    return _error(request, message + " (undertryck ska vara true eller false).", 422)
+
+
 @api.exception_handler(Http404)
 def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return _error(request, FINNS_INTE, 404)
@@ -180,7 +187,7 @@ def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 
 class Fel(Schema):
-    detail: Any = Field(description="Vad som gick fel, på svenska (vid 422 en lista).")
+    detail: str = Field(description="Vad som gick fel, på svenska.")
 
 
 ERRORS: dict[int, type[Schema]] = {401: Fel, 404: Fel, 422: Fel, 429: Fel}

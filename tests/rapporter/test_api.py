@@ -203,15 +203,18 @@ def test_an_unknown_lan_is_404(radet):
     assert _get(f"/api/v1/rapporter/{AR}/lan/99", _key(radet)).status_code == 404
 
 
-def test_a_path_with_anything_but_codes_matches_no_route(radet):
+def test_a_path_with_anything_but_codes_matches_no_route_and_is_logged_without_it(radet):
     token = _key(radet)
     for url in (
         "/api/v1/rapporter/2015/forbund/9001010017",  # shaped as a personnummer
         "/api/v1/rapporter/20150/nationell",
         "/api/v1/rapporter/2015/lan/3",
     ):
-        assert _get(url, token).status_code == 404
-    assert not Apianrop.objects.exists()
+        response = _get(url, token)
+        assert response.status_code == 404
+        assert response.json()["detail"].startswith("Finns inte")
+    # Logged, but without the path, which could hold anything.
+    assert list(Apianrop.objects.values_list("sokvag", "status")) == [("", 404)] * 3
 
 
 def test_the_forbund_list_is_what_the_user_may_have_reports_of(
@@ -340,3 +343,11 @@ def test_wrong_method_is_405_and_logged(admin_a):
     )
     assert response.status_code == 405
     assert Apianrop.objects.get().status == 405
+
+
+def test_an_invalid_parameter_is_422_in_swedish(forbund_a, admin_a):
+    response = _get(_forbund_url(forbund_a) + "?undertryck=kanske", _key(admin_a))
+    assert response.status_code == 422
+    assert response.json() == {
+        "detail": "Ogiltigt värde för undertryck (undertryck ska vara true eller false)."
+    }
