@@ -158,6 +158,9 @@ LOGOUT_REDIRECT_URL = "konto:login"
 # count is lost and the check answers unthrottled rather than refusing everyone.
 RATELIMIT_USE_CACHE = "default"
 RATELIMIT_FAIL_OPEN = True
+# The report API's limits per user (rapporter/api.py), each rate counted on its own: a
+# script fetching a year's reports stays well within them.
+FINSAM_API_RATES = env.list("FINSAM_API_RATES", default=["30/m", "600/h"])
 
 # django-axes, with three limits per cool-off period (forbund/throttle.py): the (address,
 # username) pair, the username from any address, and the address for any username (sparing

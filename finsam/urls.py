@@ -11,6 +11,7 @@ from django.urls import include, path, reverse
 from finsam.lib.uploads import UploadTooLarge
 from forbund import access
 from portal import views as portal_views
+from rapporter import api as report_api
 
 
 def admin_has_permission(request: HttpRequest) -> bool:
@@ -63,6 +64,7 @@ urlpatterns = [
     path("", include("deltagare.urls_forbund")),
     path("rapporter/", include("rapporter.urls")),
     path("anvandare/", include("konton.urls")),
+    path("api/v1/", include(report_api.urls())),
     path("admin/", admin.site.urls),
 ]
 

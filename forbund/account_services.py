@@ -1,5 +1,5 @@
-"""Account security with side effects: the access log of account changes, and the
-one-time links sent by e-mail (activation, new password)."""
+"""Account security with side effects: the access log of account changes, the
+one-time links sent by e-mail (activation, new password) and the users' API keys."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from finsam.lib.mail import send_templated_mail
 
-from .models import Behorighetslogg, Engangslank, Forbund, Kontosession, User
+from .models import ApiNyckel, Behorighetslogg, Engangslank, Forbund, Kontosession, User
 
 
 def log_behorighet(
@@ -202,4 +202,45 @@ def end_sessions(*, user: User, keep: str | None = None) -> int:
 def active_sessions(*, user: User):
     return Kontosession.objects.filter(user=user, expire_date__gt=timezone.now()).order_by(
         "-inloggad"
+    )
+
+
+# --- API keys (the read-only report API, rapporter/api.py) --------------------------------
+
+API_KEY_PREFIX = "finsam_"
+
+
+def create_api_nyckel(*, user: User, namn: str, giltig_till: dt.date | None) -> str:
+    """A new API key of the user's. Returns the key itself, which is stored only as a hash
+    (SHA-256 of 32 random bytes: no password hash is needed for a secret that cannot be
+    guessed) and so can be shown this once."""
+    token = API_KEY_PREFIX + secrets.token_urlsafe(32)
+    ApiNyckel.objects.create(
+        user=user,
+        namn=namn,
+        prefix=token[: len(API_KEY_PREFIX) + 6],
+        nyckel_hash=_token_hash(token),
+        giltig_till=giltig_till,
+    )
+    return token
+
+
+def find_api_nyckel(*, token: str) -> ApiNyckel | None:
+    """The usable key for the secret (not revoked, not expired, of an active account)."""
+    if not token.startswith(API_KEY_PREFIX):
+        return None
+    return (
+        ApiNyckel.objects.usable()
+        .filter(nyckel_hash=_token_hash(token))
+        .select_related("user")
+        .first()
+    )
+
+
+def revoke_api_nyckel(*, nyckel: ApiNyckel) -> bool:
+    """Revoke the key at once; False if it was already revoked."""
+    return bool(
+        ApiNyckel.objects.filter(pk=nyckel.pk, aterkallad__isnull=True).update(
+            aterkallad=timezone.now()
+        )
     )

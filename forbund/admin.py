@@ -25,6 +25,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from . import access
 from .choices import Lan, Medlemstyp
 from .models import (
+    Apianrop,
+    ApiNyckel,
     Folkmangd,
     Forbund,
     Kommun,
@@ -418,3 +420,36 @@ def _open_to_administrators(model, may: frozenset[str]) -> None:
 _open_to_administrators(AccessAttempt, frozenset({"view", "delete"}))
 _open_to_administrators(AccessLog, frozenset({"view"}))
 _open_to_administrators(AccessFailureLog, frozenset({"view"}))
+
+
+@admin.register(ApiNyckel)
+class ApiNyckelAdmin(ModelAdmin):
+    """The users' API keys: the administratör sees them and may revoke one (set
+    "återkallad"); a key is made by its user only, and its hash is never shown."""
+
+    administrator_may = frozenset({"view", "change"})
+    list_display = [
+        "namn",
+        "user",
+        "prefix",
+        "skapad",
+        "giltig_till",
+        "aterkallad",
+        "senast_anvand",
+    ]
+    list_select_related = ["user"]
+    search_fields = ["namn", "prefix", "user__username"]
+    fields = ["user", "namn", "prefix", "skapad", "giltig_till", "senast_anvand", "aterkallad"]
+    readonly_fields = ["user", "namn", "prefix", "skapad", "giltig_till", "senast_anvand"]
+
+
+@admin.register(Apianrop)
+class ApianropAdmin(ModelAdmin):
+    """The log of API calls, for reading."""
+
+    administrator_may = frozenset({"view"})
+    list_display = ["tid", "user", "nyckel", "metod", "sokvag", "status"]
+    list_select_related = ["user", "nyckel"]
+    list_filter = ["status"]
+    search_fields = ["user__username", "sokvag"]
+    date_hierarchy = "tid"

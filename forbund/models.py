@@ -694,3 +694,93 @@ class Arshandelse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.godkannande} – {self.get_handelse_display()} {self.tid:%Y-%m-%d}"
+
+class ApiNyckelQuerySet(models.QuerySet["ApiNyckel"]):
+    def usable(self) -> ApiNyckelQuerySet:
+        """Keys that open the API today: not revoked, not past their last day, of an
+        active account."""
+        return self.filter(
+            Q(giltig_till__isnull=True) | Q(giltig_till__gte=timezone.localdate()),
+            aterkallad__isnull=True,
+            user__is_active=True,
+        )
+
+
+class ApiNyckel(models.Model):
+    """A user's key to the read-only report API (rapporter/api.py). The API answers with
+    what the user's roles of the day allow (forbund/access.py), never more. Only a hash of
+    the key is stored: the key itself is shown once, when it is made."""
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="api_nycklar", verbose_name="användare"
+    )
+    namn = models.CharField(
+        "namn",
+        max_length=100,
+        help_text="Vad nyckeln används till, t.ex. ”Förbundets ekonomisystem”.",
+    )
+    # The first characters of the key, for the user to tell keys apart (not a secret).
+    prefix = models.CharField("början av nyckeln", max_length=16)
+    nyckel_hash = models.CharField("hash av nyckeln", max_length=64, unique=True)
+    skapad = models.DateTimeField("skapad", default=timezone.now)
+    giltig_till = models.DateField(
+        "giltig till och med",
+        null=True,
+        blank=True,
+        help_text="Lämna tomt för en nyckel som gäller tills du återkallar den.",
+    )
+    aterkallad = models.DateTimeField("återkallad", null=True, blank=True)
+    senast_anvand = models.DateTimeField("senast använd", null=True, blank=True)
+
+    objects = ApiNyckelQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "API-nyckel"
+        verbose_name_plural = "API-nycklar"
+        ordering = ["-skapad", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.namn} ({self.prefix}…)"
+
+    @property
+    def status(self) -> str:
+        if self.aterkallad:
+            return "Återkallad"
+        if self.giltig_till and self.giltig_till < timezone.localdate():
+            return "Har gått ut"
+        return "Gäller"
+
+
+class Apianrop(models.Model):
+    """Every call to the API: who, with which key, the path and the answer's status. The
+    path holds years, organisationsnummer and län codes only (the API's URL converters
+    match nothing else); a call to a path that matched no route is kept without it."""
+
+    tid = models.DateTimeField("tid", default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="användare",
+    )
+    nyckel = models.ForeignKey(
+        ApiNyckel,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="anrop",
+        verbose_name="API-nyckel",
+    )
+    metod = models.CharField("metod", max_length=10)
+    sokvag = models.CharField("sökväg", max_length=200, blank=True)
+    status = models.PositiveSmallIntegerField("status")
+
+    class Meta:
+        verbose_name = "API-anrop"
+        verbose_name_plural = "API-anrop"
+        ordering = ["-tid", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.tid:%Y-%m-%d %H:%M} {self.metod} {self.sokvag} {self.status}"

@@ -19,4 +19,10 @@ urlpatterns = [
     path("losenord/", views_konto.byt_losenord, name="byt_losenord"),
     path("sessioner/avsluta/", views_konto.avsluta_andra_sessioner, name="avsluta_sessioner"),
     path("reservkoder/", views_konto.nya_reservkoder, name="nya_reservkoder"),
+    path("api-nycklar/", views_konto.api_nycklar, name="api_nycklar"),
+    path(
+        "api-nycklar/<int:nyckel_id>/aterkalla/",
+        views_konto.api_nyckel_aterkalla,
+        name="api_nyckel_aterkalla",
+    ),
 ]

@@ -9,6 +9,7 @@ which sends a new activation link.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import io
 import re
 
@@ -22,9 +23,10 @@ from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, SetPasswordForm
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -32,10 +34,10 @@ from django_otp import login as otp_login
 from django_otp import match_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from finsam.lib.forms import StyledFormMixin
+from finsam.lib.forms import DateInput, StyledFormMixin
 
 from . import account_services
-from .access import requires_two_factor
+from .access import can_order_reports, requires_two_factor
 from .models import Behorighetslogg, Engangslank
 from .sessions import ENROL_SESSION_KEY, SIGNED_IN_KEY, USER_AGENT_KEY
 
@@ -356,6 +358,8 @@ def _mitt_konto_page(request: HttpRequest, form, status: int = 200) -> HttpRespo
             "current_session": request.session.session_key,
             "has_authenticator": TOTPDevice.objects.devices_for_user(user, confirmed=True).exists(),
             "recovery_codes_left": account_services.recovery_codes_left(user=user),
+            "may_use_api": can_order_reports(user),
+            "api_nycklar": user.api_nycklar.usable().count(),
         },
         status=status,
     )
@@ -392,3 +396,83 @@ def nya_reservkoder(request: HttpRequest) -> HttpResponse:
     if not TOTPDevice.objects.devices_for_user(request.user, confirmed=True).exists():
         raise Http404
     return _show_recovery_codes(request, next_url=reverse("konto:mitt_konto"))
+
+
+# --- API keys (the read-only report API, rapporter/api.py) -------------------------------
+
+
+class ApiNyckelForm(StyledFormMixin, forms.Form):
+    namn = forms.CharField(
+        label="Vad ska nyckeln användas till?",
+        max_length=100,
+        help_text="Ett namn som hjälper dig känna igen nyckeln, t.ex. ”Förbundets ekonomisystem”.",
+    )
+    giltig_till = forms.DateField(
+        label="Giltig till och med (frivilligt)",
+        required=False,
+        widget=DateInput,
+        help_text="Lämna tomt för en nyckel som gäller tills du återkallar den.",
+    )
+
+    def clean_namn(self) -> str:
+        namn = self.cleaned_data["namn"].strip()
+        if not namn:
+            raise forms.ValidationError("Skriv vad nyckeln ska användas till.")
+        return namn
+
+    def clean_giltig_till(self) -> dt.date | None:
+        day = self.cleaned_data.get("giltig_till")
+        if day and day < timezone.localdate():
+            raise forms.ValidationError(
+                "Dagen har redan passerat. Välj dagens datum eller ett senare, eller lämna tomt."
+            )
+        return day
+
+
+def _api_nycklar_page(
+    request: HttpRequest, form: ApiNyckelForm, *, ny_nyckel: str = ""
+) -> HttpResponse:
+    response = render(
+        request,
+        "registration/api_nycklar.html",
+        {
+            "form": form,
+            "may_use_api": can_order_reports(request.user),
+            "nycklar": request.user.api_nycklar.all(),
+            "ny_nyckel": ny_nyckel,
+            "schema_url": reverse("api:openapi-json"),
+            "exempel_url": request.build_absolute_uri(reverse("api:forbund_list")),
+        },
+    )
+    # The page that shows a new key must not be kept by a browser or a proxy.
+    add_never_cache_headers(response)
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+@sensitive_variables("token")
+def api_nycklar(request: HttpRequest) -> HttpResponse:
+    """The user's API keys: make one (shown this once), see and revoke the others."""
+    if request.method == "GET":
+        return _api_nycklar_page(request, ApiNyckelForm())
+    if not can_order_reports(request.user):
+        raise Http404
+    form = ApiNyckelForm(request.POST)
+    if not form.is_valid():
+        return _api_nycklar_page(request, form)
+    token = account_services.create_api_nyckel(
+        user=request.user,
+        namn=form.cleaned_data["namn"],
+        giltig_till=form.cleaned_data["giltig_till"],
+    )
+    return _api_nycklar_page(request, ApiNyckelForm(), ny_nyckel=token)
+
+
+@require_POST
+def api_nyckel_aterkalla(request: HttpRequest, nyckel_id: int) -> HttpResponse:
+    nyckel = get_object_or_404(request.user.api_nycklar, pk=nyckel_id)
+    if account_services.revoke_api_nyckel(nyckel=nyckel):
+        messages.success(
+            request, f"Nyckeln ”{nyckel.namn}” är återkallad och fungerar inte längre."
+        )
+    return redirect("konto:api_nycklar")

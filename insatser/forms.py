@@ -4,7 +4,7 @@ from django import forms
 from django.db.models import Q
 from django.utils import timezone
 
-from finsam.lib.forms import StyledFormMixin
+from finsam.lib.forms import DateInput, StyledFormMixin
 from forbund.models import Forbund
 
 from .choices import BehovsgruppKod, Insatstyp, Matt, Niva, Status, typ_choices
@@ -12,13 +12,6 @@ from .models import Insats, InsatsMal, Strukturdeltagare, Volymregistrering, sta
 from .services import handlaggare_choices
 
 MAX_KRONOR = 10**12
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None) -> None:
-        super().__init__(attrs, format="%Y-%m-%d")
 
 
 class InsatsFilterForm(StyledFormMixin, forms.Form):

@@ -10,9 +10,12 @@ from forbund.models import Forbund
 
 from .models import KOMMENTAR_MAX, Format, Omfattningstyp
 
+# The years a report can be asked for (the form and the API, rapporter/api.py).
+AR_MIN, AR_MAX = 2004, 2100
+
 
 class BestallForm(StyledFormMixin, forms.Form):
-    ar = forms.IntegerField(label="År", min_value=2004, max_value=2100)
+    ar = forms.IntegerField(label="År", min_value=AR_MIN, max_value=AR_MAX)
     omfattning = forms.ChoiceField(label="Omfattning", choices=Omfattningstyp.choices)
     lan = forms.ChoiceField(label="Län", choices=[("", "Välj län"), *Lan.choices], required=False)
     forbund = forms.ModelChoiceField(

@@ -46,6 +46,18 @@ class World:
     admin_objects: dict[type, Any] = field(default_factory=dict)
     # A handläggare assigned to the insatser the URLs name.
     inne: Any = None
+    # The names of the walked insatser: a förbund's report lists them (its insats annex).
+    insats_names: list[str] = field(default_factory=list)
+
+
+def with_api_key(client, user):
+    """The client sends an API key of the user's with every request: the report API
+    (rapporter/api.py) signs in by key, not by session; other views ignore the header."""
+    from forbund.account_services import create_api_nyckel
+
+    token = create_api_nyckel(user=user, namn="Urlwalk", giltig_till=None)
+    client.defaults["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+    return client
 
 
 def build_world(*, forbund_a, admin_a, insats_a) -> World:
@@ -110,6 +122,10 @@ def build_world(*, forbund_a, admin_a, insats_a) -> World:
         status="granskad",
         data=None,
     )
+    from forbund.account_services import create_api_nyckel
+
+    create_api_nyckel(user=admin_a, namn="Hemlig nyckel A", giltig_till=None)
+    nyckel = admin_a.api_nycklar.get(namn="Hemlig nyckel A")
     w = World(forbund=forbund_a)
     w.values = {
         "orgnr": forbund_a.organisationsnummer,
@@ -123,6 +139,10 @@ def build_world(*, forbund_a, admin_a, insats_a) -> World:
         "public_id": deltagande.public_id,
         "matpunkt": 90,
         "importjobb_id": importjobb.pk,
+        # The report API: förbund A's län; the API key of förbund A's administrator.
+        "lan": forbund_a.lan,
+        "nyckel_id": nyckel.pk,
+        "rest": "finns-inte",  # the API's answer for a path it has no route for
         # Account pages: the handläggare of förbund A and their assignment.
         "user_id": inne.user.pk,
         "uppdrag_id": inne.pk,
@@ -157,7 +177,9 @@ def build_world(*, forbund_a, admin_a, insats_a) -> World:
         str(avslutad.public_id),
         str(jobb.pk),
         str(importjobb.pk),
+        nyckel.namn,
     ]
+    w.insats_names = [insats_a.namn, volym.namn]
     w.admin_objects = {
         Forbund: forbund_a,
         type(deltagande): deltagande,

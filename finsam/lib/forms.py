@@ -32,6 +32,15 @@ def _without_quoted_input(field: forms.Field) -> None:
             field.error_messages[key] = message
 
 
+class DateInput(forms.DateInput):
+    """The browser's date picker, with the value in the ISO form it expects."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None) -> None:
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
 class StyledFormMixin:
     """Gives each widget the FKUI class for its kind, so templates stay plain, and keeps
     every error message free of the submitted value."""

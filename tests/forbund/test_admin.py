@@ -13,8 +13,10 @@ from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from finsam.urls import admin_has_permission
+from forbund.account_services import create_api_nyckel
 from forbund.choices import Lan, Medlemstyp, Roll
 from forbund.models import (
+    ApiNyckel,
     Folkmangd,
     Forbund,
     Kommun,
@@ -55,6 +57,9 @@ def every_model_has_a_row(forbund_a, admin_a, radet):
     Client().post(LOGIN, {"username": radet.username, "password": PASSWORD})
     # Written only with AXES_ENABLE_ACCESS_FAILURE_LOG, which Finsam leaves off.
     AccessFailureLog.objects.create(username="x", ip_address="127.0.0.1", path_info=LOGIN)
+    # An API key of the förbund's administrator, and a call with it (rapporter/api.py).
+    token = create_api_nyckel(user=admin_a, namn="Skript", giltig_till=None)
+    Client().get("/api/v1/forbund", headers={"Authorization": f"Bearer {token}"})
 
 
 class TestAdministrator:
@@ -84,6 +89,13 @@ class TestAdministrator:
         response = client_administrator.get(admin_url(TOTPDevice, "change", device.pk))
         assert device.key not in response.text
         assert "qrcode" not in response.text
+
+    def test_api_key_hash_is_never_shown(self, client_administrator, admin_a):
+        create_api_nyckel(user=admin_a, namn="Skript", giltig_till=None)
+        nyckel = ApiNyckel.objects.get()
+        response = client_administrator.get(admin_url(ApiNyckel, "change", nyckel.pk))
+        assert response.status_code == 200 and "Skript" in response.text
+        assert nyckel.nyckel_hash not in response.text
 
     def test_user_form_has_employer_and_uppdrag(self, client_administrator, admin_a):
         response = client_administrator.get(admin_url(User, "change", admin_a.pk))

@@ -29,7 +29,7 @@ from insatser.models import InsatsUppdrag
 
 from ..conftest import _verified_client
 from ..factories import InsatsFactory, UppdragFactory
-from ..urlwalk import SHARED_PNR, World, build_world, routes, walk_urls
+from ..urlwalk import SHARED_PNR, World, build_world, routes, walk_urls, with_api_key
 
 pytestmark = pytest.mark.django_db
 
@@ -57,7 +57,13 @@ COMMON = {
     "konto:byt_losenord",
     "konto:avsluta_sessioner",
     "konto:nya_reservkoder",
+    "konto:api_nycklar",
+    # The report API's schema and root say nothing of anyone's data.
+    *{"api:openapi-json", "api:api-root"},
 }
+# The report API signs in by key (each client below sends one of its user's keys); without
+# a key it answers 401.
+API_KEYED = {"api:forbund_list", "api:rapport_forbund", "api:rapport_lan", "api:rapport_nationell"}
 ALLOWED: dict[str, set[str]] = {
     # Förbundsadministratör of förbund B: the registry list (shows only B), the entry
     # pages that lead to the own förbund, and the own report orders.
@@ -72,6 +78,7 @@ ALLOWED: dict[str, set[str]] = {
         # The accounts with assignments in the own förbund, and their log.
         "konton:list",
         "konton:logg",
+        "api:forbund_list",  # lists förbund B only
     },
     # Handläggare of förbund B: the entry page of the own insatser, and the register
     # extract form (it finds only persons in the handläggare's own insatser).
@@ -90,18 +97,25 @@ ALLOWED: dict[str, set[str]] = {
     # Förbund B's personuppgiftsansvarig takes full register extracts, of B's persons only.
     "personuppgiftsansvarig_b": COMMON | {"deltagare_forbund:registerutdrag"},
     # Nationella rådet reads the registry of every förbund and orders aggregated reports;
-    # it reaches no insats, deltagande or someone else's report.
-    # It sees the overview of every förbund's approved years, not the approval pages.
+    # it reaches no insats, deltagande or someone else's report. Through the API it fetches
+    # every scope's report, suppressed. It sees the overview of every förbund's approved
+    # years, not the approval pages.
     "radet": COMMON
-    | {"forbund:list", "forbund:detail", "rapporter:index", "rapporter:godkannanden"},
+    | {"forbund:list", "forbund:detail", "rapporter:index", "rapporter:godkannanden"}
+    | API_KEYED,
 }
+# A förbund's report lists its insatser by name (the insats annex), and Nationella rådet may
+# have every förbund's report: the names are no secret there.
+NAMES_INSATSER = {("radet", "api:rapport_forbund")}
 # Pages an anonymous visitor gets; everything else sends them to the login page.
-ANONYMOUS = {"health", *ACCOUNT}
+ANONYMOUS = {"health", *ACCOUNT, "api:openapi-json", "api:api-root"}
 
 # URLs no insider can answer with the walker's parameters (the positive control skips them).
 NO_POSITIVE_CONTROL = {
     # Admin's catch-all answers 404 for an unknown admin path, by design.
     "admin/(?P<url>.*)$",
+    # The API's answer (JSON 404) for a path under it that matches none of its routes.
+    "api:no_route",
 }
 
 
@@ -154,11 +168,11 @@ def outsiders(
     radet_client = Client()
     radet_client.force_login(radet)
     return {
-        "forbundsadministrator_b": admin_client,
-        "handlaggare_b": _verified_client(handlaggare_b.user),
-        "handlaggare_utanfor": _verified_client(handlaggare_a),
-        "personuppgiftsansvarig_b": _verified_client(pua_b),
-        "radet": radet_client,
+        "forbundsadministrator_b": with_api_key(admin_client, admin_b),
+        "handlaggare_b": with_api_key(_verified_client(handlaggare_b.user), handlaggare_b.user),
+        "handlaggare_utanfor": with_api_key(_verified_client(handlaggare_a), handlaggare_a),
+        "personuppgiftsansvarig_b": with_api_key(_verified_client(pua_b), pua_b),
+        "radet": with_api_key(radet_client, radet),
     }
 
 
@@ -180,7 +194,10 @@ def test_outsiders_get_404_for_everything_outside_their_reach(urls, world, outsi
             if key in ALLOWED[role]:
                 if status >= 500:
                     wrong.append(f"{method} {url} ({key}): {status}")
-                for secret in world.secrets:
+                secrets = world.secrets
+                if (role, key) in NAMES_INSATSER:
+                    secrets = [s for s in secrets if s not in world.insats_names]
+                for secret in secrets:
                     if secret in _text(response):
                         wrong.append(f"{method} {url} ({key}) shows {secret!r}")
             elif status not in (404, 405):
@@ -196,6 +213,8 @@ def test_anonymous_visitors_are_sent_to_the_login_page(urls, world, client):
             status = response.status_code
             if key in ANONYMOUS:
                 ok = status < 500
+            elif key in API_KEYED:
+                ok = status in (401, 405)
             elif status == 302:
                 ok = response["Location"].startswith(LOGIN_URL) or _is_admin_login(response)
             else:
@@ -215,9 +234,9 @@ def test_every_url_answers_an_insider(urls, world, admin_a, administrator):
     admin_client = Client()
     admin_client.force_login(admin_a)
     insiders = {
-        "forbundsadministrator_a": admin_client,
-        "handlaggare_inne": _verified_client(world.inne),
-        "administrator": _verified_client(administrator),
+        "forbundsadministrator_a": with_api_key(admin_client, admin_a),
+        "handlaggare_inne": with_api_key(_verified_client(world.inne), world.inne),
+        "administrator": with_api_key(_verified_client(administrator), administrator),
     }
     unanswered = []
     for key, url in urls:
