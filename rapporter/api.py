@@ -235,6 +235,15 @@ class RapportOut(Schema):
     skapad: str
     tabeller: dict[str, TabellOut]
     insatskatalog: TabellOut | None = None
+    uppgifter: dict[str, Any] = Field(
+        description="Om uppgifterna är godkända: {\"status\": \"godkanda\", \"version\": …, "
+        "\"godkand\": …} eller {\"status\": \"preliminara\"}; för lan och nationell även hur "
+        "många förbund som har godkänt året och vilka som inte har det."
+    )
+    fakta: dict[str, str] | None = Field(
+        None,
+        description="Per år: lagrade (arbetarens sparade fakta) eller beraknade (räknat direkt).",
+    )
 
 
 Ar = Annotated[int, Path(description=f"Rapportåret, {AR_MIN}–{AR_MAX}; fyra siffror.")]

@@ -229,6 +229,7 @@ def state(rapport: Rapport) -> dict[str, Any]:
         "skapad": rapport.skapad.isoformat(),
         "tabeller": {kod: _encode(t) for kod, t in rapport.tabeller.items()},
         "insatskatalog": _encode(rapport.insatskatalog) if rapport.insatskatalog else None,
+        "fakta": {str(ar): kalla for ar, kalla in rapport.fakta.items()},
     }
 
 
@@ -242,6 +243,7 @@ def from_state(stored: dict[str, Any]) -> Rapport:
         skapad=timezone.localtime(dt.datetime.fromisoformat(stored["skapad"])),
         tabeller={k: _decode(v) for k, v in stored["tabeller"].items()},
         insatskatalog=_decode(katalog) if katalog else None,
+        fakta={int(ar): kalla for ar, kalla in stored.get("fakta", {}).items()},
     )
 
 
