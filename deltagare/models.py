@@ -186,6 +186,14 @@ class Deltagande(models.Model):
     # For anonymous rows from an import file: the row number, part of their natural key
     # (spec/import.md), so that importing the same file twice does not double them.
     importrad = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    # The mätpunkter that have an Uppfoljning, kept by the database (triggers of migration
+    # 0009 on both tables, so bulk inserts and COPY keep it too): the data-quality counts
+    # read it from the row instead of probing the follow-ups of every deltagande in the
+    # history (deltagare.kvalitet). Whatever a save writes here, the database recomputes.
+    uppfoljda = ArrayField(
+        models.SmallIntegerField(), verbose_name="uppföljda mätpunkter", default=list,
+        blank=True, editable=False,
+    )  # fmt: skip
     skapad = models.DateTimeField(auto_now_add=True)
     andrad = models.DateTimeField(auto_now=True)
 
