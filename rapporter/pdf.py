@@ -172,8 +172,27 @@ def _chart(kind: str, rapport: Rapport) -> str | None:
     fig.savefig(buffer, format="svg")
     plt.close(fig)
     # As an image, so WeasyPrint's SVG renderer (not its HTML CSS) reads matplotlib's styles.
-    encoded = base64.b64encode(buffer.getvalue().encode()).decode()
+    # The chart's text in the document's own font (the same DejaVu Sans, from @font-face),
+    # so that the PDF embeds and subsets one regular font, not two.
+    svg = buffer.getvalue().replace("font-family: 'DejaVu Sans'", "font-family: 'Finsam Sans'")
+    encoded = base64.b64encode(svg.encode()).decode()
     return f'<img class="chart" src="data:image/svg+xml;base64,{encoded}" alt="{title}">'
+
+
+def warm_up() -> None:
+    """Import once per process what every PDF needs: WeasyPrint, and matplotlib with its
+    font cache. The worker calls it when it starts (finsam.celery), before its processes
+    are forked, so that no report a user waits for pays for it."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import weasyprint  # noqa: F401
+
+    fig, ax = plt.subplots(figsize=(1, 1))
+    ax.barh([0], [1])
+    fig.savefig(io.StringIO(), format="svg")
+    plt.close(fig)
 
 
 def render_pdf(rapport: Rapport, *, bestallning: Bestallning | None = None) -> bytes:
