@@ -101,12 +101,20 @@ def _cell(t: Tabell, row: dict[str, Any], column: Any) -> tuple[str, str]:
 
 def _table(kod: str, t: Tabell) -> dict[str, Any]:
     columns = layout(kod, t)
+    rows = [[_cell(t, r, c) for c in columns] for r in t.rader]
+    # A header stands over its cells: set left where they are all text (T18's Nivå, Typ).
+    kinds: dict[int, set[str]] = {}
+    for row in rows:
+        for i, (shown, kind) in enumerate(row):
+            if shown:
+                kinds.setdefault(i, set()).add(kind)
+    text = {i for i, found in kinds.items() if found == {"text"}}
     return {
         "kod": kod,
         "rubrik": t.rubrik,
         "regel": t.regel,
-        "kolumner": [(c.rubrik, c.kind) for c in columns],
-        "rader": [[_cell(t, r, c) for c in columns] for r in t.rader],
+        "kolumner": [(c.rubrik, "text" if i in text else c.kind) for i, c in enumerate(columns)],
+        "rader": rows,
         "landskap": kod in LANDSKAP,
         "bred": len(columns) > 9,
         "undertryckt": bool(t.undertryckta or t.andel_undertryckta),
