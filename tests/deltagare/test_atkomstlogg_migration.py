@@ -20,6 +20,13 @@ def _migrate(targets):
     executor.migrate(targets)
 
 
+@pytest.fixture(autouse=True)
+def _latest_afterwards():
+    """Leave the database at the latest migrations, for the tests that run after."""
+    yield
+    _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+
+
 def test_old_rows_become_one_entry_per_page_view(forbund_a, handlaggare_a, admin_a):
     from tests.deltagare.handlaggare_data import NUMMER_2, assigned_insats, person_deltagande
 

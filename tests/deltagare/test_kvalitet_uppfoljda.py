@@ -1,6 +1,6 @@
 """The data-quality counts read the follow-ups from `Deltagande.uppfoljda`, which PostgreSQL
 keeps from the Uppfoljning rows (migration 0009). Whichever way follow-ups are written —
-the handläggare's form, a bulk insert as the import makes, an update, a delete, a stale
+the handläggare's form, a bulk insert, COPY as the import makes, an update, a delete, a stale
 deltagande saved afterwards — the counts equal a recount made here, row by row, from the
 Uppfoljning table and the follow-up windows (`Deltagande.uppfoljningsfonster`)."""
 
@@ -14,6 +14,7 @@ from django.urls import reverse
 from deltagare import kvalitet
 from deltagare.choices import Uppfoljningspunkt
 from deltagare.models import Deltagande, Uppfoljning
+from finsam.lib.bulk import copy_insert
 
 from .handlaggare_data import assigned_insats, end, make_nummer, person_deltagande
 
@@ -82,11 +83,15 @@ def test_counts_follow_every_way_of_writing_follow_ups(ended):
     )
     assert Deltagande.objects.get(pk=ended[1].pk).uppfoljda == [90, 180]
     assert_counts_match()
+    # With COPY, as the deltagande import and generate_data write them.
+    copy_insert(Uppfoljning, [follow_up(ended[0], 180), follow_up(ended[4], 365)])
+    assert Deltagande.objects.get(pk=ended[0].pk).uppfoljda == [90, 180]
+    assert_counts_match()
     # A correction that moves a follow-up to another mätpunkt, and one to another deltagande.
     Uppfoljning.objects.filter(deltagande=ended[2], matpunkt=180).update(matpunkt=365)
     Uppfoljning.objects.filter(deltagande=ended[3], matpunkt=90).update(deltagande=ended[4])
     assert Deltagande.objects.get(pk=ended[3].pk).uppfoljda == [180]
-    assert Deltagande.objects.get(pk=ended[4].pk).uppfoljda == [90]
+    assert Deltagande.objects.get(pk=ended[4].pk).uppfoljda == [90, 365]
     assert_counts_match()
     # Deleted one at a time and in bulk.
     Uppfoljning.objects.get(deltagande=ended[0], matpunkt=90).delete()
