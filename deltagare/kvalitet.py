@@ -18,9 +18,7 @@ from dataclasses import dataclass, field
 from django.db.models import (
     BooleanField,
     Count,
-    Exists,
     ExpressionWrapper,
-    OuterRef,
     Q,
     QuerySet,
 )
@@ -29,7 +27,6 @@ from .choices import Registreringsform, Uppfoljningspunkt
 from .models import (
     OVERDUE_AFTER_DAYS,
     Deltagande,
-    Uppfoljning,
     active_in_year_q,
     uppfoljning_offsets,
 )
@@ -39,8 +36,10 @@ MATPUNKTER: tuple[int, ...] = tuple(Uppfoljningspunkt.values)
 PERSON = Q(registreringsform=Registreringsform.PERSON)
 
 
-def _har_uppfoljning(matpunkt: int) -> Exists:
-    return Exists(Uppfoljning.objects.filter(deltagande=OuterRef("pk"), matpunkt=matpunkt))
+def _har_uppfoljning(matpunkt: int) -> Q:
+    """The deltagande has a follow-up at the mätpunkt: read from the row's `uppfoljda`
+    (kept by the database from the Uppfoljning rows), not probed per row."""
+    return Q(uppfoljda__contains=[matpunkt])
 
 
 def uppfoljning_due_q(matpunkt: int, today: dt.date, *, forsenad: bool = False) -> Q:
@@ -49,7 +48,7 @@ def uppfoljning_due_q(matpunkt: int, today: dt.date, *, forsenad: bool = False) 
     with personal data are followed up."""
     first, _ = uppfoljning_offsets(matpunkt)
     last_end = today - dt.timedelta(days=first + (OVERDUE_AFTER_DAYS if forsenad else 0))
-    return PERSON & Q(slutdatum__lte=last_end) & ~Q(_har_uppfoljning(matpunkt))
+    return PERSON & Q(slutdatum__lte=last_end) & ~_har_uppfoljning(matpunkt)
 
 
 def uppfoljning_saknas_q(today: dt.date, *, forsenad: bool = False) -> Q:
@@ -137,7 +136,7 @@ def with_problems(deltaganden: QuerySet[Deltagande], today: dt.date) -> QuerySet
         "oppen_efter_slut": _flag(oppen_efter_slut_q(today)),
     }
     for m in MATPUNKTER:
-        flags[f"uppfoljning_{m}"] = _har_uppfoljning(m)
+        flags[f"uppfoljning_{m}"] = _flag(_har_uppfoljning(m))
         flags[f"uppfoljning_{m}_due"] = _flag(uppfoljning_due_q(m, today))
         flags[f"uppfoljning_{m}_forsenad"] = _flag(uppfoljning_due_q(m, today, forsenad=True))
     return deltaganden.annotate(**flags)

@@ -226,6 +226,14 @@ class Deltagande(arslas.LastaAr, models.Model):
         related_name="+",
         verbose_name="återkallelsen registrerad av",
     )
+    # The mätpunkter that have an Uppfoljning, kept by the database (triggers of migration
+    # 0011 on both tables, so bulk inserts and COPY keep it too): the data-quality counts
+    # read it from the row instead of probing the follow-ups of every deltagande in the
+    # history (deltagare.kvalitet). Whatever a save writes here, the database recomputes.
+    uppfoljda = ArrayField(
+        models.SmallIntegerField(), verbose_name="uppföljda mätpunkter", default=list,
+        blank=True, editable=False,
+    )  # fmt: skip
     skapad = models.DateTimeField(auto_now_add=True)
     andrad = models.DateTimeField(auto_now=True)
     # Derived on every write by PostgreSQL (deltagare/harledda.py), for the report: what it

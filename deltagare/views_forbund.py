@@ -146,8 +146,7 @@ def _filtered(request: AuthenticatedHttpRequest, forbund: Forbund):
                     "ofullstandiga": kvalitet.ofullstandig_q(today),
                 }.get(status, Q())
             )
-    rows = kvalitet.with_problems(rows, today).order_by("-startdatum", "pk")
-    return form, rows
+    return form, rows.order_by("-startdatum", "pk")
 
 
 def _export_row(d: Deltagande) -> dict:
@@ -182,9 +181,15 @@ def deltaganden(request: AuthenticatedHttpRequest, orgnr: str) -> HttpResponse:
         )
         return response
     page = Paginator(rows, PER_SIDA).get_page(request.GET.get("sida"))
-    for d in page.object_list:
+    # The flags of the page's rows only, not of every row the filter matches.
+    shown = list(page.object_list)
+    flags = kvalitet.with_problems(
+        Deltagande.objects.filter(pk__in=[d.pk for d in shown]).only("pk"), timezone.localdate()
+    ).in_bulk()
+    for d in shown:
         d.aldersband = aldersband(d.person.fodelsedatum if d.person else None, d.startdatum)
-        d.problem = kvalitet.problems(d)
+        d.problem = kvalitet.problems(flags[d.pk])
+    page.object_list = shown
     query = request.GET.copy()
     query.pop("sida", None)
     query.pop("format", None)

@@ -104,12 +104,20 @@ def _cell(t: Tabell, row: dict[str, Any], column: Any) -> tuple[str, str]:
 
 def _table(kod: str, t: Tabell) -> dict[str, Any]:
     columns = layout(kod, t)
+    rows = [[_cell(t, r, c) for c in columns] for r in t.rader]
+    # A header stands over its cells: set left where they are all text (T18's Nivå, Typ).
+    kinds: dict[int, set[str]] = {}
+    for row in rows:
+        for i, (shown, kind) in enumerate(row):
+            if shown:
+                kinds.setdefault(i, set()).add(kind)
+    text = {i for i, found in kinds.items() if found == {"text"}}
     return {
         "kod": kod,
         "rubrik": t.rubrik,
         "regel": t.regel,
-        "kolumner": [(c.rubrik, c.kind) for c in columns],
-        "rader": [[_cell(t, r, c) for c in columns] for r in t.rader],
+        "kolumner": [(c.rubrik, "text" if i in text else c.kind) for i, c in enumerate(columns)],
+        "rader": rows,
         "landskap": kod in LANDSKAP,
         "bred": len(columns) > 9,
         "undertryckt": bool(t.undertryckta or t.andel_undertryckta),
@@ -175,8 +183,27 @@ def _chart(kind: str, rapport: Rapport) -> str | None:
     fig.savefig(buffer, format="svg")
     plt.close(fig)
     # As an image, so WeasyPrint's SVG renderer (not its HTML CSS) reads matplotlib's styles.
-    encoded = base64.b64encode(buffer.getvalue().encode()).decode()
+    # The chart's text in the document's own font (the same DejaVu Sans, from @font-face),
+    # so that the PDF embeds and subsets one regular font, not two.
+    svg = buffer.getvalue().replace("font-family: 'DejaVu Sans'", "font-family: 'Finsam Sans'")
+    encoded = base64.b64encode(svg.encode()).decode()
     return f'<img class="chart" src="data:image/svg+xml;base64,{encoded}" alt="{title}">'
+
+
+def warm_up() -> None:
+    """Import once per process what every PDF needs: WeasyPrint, and matplotlib with its
+    font cache. The worker calls it when it starts (finsam.celery), before its processes
+    are forked, so that no report a user waits for pays for it."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import weasyprint  # noqa: F401
+
+    fig, ax = plt.subplots(figsize=(1, 1))
+    ax.barh([0], [1])
+    fig.savefig(io.StringIO(), format="svg")
+    plt.close(fig)
 
 
 def render_pdf(
