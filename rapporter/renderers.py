@@ -11,6 +11,7 @@ from django.utils import timezone
 from finsam.lib.tabular import xlsx_text
 
 from . import pdf
+from .disclosure import verify
 from .presentation import (
     KATALOGBLAD,
     UNDERTRYCKT,
@@ -122,8 +123,9 @@ def render(
     format: str,
     bestallning: Bestallning | None = None,
 ) -> bytes:
-    """One report in one format."""
+    """One report in one format (a suppressed one only after the disclosure audit)."""
     rapport = build(ar=ar, omfattning=omfattning, undertryck=undertryck)
+    verify(rapport)
     if format == "json":
         return to_json(rapport)
     if format == "xlsx":

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from finsam.lib.jobs import claim
 
+from .disclosure import DisclosureError, verify
 from .models import Format, Rapportfil, Rapportjobb, Status
 from .presentation import Bestallning
 from .renderers import to_json, to_xlsx
@@ -16,6 +17,10 @@ from .tabeller import Omfattning, build
 
 logger = logging.getLogger(__name__)
 
+ROJANDE_FEL = (
+    "Rapporten lämnades inte ut: granskningen av de undertryckta värdena visade att något av "
+    "dem skulle kunna räknas fram ur det rapporten visar. Kontakta Finsams administratör."
+)
 KO_FEL = (
     "Rapporttjänsten svarar inte just nu, så rapporten kunde inte startas. Försök igen om en stund."
 )
@@ -94,6 +99,11 @@ def run_report(*, jobb_id: str) -> None:
                 formats=jobb.formats,
                 bestallning=jobb.bestallning,
             )
+        except DisclosureError as error:
+            # The cells by name only: never a count.
+            logger.error("report job %s withheld by the disclosure audit: %s", jobb.pk, error)
+            claimed.finish(status=Status.FEL, felmeddelande=ROJANDE_FEL)
+            return
         except Exception:
             logger.exception("report job %s failed", jobb.pk)
             claimed.finish(
@@ -121,8 +131,10 @@ def render_formats(
     bestallning: Bestallning | None = None,
 ) -> dict[str, bytes]:
     """Every asked-for format from one computation of the year's tables (T19 carries the
-    earlier years the PDF's summary reads)."""
+    earlier years the PDF's summary reads). A suppressed report is audited first and not
+    rendered if it fails (DisclosureError)."""
     rapport = build(ar=ar, omfattning=omfattning, undertryck=undertryck)
+    verify(rapport)
     files: dict[str, bytes] = {}
     for f in formats:
         if f == Format.JSON:

@@ -6,6 +6,9 @@ Run it on the national-scale data set (`manage.py generate_data`). Prints:
   checking that both give the same T2 numbers;
 - the number of queries of the report for one förbund, a län and the nation (it must not
   grow with the number of förbund or insatser);
+- the disclosure audit of the suppressed national report (every suppressed cell's interval
+  by linear programming, as the worker runs it before delivery) against the report's own
+  time (target: the audit adds no more than the report takes);
 - the PDF time for the largest förbund (target under 5 s) and for the nation (target under
   60 s, in the worker).
 """
@@ -22,6 +25,7 @@ from django.test.utils import CaptureQueriesContext
 
 from deltagare.models import Deltagande
 from forbund.models import Forbund
+from rapporter.disclosure import audit
 from rapporter.renderers import render, to_json
 from rapporter.tabeller import Omfattning, build
 
@@ -143,6 +147,7 @@ class Command(BaseCommand):
             + ("uppfyllt." if same else "EJ uppfyllt.")
             + " (Förbundets rapport har delvis andra tabeller, och insatskatalogen.)"
         )
+        self._audit(ar, nationell, repeat)
         if options["utan_pdf"]:
             return
         for label, omfattning, target in (
@@ -156,6 +161,26 @@ class Command(BaseCommand):
                 f"{label}: {elapsed:.1f} s, {len(pdf) // 1024} kB (mål: under {target} s: "
                 f"{'uppfyllt' if elapsed < target else 'EJ uppfyllt'})"
             )
+
+    def _audit(self, ar: int, nationell: Omfattning, repeat: int) -> None:
+        n = max(1, repeat // 3)
+        report_time, rapport = median_time(
+            lambda: build(ar=ar, omfattning=nationell, undertryck=True), n
+        )
+        v1_time, _ = median_time(
+            lambda: build(ar=ar, omfattning=nationell, undertryck=True, relationer=()), n
+        )
+        audit_time, fynd = median_time(lambda: audit(rapport), n)
+        hidden = sum(len(t.undertryckta) for t in rapport.tabeller.values())
+        self.stdout.write(
+            f"Röjandekontroll, hela landet: granskningen {audit_time * 1000:.0f} ms mot "
+            f"rapportens {report_time * 1000:.0f} ms (undertryckt; varav sekundär "
+            f"undertryckning ungefär {max(0.0, report_time - v1_time) * 1000:.0f} ms); kvot "
+            f"{audit_time / report_time:.2f} (mål: högst 1,0: "
+            f"{'uppfyllt' if audit_time <= report_time else 'EJ uppfyllt'}). {hidden} "
+            f"undertryckta celler; granskningen fann "
+            + ("inget." if not fynd else f"{len(fynd)} som kan räknas fram (FEL).")
+        )
 
     def _default_year(self) -> int:
         latest = Deltagande.objects.order_by("-startdatum").values_list("startdatum", flat=True)
