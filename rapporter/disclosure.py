@@ -206,7 +206,7 @@ class _Rapport:
         if isinstance(r, Summa):
             for k in r.kolumner:
                 parts, whole = self.refs(r.delar, k), self.refs(r.helhet, k)
-                for group in ([[p] for p in parts] if r.var_for_sig else [parts]):
+                for group in [[p] for p in parts] if r.var_for_sig else [parts]:
                     yield summa(group, whole), r.tecken
         elif isinstance(r, Radsumma):
             for tabell in r.tabeller:
@@ -282,9 +282,7 @@ class _Rapport:
                 cells = [tuple(u.split(".", 1)) for u in t.undertryckta] + hidden
                 t.undertryckta = [
                     f"{r}.{c}"
-                    for r, c in sorted(
-                        cells, key=lambda x: (order[x[0]], t.kolumner.index(x[1]))
-                    )
+                    for r, c in sorted(cells, key=lambda x: (order[x[0]], t.kolumner.index(x[1])))
                 ]
 
 
@@ -356,7 +354,11 @@ def _problems(r: _Rapport, relationer: Sequence[Relation]) -> list[_Problem]:
             _Problem(
                 celler,
                 [
-                    ({index[ref]: c for ref, c in reduced[i][0].items()}, reduced[i][1], reduced[i][2])
+                    (
+                        {index[ref]: c for ref, c in reduced[i][0].items()},
+                        reduced[i][1],
+                        reduced[i][2],
+                    )
                     for i in rows
                 ],
             )
@@ -385,14 +387,15 @@ def _lp(n: int, rows: Iterable[tuple[dict[int, float], float, bool]], bounds) ->
 def _solve(h: highspy.Highs, costs: np.ndarray, maximize: bool = False) -> float:
     """The optimum of Σ cost·x; inf when unbounded, nan when infeasible."""
     h.changeColsCost(len(costs), np.arange(len(costs), dtype=np.int32), costs)
-    h.changeObjectiveSense(
-        highspy.ObjSense.kMaximize if maximize else highspy.ObjSense.kMinimize
-    )
+    h.changeObjectiveSense(highspy.ObjSense.kMaximize if maximize else highspy.ObjSense.kMinimize)
     h.run()
     status = h.getModelStatus()
     if status == highspy.HighsModelStatus.kOptimal:
         return float(h.getInfo().objective_function_value)
-    if status in (highspy.HighsModelStatus.kUnbounded, highspy.HighsModelStatus.kUnboundedOrInfeasible):
+    if status in (
+        highspy.HighsModelStatus.kUnbounded,
+        highspy.HighsModelStatus.kUnboundedOrInfeasible,
+    ):
         return math.inf if maximize else -math.inf
     return math.nan
 
@@ -416,9 +419,7 @@ def _narrow(lo: float, hi: float) -> bool:
     return math.isfinite(hi) and math.floor(hi + EPS) - math.ceil(lo - EPS) < BREDD
 
 
-def _audit(
-    r: _Rapport, relationer: Sequence[Relation], only: Ref | None = None
-) -> list[Fynd]:
+def _audit(r: _Rapport, relationer: Sequence[Relation], only: Ref | None = None) -> list[Fynd]:
     fynd = []
     for p in _problems(r, relationer):
         if only is not None and only not in p.celler:
