@@ -294,10 +294,10 @@ def test_audit_passes_on_generated_data(generated, settings, scope, grans):
         assert sum(v is None for v in counts) > len(counts) / 2  # most cells suppressed
 
 
-def test_mutation_dropping_a_relation_from_the_suppression_fails_the_audit(generated):
+def test_mutation_dropping_a_relation_from_the_suppression_fails_the_audit(register):
     """Secondary suppression over every relation but one (T11's rows summing to T7's
-    avslutade) leaves a cell the full audit can narrow."""
-    omfattning = Omfattning("forbund", generated.organisationsnummer)
+    avslutade) leaves a cell the full audit can narrow: T11 over_12 of the hand-made data."""
+    omfattning = Omfattning("forbund", register.organisationsnummer)
     dropped = tuple(
         r
         for r in RELATIONER
