@@ -388,6 +388,7 @@ def _solve(h: highspy.Highs, costs: np.ndarray, maximize: bool = False) -> float
     """The optimum of Σ cost·x; inf when unbounded, nan when infeasible."""
     h.changeColsCost(len(costs), np.arange(len(costs), dtype=np.int32), costs)
     h.changeObjectiveSense(highspy.ObjSense.kMaximize if maximize else highspy.ObjSense.kMinimize)
+    h.clearSolver()  # each bound from scratch: a warm start once gave a stale bound
     h.run()
     status = h.getModelStatus()
     if status == highspy.HighsModelStatus.kOptimal:
