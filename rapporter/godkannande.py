@@ -193,7 +193,7 @@ def _encode(value: Any) -> Any:
     if isinstance(value, list):
         return {"t": "list", "v": [_encode(v) for v in value]}
     if isinstance(value, dict):
-        return {"t": "dict", "v": [[k, _encode(v)] for k, v in value.items()]}
+        return {"t": "dict", "v": [[_encode(k), _encode(v)] for k, v in value.items()]}
     if isinstance(value, dt.date):
         return {"t": "date", "v": value.isoformat()}
     return value
@@ -215,7 +215,7 @@ def _decode(value: Any) -> Any:
     if kind == "list":
         return [_decode(v) for v in inner]
     if kind == "dict":
-        return {k: _decode(v) for k, v in inner}
+        return {_decode(k): _decode(v) for k, v in inner}
     if kind == "date":
         return dt.date.fromisoformat(inner)
     raise ValueError(f"unknown stored kind {kind!r}")

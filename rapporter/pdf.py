@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import io
+import math
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -153,14 +154,17 @@ def _chart(kind: str, rapport: Rapport) -> str | None:
         labels = [r["etikett"].replace("Kostnader för ", "").capitalize() for r in rows]
         series = {"Budget": [r["budget"] for r in rows], "Utfall": [r["utfall"] for r in rows]}
         title = "Budget och utfall (kr)"
-    # A suppressed cell is drawn as nothing, never as a guessed value.
-    series = {k: [v or 0 for v in vals] for k, vals in series.items()}
+    # A suppressed cell is a gap marked "..", never a bar of a guessed value (or of 0).
+    hidden = [
+        (i, j) for i, vals in enumerate(series.values()) for j, v in enumerate(vals) if v is None
+    ]
+    series = {k: [math.nan if v is None else v for v in vals] for k, vals in series.items()}
     if kind == "ekonomi":
-        largest = max((v for vals in series.values() for v in vals), default=0)
+        largest = max((v for vals in series.values() for v in vals if v == v), default=0)
         scale, unit = next(((s, u) for s, u in MONEY_UNITS if largest >= s), (1, "kr"))
         series = {k: [v / scale for v in vals] for k, vals in series.items()}
         title = f"Budget och utfall ({unit})"
-    fig, ax = plt.subplots(figsize=(6.3, 2.6))
+    fig, ax = plt.subplots(figsize=(6.3, 2.9 if hidden else 2.6))
     width = 0.8 / len(series)
     for i, (name, values) in enumerate(series.items()):
         ax.barh(
@@ -170,6 +174,8 @@ def _chart(kind: str, rapport: Rapport) -> str | None:
             label=name,
             color=["#004072", "#8fb3d9"][i % 2],
         )
+    for i, j in hidden:
+        ax.text(0, j + i * width, f" {UNDERTRYCKT}", va="center", ha="left", fontsize=8)
     ax.set_yticks([y + width / 2 for y in range(len(labels))], labels)
     # Whole counts on the axis, in Swedish number format (no 1e7, no decimal point).
     ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=kind != "ekonomi"))
@@ -178,7 +184,11 @@ def _chart(kind: str, rapport: Rapport) -> str | None:
     ax.set_title(title, loc="left", fontsize=10)
     ax.legend(frameon=False, fontsize=8)
     ax.spines[["top", "right"]].set_visible(False)
-    fig.tight_layout()
+    if hidden:
+        fig.text(0.01, 0.01, UNDERTRYCKT_FORKLARING, fontsize=7, color="#555555")
+        fig.tight_layout(rect=(0, 0.07, 1, 1))
+    else:
+        fig.tight_layout()
     buffer = io.StringIO()
     fig.savefig(buffer, format="svg")
     plt.close(fig)

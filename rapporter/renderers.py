@@ -12,6 +12,7 @@ from django.utils import timezone
 from finsam.lib.tabular import xlsx_text
 
 from . import pdf
+from .disclosure import verify
 from .presentation import (
     KATALOGBLAD,
     UNDERTRYCKT,
@@ -146,10 +147,12 @@ def render(
     format: str,
     bestallning: Bestallning | None = None,
 ) -> bytes:
-    """One report in one format (an approved year from its approved version)."""
+    """One report in one format (an approved year from its approved version; a suppressed
+    one only after the disclosure audit)."""
     from .godkannande import rapport_for
 
     rapport, status = rapport_for(ar=ar, omfattning=omfattning, undertryck=undertryck)
+    verify(rapport)
     if format == "json":
         return to_json(rapport, status)
     if format == "xlsx":

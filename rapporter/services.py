@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from finsam.lib.jobs import claim
 
+from .disclosure import DisclosureError, verify
 from .godkannande import rapport_for
 from .models import Format, Rapportfil, Rapportjobb, Status
 from .presentation import Bestallning
@@ -17,6 +18,10 @@ from .tabeller import Omfattning
 
 logger = logging.getLogger(__name__)
 
+ROJANDE_FEL = (
+    "Rapporten lämnades inte ut: granskningen av de undertryckta värdena visade att något av "
+    "dem skulle kunna räknas fram ur det rapporten visar. Kontakta Finsams administratör."
+)
 KO_FEL = (
     "Rapporttjänsten svarar inte just nu, så rapporten kunde inte startas. Försök igen om en stund."
 )
@@ -95,6 +100,11 @@ def run_report(*, jobb_id: str) -> None:
                 formats=jobb.formats,
                 bestallning=jobb.bestallning,
             )
+        except DisclosureError as error:
+            # The cells by name only: never a count.
+            logger.error("report job %s withheld by the disclosure audit: %s", jobb.pk, error)
+            claimed.finish(status=Status.FEL, felmeddelande=ROJANDE_FEL)
+            return
         except Exception:
             logger.exception("report job %s failed", jobb.pk)
             claimed.finish(
@@ -123,8 +133,10 @@ def render_formats(
 ) -> dict[str, bytes]:
     """Every asked-for format from one computation of the year's tables (T19 carries the
     earlier years the PDF's summary reads); a förbund's approved year from its approved
-    version, anything else marked preliminary where not approved (rapporter.godkannande)."""
+    version, anything else marked preliminary where not approved (rapporter.godkannande).
+    A suppressed report is audited first and not rendered if it fails (DisclosureError)."""
     rapport, status = rapport_for(ar=ar, omfattning=omfattning, undertryck=undertryck)
+    verify(rapport)
     files: dict[str, bytes] = {}
     for f in formats:
         if f == Format.JSON:

@@ -75,6 +75,8 @@ from insatser.models import (
     individuell_q,
 )
 
+from .relationer import Celler, Egen, Kopia, Kvot, Radsumma, Radvis, Relation, Summa, Tecken
+
 KON = ("kvinnor", "man", "totalt")
 RAPPORTGRUPPER = tuple(dict.fromkeys(FORSORJNING_RAPPORTGRUPP.values()))
 AOS = list(ARBETE_ELLER_STUDIER)
@@ -166,6 +168,9 @@ class Tabell:
     summarader: set[str] = field(default_factory=set)
     # Columns holding codes → the row key of their label (the PDF and XLSX show labels).
     etiketter: dict[str, str] = field(default_factory=dict)
+    # The true values of the suppressed cells, (row, column) → value: for the secondary
+    # suppression and its audit only, never rendered.
+    dolda: dict[tuple[str, str], Any] = field(default_factory=dict, repr=False)
 
     @property
     def andelskolumner(self) -> list[str]:
@@ -775,16 +780,30 @@ def _tables(u: _Underlag, builders: list, undertryck: bool) -> dict[str, Tabell]
 BUILDERS: list[Callable[[_Underlag], Tabell | None]] = []  # filled below, after the builders
 
 
-def build(*, ar: int, omfattning: Omfattning, undertryck: bool) -> Rapport:
-    """The whole report for one year and scope. Suppressed when `undertryck` is set."""
+def build(
+    *,
+    ar: int,
+    omfattning: Omfattning,
+    undertryck: bool,
+    relationer: tuple[Relation, ...] | None = None,
+    med_t19: bool = True,
+) -> Rapport:
+    """The whole report for one year and scope. Suppressed when `undertryck` is set: each
+    table on its own, then across the report over `relationer` (default `RELATIONER`).
+    `med_t19=False` leaves out T19 (for T19's own reading of an earlier year's report)."""
     u = _Underlag(ar, omfattning)
     tabeller = _tables(u, BUILDERS, undertryck)
-    tabeller["T19"] = _t19(u, undertryck)
+    if med_t19:
+        tabeller["T19"] = _t19(u, undertryck, relationer)
     katalog = _insatskatalog(u) if omfattning.typ == "forbund" else None
     if katalog and undertryck:
         suppress(katalog, settings.FINSAM_UNDERTRYCK_GRANS)
     rapport = Rapport(ar, omfattning, undertryck, timezone.localtime(), tabeller, katalog)
     rapport.fakta = u.kallor
+    if undertryck:
+        from .disclosure import protect  # the disclosure layer reads this module's tables
+
+        protect(rapport, RELATIONER if relationer is None else relationer)
     return rapport
 
 
@@ -869,11 +888,14 @@ def _t19_value(tabeller: dict[str, Tabell], kod: str) -> int | None:
     return row["andel"][kolumn] if share else row[kolumn]
 
 
-def _t19(u: _Underlag, undertryck: bool) -> Tabell:
-    """The key figures of the year and the four before it. An earlier year's figures come
-    from the same builders as its own report, over facts read for all four years in one
-    statement (and the few small aggregates of T0, T1, T2, T13 per year), so every value
-    equals that year's report, suppression included."""
+def _t19(u: _Underlag, undertryck: bool, relationer: tuple[Relation, ...] | None) -> Tabell:
+    """The key figures of the year and the four before it, each value as that year's own
+    report states it. Unsuppressed, an earlier year's figures come from the same builders
+    as its own report, over facts read for all four years in one statement (and the few
+    small aggregates of T0, T1, T2, T13 per year). Suppressed, an earlier year's report is
+    built whole (without its own T19), because what its disclosure control hides depends
+    on every table of that report; a förbund's approved years are read from their
+    approved version instead."""
     years = range(u.ar - T19_AR + 1, u.ar)
     t = Tabell(
         "T19",
@@ -882,19 +904,35 @@ def _t19(u: _Underlag, undertryck: bool) -> Tabell:
         "Nyckeltalen för året och de fyra åren före, räknade som i varje års egen rapport "
         "(promille av avslutade under året; kostnader och administrationens andel ur T13).",
     )
-    fakta = _Fakta.read(u, years, tidigare=True)
-    per_year = {}
-    for ar in years:
-        earlier = _Underlag(ar, u.omfattning)
-        earlier.__dict__["fakta"] = fakta[ar]
-        per_year[str(ar)] = _tables(earlier, T19_BUILDERS, undertryck)
-    per_year[str(u.ar)] = u.tabeller
     # A förbund's approved earlier years read as their approved report states them.
     approved: dict[str, dict[str, Any]] = {}
     if u.omfattning.typ == "forbund":
         from .godkannande import approved_t19
 
         approved = approved_t19(u.omfattning.kod or "", years, undertryck)
+    per_year: dict[str, dict[str, Tabell]] = {}
+    if undertryck:
+        wanted = {kod for kod, (_, tabell, *_) in T19_RADER.items() if tabell in u.tabeller}
+        for ar in years:
+            if not wanted <= approved.get(str(ar), {}).keys():
+                earlier_report = build(
+                    ar=ar,
+                    omfattning=u.omfattning,
+                    undertryck=True,
+                    relationer=relationer,
+                    med_t19=False,
+                )
+                u.kallor.update(earlier_report.fakta)
+                per_year[str(ar)] = earlier_report.tabeller
+            else:
+                per_year[str(ar)] = {}
+    else:
+        fakta = _Fakta.read(u, years, tidigare=True)
+        for ar in years:
+            earlier = _Underlag(ar, u.omfattning)
+            earlier.__dict__["fakta"] = fakta[ar]
+            per_year[str(ar)] = _tables(earlier, T19_BUILDERS, undertryck)
+    per_year[str(u.ar)] = u.tabeller
     for kod, (label, tabell, *_) in T19_RADER.items():
         if tabell not in u.tabeller:  # T0: län and nationell only
             continue
@@ -1878,9 +1916,230 @@ def suppress(t: Tabell, threshold: int) -> None:
             if (kod, count) in hidden:
                 hidden.add((kod, share))
     for kod, column in hidden:
+        t.dolda[(kod, column)] = rows[kod][column]
         rows[kod][column] = None
     order = {row["kod"]: i for i, row in enumerate(t.rader)}
     t.undertryckta = [
         f"{kod}.{column}"
         for kod, column in sorted(hidden, key=lambda c: (order[c[0]], t.kolumner.index(c[1])))
     ]
+
+
+# ---------------------------------------------------------------- relations between the cells
+#
+# What a reader can use to work out one cell from others of the same report (spec version 2,
+# "Disclosure control across the whole report"): the secondary suppression and its audit
+# (rapporter/disclosure.py) hold every suppressed cell against all of them. A new table or
+# column adds its relations here, in table order. The shares (`andel`) of every table come
+# from its `andelsbas` and need no line here.
+
+_K = {c: c for c in KON}
+_T2_PERSONRADER = (
+    "person_deltaganden",
+    "person_individer",
+    "anonyma_deltaganden",
+    "nyinskrivna_person",
+    "nyinskrivna_anonyma",
+)
+_GRUPPER = tuple(g for g in FORSORJNINGSGRUPPER if g not in ("ingen_offentlig", "nagon_offentlig"))
+_FORE = {"kvinnor": "fore_kvinnor", "man": "fore_man", "totalt": "fore"}
+_EFTER = {"kvinnor": "efter_kvinnor", "man": "efter_man", "totalt": "efter"}
+
+
+def _cell(tabell: str, rad: str, kolumn: str | dict[str, str] | None = None) -> tuple[Celler]:
+    return (Celler(tabell, (rad,), kolumn),)
+
+
+def _at_most(delar: tuple[Celler, ...], helhet: tuple[Celler, ...], kolumner=KON) -> Summa:
+    """Each cell of `delar` on its own is at most `helhet`."""
+    return Summa(delar, helhet, kolumner, Tecken.HOGST, var_for_sig=True)
+
+
+def _t17_relationer(tabeller: dict[str, Tabell]) -> list[Relation]:
+    """T17's share with personal data, per förbund: person of person + anonyma."""
+    if "T17" not in tabeller:
+        return []
+    return [
+        Kvot(
+            Celler("T17", (kod,), "personuppgifter_promille"),
+            (Celler("T17", (kod,), "person_deltaganden"),),
+            (Celler("T17", (kod,), "person_deltaganden"), Celler("T17", (kod,), "anonyma_deltaganden")),
+        )
+        for kod in (r["kod"] for r in tabeller["T17"].rader)
+    ]
+
+
+def _t19_relationer(tabeller: dict[str, Tabell]) -> list[Relation]:
+    """T19's column Y repeats the cells it reads (a share: the same count of the same
+    base); the earlier years: individer at most deltaganden; T12's year before at most
+    T19's deltaganden of that year. None in a report built without T19."""
+    if "T19" not in tabeller:
+        return []
+    t19 = tabeller["T19"]
+    ar, rows = t19.kolumner[-1], {r["kod"] for r in t19.rader}
+    out: list[Relation] = []
+    for kod, (_, tabell, rad, kolumn, share) in T19_RADER.items():
+        if kod not in rows or kolumn not in tabeller[tabell].personkolumner:
+            continue
+        if share:
+            bas = tabeller[tabell].andelsbas[rad]
+            base = (Celler(bas.tabell, (bas.rad or rad,), bas.kolumn or kolumn),)
+            out.append(Kvot(Celler("T19", (kod,), ar), _cell(tabell, rad, kolumn), base))
+        else:
+            out.append(Kopia(("T19", kod, ar), (tabell, rad, kolumn)))
+    for year in t19.kolumner[:-1]:
+        out.append(_at_most(_cell("T19", "person_individer"), _cell("T19", "person_deltaganden"), (year,)))
+    out.append(
+        _at_most(
+            (Celler("T12", None, "foregaende_ar"),),
+            _cell("T19", "person_deltaganden", t19.kolumner[-2]),
+        )
+    )
+    return out
+
+
+RELATIONER: tuple[Relation, ...] = (
+    # T2: kön columns; the person rows, the total, and their bounds.
+    Radsumma(("T2",), ("kvinnor", "man"), "totalt", Tecken.SUMMA, rader=_T2_PERSONRADER),
+    Radsumma(("T2",), ("kvinnor", "man"), "totalt", Tecken.HOGST, ("volym", "individinriktade_totalt")),
+    Summa(
+        (Celler("T2", ("person_deltaganden", "anonyma_deltaganden", "volym")),),
+        _cell("T2", "individinriktade_totalt"),
+        KON,
+    ),
+    _at_most(
+        (Celler("T2", ("person_individer", "nyinskrivna_person")),),
+        _cell("T2", "person_deltaganden"),
+    ),
+    _at_most(_cell("T2", "nyinskrivna_anonyma"), _cell("T2", "anonyma_deltaganden")),
+    # T3–T12: kvinnor + man = totalt.
+    Radsumma(("T3", "T4", "T5", "T6", "T7", "T8", "T9", "T11", "T12"), ("kvinnor", "man"), "totalt", Tecken.SUMMA),
+    Radsumma(("T10",), ("fore_kvinnor", "fore_man"), "fore", Tecken.SUMMA),
+    Radsumma(("T10",), ("efter_kvinnor", "efter_man"), "efter", Tecken.SUMMA),
+    # T3, T4, T6: the rows sum to T2's deltaganden with personal data.
+    *(Summa((Celler(t),), _cell("T2", "person_deltaganden"), KON, Tecken.SUMMA) for t in ("T3", "T4", "T6")),
+    # T5: each group at most the deltaganden; någon offentlig covers the groups.
+    _at_most((Celler("T5"),), _cell("T2", "person_deltaganden")),
+    _at_most((Celler("T5", _GRUPPER),), _cell("T5", "nagon_offentlig")),
+    Summa(_cell("T5", "nagon_offentlig"), (Celler("T5", _GRUPPER),), KON, Tecken.HOGST),
+    # T7: registrerade are T2's; avslutade of them, by avslutsorsak.
+    Summa(_cell("T7", "registrerade"), _cell("T2", "person_deltaganden"), KON),
+    _at_most(_cell("T7", "avslutade"), _cell("T7", "registrerade")),
+    Summa((Celler("T7", tuple(Avslutsorsak.values)),), _cell("T7", "avslutade"), KON, Tecken.SUMMA),
+    # T8–T11: the same avslutade.
+    *(Summa(_cell(t, "avslutade"), _cell("T7", "avslutade"), KON) for t in ("T8", "T9")),
+    Summa(_cell("T10", "avslutade", _FORE), _cell("T7", "avslutade"), KON),
+    Summa(_cell("T10", "avslutade", _EFTER), _cell("T7", "avslutade"), KON),
+    _at_most((Celler("T8", lambda r: r["kod"] != "avslutade"),), _cell("T8", "avslutade")),
+    _at_most((Celler("T8", tuple(ARBETE_ELLER_STUDIER)),), _cell("T8", "arbete_eller_studier")),
+    Summa(_cell("T8", "arbete_eller_studier"), (Celler("T8", tuple(ARBETE_ELLER_STUDIER)),), KON, Tecken.HOGST),
+    _at_most((Celler("T9", ("fore", "efter")),), _cell("T9", "avslutade")),
+    Summa(_cell("T9", "efter"), _cell("T8", "arbete_eller_studier"), KON),
+    *(
+        _at_most((Celler("T10", lambda r: r["kod"] != "avslutade", m),), _cell("T10", "avslutade", m))
+        for m in (_FORE, _EFTER)
+    ),
+    *(_at_most((Celler("T10", _GRUPPER, m),), _cell("T10", "nagon_offentlig", m)) for m in (_FORE, _EFTER)),
+    Summa((Celler("T11"),), _cell("T7", "avslutade"), KON),
+    # T12: of T2's deltaganden; unga 16–29 is T3's band, sjukskrivna T5's group.
+    _at_most((Celler("T12"),), _cell("T2", "person_deltaganden")),
+    Summa(_cell("T12", "unga_16_29"), _cell("T3", "16_29"), KON),
+    Summa(_cell("T12", "sjukskrivna"), _cell("T5", "sjuk_rehabpenning"), KON),
+    _at_most(_cell("T12", "unga_aktivitetsersattning"), _cell("T5", "sjuk_aktivitetsersattning")),
+    Radsumma(("T12",), ("individer",), "totalt", Tecken.HOGST),
+    _at_most((Celler("T12", None, "individer"),), _cell("T2", "person_individer", "totalt"), ("",)),
+    # T13: the cost per participant is of T2's total.
+    Kvot(
+        Celler("T13", ("kostnad_per_deltagare",)),
+        _cell("T13", "kostnad_individ"),
+        _cell("T2", "individinriktade_totalt", "totalt"),
+        ("budget", "utfall"),
+        skala=1,
+    ),
+    # T14: categories add up to totalt, types to the totalt row, which T2 repeats.
+    Radsumma(("T14",), ("myndighetspersonal", "arbetsgivare", "ovriga"), "totalt"),
+    Summa(
+        (Celler("T14", TYPER_PER_NIVA[Niva.STRUKTUR]),),
+        _cell("T14", "totalt"),
+        ("myndighetspersonal", "arbetsgivare", "ovriga", "totalt"),
+        Tecken.SUMMA,
+    ),
+    Summa(_cell("T14", "totalt", "totalt"), _cell("T2", "strukturdeltagare", "totalt"), tecken=Tecken.SUMMA),
+    # T15: of the followed up.
+    Radsumma(("T15",), ("arbete_eller_studier",), "uppfoljda", Tecken.HOGST),
+    Radsumma(("T15",), ("ingen_offentlig",), "uppfoljda", Tecken.HOGST),
+    # T16: counts of T2, T7 and T8, and their shares.
+    Summa(_cell("T16", "personuppgifter", "antal"), _cell("T2", "person_deltaganden", "totalt")),
+    Summa(
+        _cell("T16", "oppna_efter_insatsslut", "antal"),
+        (Celler("T2", ("person_deltaganden", "anonyma_deltaganden"), "totalt"),),
+        tecken=Tecken.HOGST,
+    ),
+    Summa(_cell("T16", "avslutade_utan_sysselsattning", "antal"), _cell("T8", "okand", "totalt"), tecken=Tecken.HOGST),
+    Summa(_cell("T16", "avslutade_utan_forsorjning", "antal"), _cell("T7", "avslutade", "totalt"), tecken=Tecken.HOGST),
+    *(
+        Kvot(
+            _cell("T16", rad, "andel_promille")[0],
+            _cell("T16", rad, "antal"),
+            (Celler("T2", ("person_deltaganden", "anonyma_deltaganden"), "totalt"),),
+        )
+        for rad in ("personuppgifter", "oppna_efter_insatsslut")
+    ),
+    *(
+        Kvot(_cell("T16", rad, "andel_promille")[0], _cell("T16", rad, "antal"), _cell("T7", "avslutade", "totalt"))
+        for rad in ("avslutade_utan_sysselsattning", "avslutade_utan_forsorjning")
+    ),
+    # T17 (län, riket): the förbund add up to the report's totals.
+    *(
+        Summa((Celler("T17", None, kolumn),), _cell(tabell, rad, "totalt"), tecken=Tecken.SUMMA)
+        for kolumn, tabell, rad in (
+            ("person_deltaganden", "T2", "person_deltaganden"),
+            ("anonyma_deltaganden", "T2", "anonyma_deltaganden"),
+            ("volym", "T2", "volym"),
+            ("avslutade", "T7", "avslutade"),
+            ("arbete_eller_studier", "T8", "arbete_eller_studier"),
+        )
+    ),
+    Radsumma(("T17",), ("avslutade",), "person_deltaganden", Tecken.HOGST),
+    Radsumma(("T17",), ("arbete_eller_studier",), "avslutade", Tecken.HOGST),
+    Egen(_t17_relationer),
+    # T18: the deltagare columns add up to T2's, struktur to T2's and by type to T14's; each
+    # row is at most its förbund in T17 (län, riket) or its insats in the catalogue.
+    *(
+        Summa(
+            (Celler("T18", None, f"deltagare_{kon}"),),
+            (Celler("T2", ("person_deltaganden", "anonyma_deltaganden", "volym"), kolumn),),
+            tecken=Tecken.SUMMA,
+        )
+        for kon, kolumn in (("kvinnor", "kvinnor"), ("man", "man"))
+    ),
+    Summa(
+        (Celler("T18", None, "deltagare_okant"), Celler("T2", ("volym",), "kvinnor"), Celler("T2", ("volym",), "man")),
+        _cell("T2", "volym", "totalt"),
+        tecken=Tecken.SUMMA,
+    ),
+    Summa((Celler("T18", None, "strukturdeltagare"),), _cell("T2", "strukturdeltagare", "totalt"), tecken=Tecken.SUMMA),
+    *(
+        Summa(
+            (Celler("T18", lambda r, typ=typ: r["niva"] == Niva.STRUKTUR and r["typ"] == typ, "strukturdeltagare"),),
+            _cell("T14", typ, "totalt"),
+            tecken=Tecken.SUMMA,
+        )
+        for typ in TYPER_PER_NIVA[Niva.STRUKTUR]
+    ),
+    Radvis("T18", ("deltagare_kvinnor", "deltagare_man", "deltagare_okant"), "T17", ("person_deltaganden", "anonyma_deltaganden", "volym")),
+    Radvis("T18", ("deltagare_kvinnor", "deltagare_man", "deltagare_okant"), "insatskatalog", ("deltagare",)),
+    # The insats catalogue (förbund): the insatser add up to the report's totals.
+    *(
+        Summa((Celler("insatskatalog", None, kolumn),), _cell(tabell, rad, "totalt"), tecken=Tecken.SUMMA)
+        for kolumn, tabell, rad in (
+            ("deltagare", "T2", "individinriktade_totalt"),
+            ("avslutade", "T7", "avslutade"),
+            ("arbete_eller_studier", "T8", "arbete_eller_studier"),
+        )
+    ),
+    Radsumma(("insatskatalog",), ("avslutade",), "deltagare", Tecken.HOGST),
+    Radsumma(("insatskatalog",), ("arbete_eller_studier",), "avslutade", Tecken.HOGST),
+    # T19: column Y repeats the year's cells.
+    Egen(_t19_relationer),
+)

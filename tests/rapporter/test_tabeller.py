@@ -379,9 +379,12 @@ def test_a_share_of_a_suppressed_count_or_base_is_none(data, rapportvag):
     assert t2.varde("person_deltaganden", "totalt") is None
     assert t2.row("person_deltaganden")["andel"] == {"kvinnor": None, "man": None, "totalt": None}
     # volym 10, 7, 19: man 7 and then kvinnor 10 go by complementary suppression (män: only
-    # person 4 hidden in the column; then volym's row); totalt 19 of 25 stays.
+    # person 4 hidden in the column; then volym's row); totalt 19 stays, but its base 25
+    # goes by secondary suppression (with 19 it would give person + anonyma, 6, and the
+    # förbund's own row in T17 and T16's share would pin them down).
     assert [t2.varde("volym", k) for k in ("kvinnor", "man", "totalt")] == [None, None, 19]
-    assert t2.row("volym")["andel"] == {"kvinnor": None, "man": None, "totalt": 760}
+    assert t2.varde("individinriktade_totalt", "totalt") is None
+    assert t2.row("volym")["andel"] == {"kvinnor": None, "man": None, "totalt": None}
     # nyinskrivna_person (1, 2, 3) is suppressed, and so is its base's kvinnor and man.
     assert t2.row("nyinskrivna_person")["andel"] == {"kvinnor": None, "man": None, "totalt": None}
     # T9 fore (1, 0, 1) of avslutade (1, 1, 2): the 0 of a suppressed base is None too.
@@ -945,5 +948,7 @@ def test_summary_never_puts_a_suppressed_value_into_words(data, rapportvag):
     assert rapport.tabeller["T9"].varde("avslutade", "totalt") is None
     assert "individer" not in text and "avslutades" not in text
     assert "Kvinnor var 52 procent" in text  # 12 and 11 of individinriktade_totalt are shown
-    assert "Under 2015 hade de individinriktade insatserna 25 deltagare" in text
+    # Its totalt (25) goes by secondary suppression, and with it the sentence on deltagare.
+    assert rapport.tabeller["T2"].varde("individinriktade_totalt", "totalt") is None
+    assert "individinriktade insatserna" not in text
     assert "Administrationen svarade för 21 procent" in text

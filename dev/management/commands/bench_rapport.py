@@ -9,6 +9,9 @@ Run it on the national-scale data set (`manage.py generate_data`). Prints:
 - one förbund's JSON report against a count(*) of its own deltaganden of the year (3×);
 - the number of queries of the report for one förbund, a län and the nation (it must not
   grow with the number of förbund or insatser);
+- the disclosure audit of the suppressed national report (every suppressed cell's interval
+  by linear programming, as the worker runs it before delivery) against the report's own
+  time (target: the audit adds no more than the report takes);
 - the PDF time for the largest förbund (target under 2.5 s) and for the nation (target
   under 8 s), as a job in the worker takes it: the tables and the PDF, with WeasyPrint and
   matplotlib imported beforehand as the worker does when it starts (rapporter.pdf.warm_up).
@@ -27,6 +30,7 @@ from django.test.utils import CaptureQueriesContext
 
 from deltagare.models import Deltagande
 from forbund.models import Forbund
+from rapporter.disclosure import audit
 from rapporter.fakta import uppdatera
 from rapporter.pdf import warm_up
 from rapporter.renderers import render, to_json
@@ -174,6 +178,7 @@ class Command(BaseCommand):
             + ("uppfyllt." if same else "EJ uppfyllt.")
             + " (Förbundets rapport har delvis andra tabeller, och insatskatalogen.)"
         )
+        self._audit(ar, nationell, repeat)
         if options["utan_pdf"]:
             return
         # As in the worker, which imports WeasyPrint and matplotlib when it starts: each
@@ -226,6 +231,26 @@ class Command(BaseCommand):
             f"förbundets deltaganden: {count_time * 1000:.1f} ms; kvot "
             f"{statistics.median(ratios):.1f} (mål: högst 3,0: "
             f"{'uppfyllt' if statistics.median(ratios) <= 3 else 'EJ uppfyllt'})."
+        )
+
+    def _audit(self, ar: int, nationell: Omfattning, repeat: int) -> None:
+        n = max(1, repeat // 3)
+        report_time, rapport = median_time(
+            lambda: build(ar=ar, omfattning=nationell, undertryck=True), n
+        )
+        v1_time, _ = median_time(
+            lambda: build(ar=ar, omfattning=nationell, undertryck=True, relationer=()), n
+        )
+        audit_time, fynd = median_time(lambda: audit(rapport), n)
+        hidden = sum(len(t.undertryckta) for t in rapport.tabeller.values())
+        self.stdout.write(
+            f"Röjandekontroll, hela landet: granskningen {audit_time * 1000:.0f} ms mot "
+            f"rapportens {report_time * 1000:.0f} ms (undertryckt; varav sekundär "
+            f"undertryckning ungefär {max(0.0, report_time - v1_time) * 1000:.0f} ms); kvot "
+            f"{audit_time / report_time:.2f} (mål: högst 1,0: "
+            f"{'uppfyllt' if audit_time <= report_time else 'EJ uppfyllt'}). {hidden} "
+            f"undertryckta celler; granskningen fann "
+            + ("inget." if not fynd else f"{len(fynd)} som kan räknas fram (FEL).")
         )
 
     def _default_year(self) -> int:
