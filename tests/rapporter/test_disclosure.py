@@ -30,10 +30,10 @@ from django.core.management import call_command
 from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
-from dev.generate import generate
 
 from deltagare import pnr
 from deltagare.models import Deltagande, Person
+from dev.generate import generate
 from insatser.models import Insats
 from rapporter import disclosure
 from rapporter.models import Rapportjobb, Status
