@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils import timezone
 
 from finsam.lib import period
@@ -168,7 +169,16 @@ class LastaAr:
             return None
         return type(self)._base_manager.filter(pk=self.pk).first()
 
+    def _dates_as_dates(self) -> None:
+        """Date fields given as ISO text (`create(startdatum="2020-01-01")`, as Django
+        allows) read as dates, as the save would store them, so the years can be told."""
+        for f in self._meta.concrete_fields:  # type: ignore[attr-defined]
+            value = getattr(self, f.attname)
+            if isinstance(f, models.DateField) and isinstance(value, str):
+                setattr(self, f.attname, f.to_python(value))
+
     def check_lock(self, *, deleting: bool = False) -> None:
+        self._dates_as_dates()
         old = self._stored()
         spans = (old or self).lock_spans(None) if deleting else self.lock_spans(old)
         if spans:
