@@ -24,6 +24,7 @@ test: install services
 	scripts/ensure-chromium.sh
 	.venv/bin/python manage.py makemigrations --check --dry-run
 	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
 	.venv/bin/pytest -n 2 --create-db
 
 # The suite in three random orders with new Hypothesis examples: proves that no test

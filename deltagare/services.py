@@ -362,9 +362,7 @@ def log_access_many(
         if d.person_id is not None:
             by_forbund.setdefault(d.person.forbund_id, []).append((d.person, d))
     entries = [
-        _log_view(
-            user=user, os_anvandare=os_anvandare, shown=shown, sida=sida, anledning=anledning
-        )
+        _log_view(user=user, os_anvandare=os_anvandare, shown=shown, sida=sida, anledning=anledning)
         for shown in by_forbund.values()
     ]
     return entries[0] if entries else None

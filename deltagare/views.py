@@ -79,7 +79,9 @@ def deltagande_url(deltagande: Deltagande, name: str = "deltagare:detail", **kwa
 
 
 @sensitive_variables("nummer")
-def _show_personal_data(request: AuthenticatedHttpRequest, deltagande: Deltagande, anledning: str) -> None:
+def _show_personal_data(
+    request: AuthenticatedHttpRequest, deltagande: Deltagande, anledning: str
+) -> None:
     """Logs the view and puts the formatted number on the deltagande for the template."""
     if deltagande.person_id is None:
         deltagande.visat_pnr = ""
@@ -108,7 +110,9 @@ def _filter(deltaganden, status: str, today: dt.date):
     return deltaganden
 
 
-def _shown(request: AuthenticatedHttpRequest, insats: Insats, rows: list[Deltagande], anledning: str):
+def _shown(
+    request: AuthenticatedHttpRequest, insats: Insats, rows: list[Deltagande], anledning: str
+):
     """The rows as the table shows them (the number formatted, the problems listed), with
     one access-log row per person whose number is shown."""
     for d in rows:
@@ -334,7 +338,9 @@ def pnr_check(request: AuthenticatedHttpRequest, orgnr: str, kod: str) -> HttpRe
     return render(request, "deltagare/registrera.html#pnr_status", context)
 
 
-def _known_person(request: AuthenticatedHttpRequest, insats: Insats, parsed: pnr.Personnummer) -> dict:
+def _known_person(
+    request: AuthenticatedHttpRequest, insats: Insats, parsed: pnr.Personnummer
+) -> dict:
     context: dict[str, object] = {
         "status": "giltigt",
         "kon": parsed.kon,
@@ -367,7 +373,9 @@ def _known_person(request: AuthenticatedHttpRequest, insats: Insats, parsed: pnr
 
 @never_cache
 @require_http_methods(["GET", "POST"])
-def deltagare_create_anonym(request: AuthenticatedHttpRequest, orgnr: str, kod: str) -> HttpResponse:
+def deltagare_create_anonym(
+    request: AuthenticatedHttpRequest, orgnr: str, kod: str
+) -> HttpResponse:
     insats = _get_insats(request, orgnr, kod)
     if request.method == "POST":
         form = AnonymForm(request.POST, insats=insats)

@@ -212,7 +212,9 @@ def _wanted(row: _Row) -> set[_Member]:
 
 
 def _labels(members: set[_Member]) -> set[str]:
-    return {f"{typ} {kommun or region}" if kommun or region else typ for typ, kommun, region in members}
+    return {
+        f"{typ} {kommun or region}" if kommun or region else typ for typ, kommun, region in members
+    }
 
 
 def _orgnr_key(row: dict[str, str]) -> str | None:

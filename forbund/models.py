@@ -625,6 +625,7 @@ class Importjobb(Job):
     def procent(self) -> int:
         return round(100 * self.klara / self.rader) if self.rader else 0
 
+
 class Arsgodkannande(models.Model):
     """A förbund's approval of its year: while approved the year is locked (forbund.arslas),
     and its reports are the stored approved version (rapporter.godkannande). One row per
@@ -694,6 +695,7 @@ class Arshandelse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.godkannande} – {self.get_handelse_display()} {self.tid:%Y-%m-%d}"
+
 
 class ApiNyckelQuerySet(models.QuerySet["ApiNyckel"]):
     def usable(self) -> ApiNyckelQuerySet:

@@ -125,7 +125,9 @@ def forbund_detail(request: AuthenticatedHttpRequest, orgnr: str) -> HttpRespons
 
 @require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request")
-def bidrag_edit(request: AuthenticatedHttpRequest, orgnr: str, ar: int, medlemskap_id: int) -> HttpResponse:
+def bidrag_edit(
+    request: AuthenticatedHttpRequest, orgnr: str, ar: int, medlemskap_id: int
+) -> HttpResponse:
     forbund = _get_forbund_for_user(request, orgnr, action="contributions_write")
     if not 2004 <= ar <= 2100:
         raise Http404

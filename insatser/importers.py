@@ -551,9 +551,7 @@ class EkonomiKind(ImportKind):
             utfall = _bounded(check, "utfall", MAX_BIGINT, required=False)
             if check.count or forbund is None or rad is None:
                 continue
-            if lock.refuse_row(
-                check, "ar", forbund.pk, [ekonomirad_span(ar, rad)], "Ekonomiraden"
-            ):
+            if lock.refuse_row(check, "ar", forbund.pk, [ekonomirad_span(ar, rad)], "Ekonomiraden"):
                 continue
             key = (forbund.pk, ar, rad, insats.pk if insats else None)
             if key in seen:
@@ -583,7 +581,12 @@ class EkonomiKind(ImportKind):
         )
         new = [
             Ekonomirad(
-                forbund=p.forbund, ar=p.ar, rad=p.kod, insats=p.insats, budget=p.budget, utfall=p.utfall
+                forbund=p.forbund,
+                ar=p.ar,
+                rad=p.kod,
+                insats=p.insats,
+                budget=p.budget,
+                utfall=p.utfall,
             )
             for p in done.new
         ]

@@ -42,7 +42,10 @@ def _get_forbund(request: AuthenticatedHttpRequest, orgnr: str, *, write: bool =
 
 
 def _get_insats_for_user(
-    request: AuthenticatedHttpRequest, orgnr: str, kod: str, action: access.InsatsAction = "insats_read"
+    request: AuthenticatedHttpRequest,
+    orgnr: str,
+    kod: str,
+    action: access.InsatsAction = "insats_read",
 ) -> Insats:
     scoped = {
         "insats_read": Insats.objects.for_user,
@@ -60,7 +63,9 @@ def _valid_year(ar: int) -> int:
     return ar
 
 
-def _single_or_choice(request: AuthenticatedHttpRequest, forbund, url_name: str, title: str, **kwargs):
+def _single_or_choice(
+    request: AuthenticatedHttpRequest, forbund, url_name: str, title: str, **kwargs
+):
     """Send a user with one förbund straight to it; let a user with several choose."""
     forbund = list(forbund.order_by("namn"))
     if not forbund:
@@ -160,7 +165,9 @@ def _antal_model(insats: Insats) -> type[Periodantal] | None:
     return None
 
 
-def _antal_context(request: AuthenticatedHttpRequest, insats: Insats, form=None) -> dict[str, object]:
+def _antal_context(
+    request: AuthenticatedHttpRequest, insats: Insats, form=None
+) -> dict[str, object]:
     model = _antal_model(insats)
     if model is None:
         return {}
@@ -186,7 +193,9 @@ def _is_handlaggare(request: AuthenticatedHttpRequest, insats: Insats) -> bool:
     return bool(assigned) and any(u.pk in assigned for u in insats.handlaggare.all())
 
 
-def _detail_context(request: AuthenticatedHttpRequest, insats: Insats, **extra: object) -> dict[str, object]:
+def _detail_context(
+    request: AuthenticatedHttpRequest, insats: Insats, **extra: object
+) -> dict[str, object]:
     return {
         "insats": insats,
         "forbund": insats.forbund,
@@ -238,7 +247,11 @@ def antal_add(request: AuthenticatedHttpRequest, orgnr: str, kod: str) -> HttpRe
 
 
 def _form_response(
-    request: AuthenticatedHttpRequest, forbund: Forbund, form: InsatsForm, mal_formset, insats: Insats | None
+    request: AuthenticatedHttpRequest,
+    forbund: Forbund,
+    form: InsatsForm,
+    mal_formset,
+    insats: Insats | None,
 ) -> HttpResponse:
     template = "insatser/insats_form.html"
     if request.htmx and request.htmx.target == "typ-falt":
@@ -250,7 +263,9 @@ def _form_response(
     )
 
 
-def _insats_form(request: AuthenticatedHttpRequest, forbund: Forbund, insats: Insats) -> HttpResponse:
+def _insats_form(
+    request: AuthenticatedHttpRequest, forbund: Forbund, insats: Insats
+) -> HttpResponse:
     """The create and edit form: GET shows it (or, from htmx, the typ options for the
     chosen nivå), POST saves the insats with its target groups, parties and goals."""
     existing = insats if insats.pk else None

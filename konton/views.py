@@ -54,7 +54,9 @@ def _get_account_for_user(request: AuthenticatedHttpRequest, user_id: int) -> Us
     return get_object_or_404(_accounts_for_user(request), pk=user_id)
 
 
-def _get_uppdrag_for_user(request: AuthenticatedHttpRequest, user_id: int, uppdrag_id: int) -> Uppdrag:
+def _get_uppdrag_for_user(
+    request: AuthenticatedHttpRequest, user_id: int, uppdrag_id: int
+) -> Uppdrag:
     _require(access.can_manage_accounts(request.user))
     queryset = Uppdrag.objects.filter(access.uppdrag_write_filter(request.user))
     return get_object_or_404(
@@ -212,7 +214,9 @@ def anvandare_aktiveringslank(request: AuthenticatedHttpRequest, user_id: int) -
 
 
 @require_POST
-def anvandare_aterstall_autentisering(request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
+def anvandare_aterstall_autentisering(
+    request: AuthenticatedHttpRequest, user_id: int
+) -> HttpResponse:
     """The administratör removes a lost authenticator; the user enrols a new one through
     the activation link mailed to them. The administratör never sees either."""
     _require(access.can_edit_accounts(request.user))

@@ -236,8 +236,8 @@ class RapportOut(Schema):
     tabeller: dict[str, TabellOut]
     insatskatalog: TabellOut | None = None
     uppgifter: dict[str, Any] = Field(
-        description="Om uppgifterna är godkända: {\"status\": \"godkanda\", \"version\": …, "
-        "\"godkand\": …} eller {\"status\": \"preliminara\"}; för lan och nationell även hur "
+        description='Om uppgifterna är godkända: {"status": "godkanda", "version": …, '
+        '"godkand": …} eller {"status": "preliminara"}; för lan och nationell även hur '
         "många förbund som har godkänt året och vilka som inte har det."
     )
     fakta: dict[str, str] | None = Field(

@@ -104,8 +104,7 @@ class GodkannForm(StyledFormMixin, forms.Form):
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Krävs när deltaganden pågår efter insatsens slut: varför året ändå "
-        "godkänns.",
+        help_text="Krävs när deltaganden pågår efter insatsens slut: varför året ändå godkänns.",
     )
     diarienummer = forms.CharField(
         label="Diarienummer", required=False, max_length=50, help_text="Tryckt på försättsbladet."

@@ -243,6 +243,7 @@ class Rapportfakta(models.Model):
     def __str__(self) -> str:
         return f"Rapportfakta {self.omfattning} {self.kod} {self.ar}"
 
+
 class Rapportversion(models.Model):
     """One approved version of a förbund's report for a year, kept as it was approved: the
     tables in full (with and without suppression, so every form can be written from them
@@ -287,9 +288,7 @@ class Rapportversion(models.Model):
 
     def get_absolute_url(self) -> str:
         g = self.godkannande
-        return reverse(
-            "rapporter:godkannande", args=[g.forbund.organisationsnummer, g.ar]
-        )
+        return reverse("rapporter:godkannande", args=[g.forbund.organisationsnummer, g.ar])
 
     def fil(self, format: str) -> bytes:
         return bytes(getattr(self, format))

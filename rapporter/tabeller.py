@@ -691,9 +691,7 @@ class _Fakta:
                     personer[ar][column] = _personer(counts)
                 continue
             record, kinds = readers[gren]
-            grenar[ar][gren].append(
-                (kon, record(*map(_read, kinds, values[: len(kinds)])), counts)
-            )
+            grenar[ar][gren].append((kon, record(*map(_read, kinds, values[: len(kinds)])), counts))
         return {ar: cls(grenar[ar], personer[ar]) for ar in years}
 
     def count(self, gren: str, test: Callable[[Any], bool] = lambda r: True) -> dict[str, int]:
@@ -1963,7 +1961,10 @@ def _t17_relationer(tabeller: dict[str, Tabell]) -> list[Relation]:
         Kvot(
             Celler("T17", (kod,), "personuppgifter_promille"),
             (Celler("T17", (kod,), "person_deltaganden"),),
-            (Celler("T17", (kod,), "person_deltaganden"), Celler("T17", (kod,), "anonyma_deltaganden")),
+            (
+                Celler("T17", (kod,), "person_deltaganden"),
+                Celler("T17", (kod,), "anonyma_deltaganden"),
+            ),
         )
         for kod in (r["kod"] for r in tabeller["T17"].rader)
     ]
@@ -1988,7 +1989,9 @@ def _t19_relationer(tabeller: dict[str, Tabell]) -> list[Relation]:
         else:
             out.append(Kopia(("T19", kod, ar), (tabell, rad, kolumn)))
     for year in t19.kolumner[:-1]:
-        out.append(_at_most(_cell("T19", "person_individer"), _cell("T19", "person_deltaganden"), (year,)))
+        out.append(
+            _at_most(_cell("T19", "person_individer"), _cell("T19", "person_deltaganden"), (year,))
+        )
     out.append(
         _at_most(
             (Celler("T12", None, "foregaende_ar"),),
@@ -2001,7 +2004,9 @@ def _t19_relationer(tabeller: dict[str, Tabell]) -> list[Relation]:
 RELATIONER: tuple[Relation, ...] = (
     # T2: kön columns; the person rows, the total, and their bounds.
     Radsumma(("T2",), ("kvinnor", "man"), "totalt", Tecken.SUMMA, rader=_T2_PERSONRADER),
-    Radsumma(("T2",), ("kvinnor", "man"), "totalt", Tecken.HOGST, ("volym", "individinriktade_totalt")),
+    Radsumma(
+        ("T2",), ("kvinnor", "man"), "totalt", Tecken.HOGST, ("volym", "individinriktade_totalt")
+    ),
     Summa(
         (Celler("T2", ("person_deltaganden", "anonyma_deltaganden", "volym")),),
         _cell("T2", "individinriktade_totalt"),
@@ -2013,11 +2018,19 @@ RELATIONER: tuple[Relation, ...] = (
     ),
     _at_most(_cell("T2", "nyinskrivna_anonyma"), _cell("T2", "anonyma_deltaganden")),
     # T3–T12: kvinnor + man = totalt.
-    Radsumma(("T3", "T4", "T5", "T6", "T7", "T8", "T9", "T11", "T12"), ("kvinnor", "man"), "totalt", Tecken.SUMMA),
+    Radsumma(
+        ("T3", "T4", "T5", "T6", "T7", "T8", "T9", "T11", "T12"),
+        ("kvinnor", "man"),
+        "totalt",
+        Tecken.SUMMA,
+    ),
     Radsumma(("T10",), ("fore_kvinnor", "fore_man"), "fore", Tecken.SUMMA),
     Radsumma(("T10",), ("efter_kvinnor", "efter_man"), "efter", Tecken.SUMMA),
     # T3, T4, T6: the rows sum to T2's deltaganden with personal data.
-    *(Summa((Celler(t),), _cell("T2", "person_deltaganden"), KON, Tecken.SUMMA) for t in ("T3", "T4", "T6")),
+    *(
+        Summa((Celler(t),), _cell("T2", "person_deltaganden"), KON, Tecken.SUMMA)
+        for t in ("T3", "T4", "T6")
+    ),
     # T5: each group at most the deltaganden; någon offentlig covers the groups.
     _at_most((Celler("T5"),), _cell("T2", "person_deltaganden")),
     _at_most((Celler("T5", _GRUPPER),), _cell("T5", "nagon_offentlig")),
@@ -2032,14 +2045,24 @@ RELATIONER: tuple[Relation, ...] = (
     Summa(_cell("T10", "avslutade", _EFTER), _cell("T7", "avslutade"), KON),
     _at_most((Celler("T8", lambda r: r["kod"] != "avslutade"),), _cell("T8", "avslutade")),
     _at_most((Celler("T8", tuple(ARBETE_ELLER_STUDIER)),), _cell("T8", "arbete_eller_studier")),
-    Summa(_cell("T8", "arbete_eller_studier"), (Celler("T8", tuple(ARBETE_ELLER_STUDIER)),), KON, Tecken.HOGST),
+    Summa(
+        _cell("T8", "arbete_eller_studier"),
+        (Celler("T8", tuple(ARBETE_ELLER_STUDIER)),),
+        KON,
+        Tecken.HOGST,
+    ),
     _at_most((Celler("T9", ("fore", "efter")),), _cell("T9", "avslutade")),
     Summa(_cell("T9", "efter"), _cell("T8", "arbete_eller_studier"), KON),
     *(
-        _at_most((Celler("T10", lambda r: r["kod"] != "avslutade", m),), _cell("T10", "avslutade", m))
+        _at_most(
+            (Celler("T10", lambda r: r["kod"] != "avslutade", m),), _cell("T10", "avslutade", m)
+        )
         for m in (_FORE, _EFTER)
     ),
-    *(_at_most((Celler("T10", _GRUPPER, m),), _cell("T10", "nagon_offentlig", m)) for m in (_FORE, _EFTER)),
+    *(
+        _at_most((Celler("T10", _GRUPPER, m),), _cell("T10", "nagon_offentlig", m))
+        for m in (_FORE, _EFTER)
+    ),
     Summa((Celler("T11"),), _cell("T7", "avslutade"), KON),
     # T12: of T2's deltaganden; unga 16–29 is T3's band, sjukskrivna T5's group.
     _at_most((Celler("T12"),), _cell("T2", "person_deltaganden")),
@@ -2064,7 +2087,11 @@ RELATIONER: tuple[Relation, ...] = (
         ("myndighetspersonal", "arbetsgivare", "ovriga", "totalt"),
         Tecken.SUMMA,
     ),
-    Summa(_cell("T14", "totalt", "totalt"), _cell("T2", "strukturdeltagare", "totalt"), tecken=Tecken.SUMMA),
+    Summa(
+        _cell("T14", "totalt", "totalt"),
+        _cell("T2", "strukturdeltagare", "totalt"),
+        tecken=Tecken.SUMMA,
+    ),
     # T15: of the followed up.
     Radsumma(("T15",), ("arbete_eller_studier",), "uppfoljda", Tecken.HOGST),
     Radsumma(("T15",), ("ingen_offentlig",), "uppfoljda", Tecken.HOGST),
@@ -2075,8 +2102,16 @@ RELATIONER: tuple[Relation, ...] = (
         (Celler("T2", ("person_deltaganden", "anonyma_deltaganden"), "totalt"),),
         tecken=Tecken.HOGST,
     ),
-    Summa(_cell("T16", "avslutade_utan_sysselsattning", "antal"), _cell("T8", "okand", "totalt"), tecken=Tecken.HOGST),
-    Summa(_cell("T16", "avslutade_utan_forsorjning", "antal"), _cell("T7", "avslutade", "totalt"), tecken=Tecken.HOGST),
+    Summa(
+        _cell("T16", "avslutade_utan_sysselsattning", "antal"),
+        _cell("T8", "okand", "totalt"),
+        tecken=Tecken.HOGST,
+    ),
+    Summa(
+        _cell("T16", "avslutade_utan_forsorjning", "antal"),
+        _cell("T7", "avslutade", "totalt"),
+        tecken=Tecken.HOGST,
+    ),
     *(
         Kvot(
             _cell("T16", rad, "andel_promille")[0],
@@ -2086,7 +2121,11 @@ RELATIONER: tuple[Relation, ...] = (
         for rad in ("personuppgifter", "oppna_efter_insatsslut")
     ),
     *(
-        Kvot(_cell("T16", rad, "andel_promille")[0], _cell("T16", rad, "antal"), _cell("T7", "avslutade", "totalt"))
+        Kvot(
+            _cell("T16", rad, "andel_promille")[0],
+            _cell("T16", rad, "antal"),
+            _cell("T7", "avslutade", "totalt"),
+        )
         for rad in ("avslutade_utan_sysselsattning", "avslutade_utan_forsorjning")
     ),
     # T17 (län, riket): the förbund add up to the report's totals.
@@ -2114,24 +2153,52 @@ RELATIONER: tuple[Relation, ...] = (
         for kon, kolumn in (("kvinnor", "kvinnor"), ("man", "man"))
     ),
     Summa(
-        (Celler("T18", None, "deltagare_okant"), Celler("T2", ("volym",), "kvinnor"), Celler("T2", ("volym",), "man")),
+        (
+            Celler("T18", None, "deltagare_okant"),
+            Celler("T2", ("volym",), "kvinnor"),
+            Celler("T2", ("volym",), "man"),
+        ),
         _cell("T2", "volym", "totalt"),
         tecken=Tecken.SUMMA,
     ),
-    Summa((Celler("T18", None, "strukturdeltagare"),), _cell("T2", "strukturdeltagare", "totalt"), tecken=Tecken.SUMMA),
+    Summa(
+        (Celler("T18", None, "strukturdeltagare"),),
+        _cell("T2", "strukturdeltagare", "totalt"),
+        tecken=Tecken.SUMMA,
+    ),
     *(
         Summa(
-            (Celler("T18", lambda r, typ=typ: r["niva"] == Niva.STRUKTUR and r["typ"] == typ, "strukturdeltagare"),),
+            (
+                Celler(
+                    "T18",
+                    lambda r, typ=typ: r["niva"] == Niva.STRUKTUR and r["typ"] == typ,
+                    "strukturdeltagare",
+                ),
+            ),
             _cell("T14", typ, "totalt"),
             tecken=Tecken.SUMMA,
         )
         for typ in TYPER_PER_NIVA[Niva.STRUKTUR]
     ),
-    Radvis("T18", ("deltagare_kvinnor", "deltagare_man", "deltagare_okant"), "T17", ("person_deltaganden", "anonyma_deltaganden", "volym")),
-    Radvis("T18", ("deltagare_kvinnor", "deltagare_man", "deltagare_okant"), "insatskatalog", ("deltagare",)),
+    Radvis(
+        "T18",
+        ("deltagare_kvinnor", "deltagare_man", "deltagare_okant"),
+        "T17",
+        ("person_deltaganden", "anonyma_deltaganden", "volym"),
+    ),
+    Radvis(
+        "T18",
+        ("deltagare_kvinnor", "deltagare_man", "deltagare_okant"),
+        "insatskatalog",
+        ("deltagare",),
+    ),
     # The insats catalogue (förbund): the insatser add up to the report's totals.
     *(
-        Summa((Celler("insatskatalog", None, kolumn),), _cell(tabell, rad, "totalt"), tecken=Tecken.SUMMA)
+        Summa(
+            (Celler("insatskatalog", None, kolumn),),
+            _cell(tabell, rad, "totalt"),
+            tecken=Tecken.SUMMA,
+        )
         for kolumn, tabell, rad in (
             ("deltagare", "T2", "individinriktade_totalt"),
             ("avslutade", "T7", "avslutade"),

@@ -22,6 +22,7 @@ def is_active_in_year(start: dt.date, end: dt.date | None, ar: int) -> bool:
     """`active_in_year_q` for one row: start ≤ 31 December Y and no end before 1 January Y."""
     return start <= dt.date(ar, 12, 31) and (end is None or end >= dt.date(ar, 1, 1))
 
+
 def years_active(start: dt.date, end: dt.date | None) -> tuple[int, int | None]:
     """The first and last year a period is active in (the rule of `active_in_year_q` for one
     row in memory); a last year of None means every later year as well."""

@@ -78,7 +78,11 @@ def test_tid_i_insats_at_exactly_6_and_12_calendar_months(forbund_a, rapportvag)
     ]
     for person, (start, slut) in zip(people, cases, strict=True):
         _deltagande(insats, person, start, slut)
-    assert _totals(forbund_a, "T11", rapportvag) == {"upp_till_6": 2, "upp_till_12": 3, "over_12": 2}
+    assert _totals(forbund_a, "T11", rapportvag) == {
+        "upp_till_6": 2,
+        "upp_till_12": 3,
+        "over_12": 2,
+    }
 
 
 def test_active_in_the_year_from_1_january_to_31_december(forbund_a, rapportvag):
@@ -148,7 +152,12 @@ def test_forbund_and_memberships_active_in_the_year_from_1_january_to_31_decembe
     members = forbund_a.medlemskap.active_in_year(Y).filter(kommun__isnull=False)
     assert sorted(members.values_list("kommun__kod", flat=True)) == ["0360", "0380", "0381", "0382"]
     kommuner = forbund_a.medlemskap.filter(kommun__isnull=False).select_related("kommun")
-    assert sorted(m.kommun.kod for m in kommuner if m.is_active_in_year(Y)) == ["0360", "0380", "0381", "0382"]
+    assert sorted(m.kommun.kod for m in kommuner if m.is_active_in_year(Y)) == [
+        "0360",
+        "0380",
+        "0381",
+        "0382",
+    ]
 
 
 def test_complementary_suppression_along_a_column_total(forbund_a):
