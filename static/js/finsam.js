@@ -16,8 +16,25 @@
       if ((form.getAttribute("method") || "get").toLowerCase() !== "get") {
         return;
       }
-      Array.prototype.forEach.call(form.elements, function (el) {
-        if (!el.name || el.type === "submit" || el.type === "button") {
+      var named = Array.prototype.filter.call(form.elements, function (el) {
+        return el.name && el.type !== "submit" && el.type !== "button";
+      });
+      // An address without any of the form's fields shows the page's defaults (a year the
+      // server chose, "Alla …"): put back the values the server rendered, not blanks.
+      var filtered = named.some(function (el) {
+        return params.has(el.name);
+      });
+      named.forEach(function (el) {
+        if (!filtered) {
+          if (el.type === "checkbox" || el.type === "radio") {
+            el.checked = el.defaultChecked;
+          } else if (el.tagName === "SELECT") {
+            Array.prototype.forEach.call(el.options, function (option) {
+              option.selected = option.defaultSelected;
+            });
+          } else {
+            el.value = el.defaultValue;
+          }
           return;
         }
         var values = params.getAll(el.name);
@@ -60,10 +77,10 @@
     showErrors(event.target);
   });
   document.addEventListener("htmx:historyRestore", syncFilters);
-  window.addEventListener("pageshow", function (event) {
-    if (event.persisted) {
-      syncFilters();
-    }
+  // Back and Forward: the browser puts typed values back into the form once the page is
+  // shown (from its cache or loaded again); the address decides, so sync after that.
+  window.addEventListener("pageshow", function () {
+    window.setTimeout(syncFilters, 0);
   });
   window.addEventListener("popstate", function () {
     // htmx restores the content on popstate; the controls follow once it has.

@@ -87,3 +87,21 @@ def test_forbundsadministrator_approves_and_radet_sees_it(page, live_server, wor
     expect(radet.get_by_text("1 av 1 aktiva förbund")).to_be_visible()
     expect(radet.get_by_text("Samordningsförbundet Syd")).to_have_count(0)
     assert_accessible(radet)
+
+
+def test_the_overview_form_shows_the_year_it_lists(page, live_server, world):
+    """Without a year in the address the page lists last year; its År field says so (the
+    filter script once blanked every control the address did not name), also after Back."""
+    default = str(dt.date.today().year - 1)
+    login(page, live_server, "radet")
+    page.get_by_role("link", name="Godkända år").click()
+    expect(page.get_by_role("heading", name=default, exact=True)).to_be_visible()
+    expect(page.get_by_label("År")).to_have_value(default)
+    page.get_by_label("År").fill(str(AR))
+    page.get_by_role("button", name="Visa").click()
+    expect(page.get_by_role("heading", name=str(AR), exact=True)).to_be_visible()
+    page.go_back()
+    expect(page.get_by_role("heading", name=default, exact=True)).to_be_visible()
+    expect(page.get_by_label("År")).to_have_value(default)
+    page.go_forward()
+    expect(page.get_by_label("År")).to_have_value(str(AR))
