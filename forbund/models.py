@@ -20,7 +20,7 @@ from .choices import Arbetsgivartyp, Lan, Medlemstyp, Roll
 from .validators import validate_organisationsnummer
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
 
     from .access import Action
 
@@ -252,10 +252,11 @@ class Medlemskap(models.Model):
 
     @property
     def part_namn(self) -> str:
-        if self.kommun_id:
+        # No query for an empty key: the descriptor answers None from the id.
+        if self.kommun is not None:
             # Official names vary ("Uppsala kommun", "Malmö stad"): show the kommun's name.
             return self.kommun.namn
-        if self.region_id:
+        if self.region is not None:
             return self.region.namn
         return self.get_medlemstyp_display()
 
@@ -340,6 +341,9 @@ class User(AbstractUser):
         blank=True,
         help_text="Organisationen där användaren är anställd.",
     )
+
+    # Not a field: django-otp's OTPMiddleware sets it on the user of every request.
+    is_verified: Callable[[], bool]
 
     class Meta(AbstractUser.Meta):
         verbose_name = "användare"

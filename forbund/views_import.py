@@ -9,7 +9,7 @@ and only while their role still allows the kind; everyone else gets 404.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -26,7 +26,8 @@ from finsam.lib.tabular import write_table
 from finsam.lib.uploads import UploadForm
 
 from . import importjobb
-from .models import Importjobb
+from .http import AuthenticatedHttpRequest
+from .models import Importjobb, User
 
 Status = Importjobb.Status
 FORMATS = {
@@ -47,12 +48,14 @@ def upload_page(
     request: HttpRequest, *, kinds: list[ImportKind], template: str, **context: Any
 ) -> HttpResponse:
     """GET: the form; POST: the file is stored encrypted and sent to the worker."""
+    # Signed in: the other apps' upload views (typed HttpRequest) require login.
+    user = cast("User", request.user)
     choices = [(k.name, k.label) for k in kinds]
     form = UploadForm(request.POST or None, request.FILES or None, kinds=choices)
     if request.method == "POST" and form.is_valid():
         fil = form.cleaned_data["fil"]
         jobb = importjobb.upload(
-            user=request.user,
+            user=user,
             kind=form.cleaned_data["kind"],
             filnamn=fil.name,
             data=fil.read(),
@@ -60,7 +63,7 @@ def upload_page(
         )
         return redirect(jobb)
     tidigare = (
-        Importjobb.objects.filter(user=request.user, sida=request.path)
+        Importjobb.objects.filter(user=user, sida=request.path)
         .defer("data", "alla_andringar")
         .order_by("-skapad")[:10]
     )
@@ -72,7 +75,7 @@ def upload_page(
     )
 
 
-def _own_job(request: HttpRequest, importjobb_id: Any) -> Importjobb:
+def _own_job(request: AuthenticatedHttpRequest, importjobb_id: Any) -> Importjobb:
     job = get_object_or_404(
         Importjobb.objects.defer("data", "alla_andringar").select_related("user"),
         pk=importjobb_id,
@@ -83,7 +86,9 @@ def _own_job(request: HttpRequest, importjobb_id: Any) -> Importjobb:
     return job
 
 
-def _listed(request: HttpRequest, job: Importjobb, changes: list[Change], sida: str) -> None:
+def _listed(
+    request: AuthenticatedHttpRequest, job: Importjobb, changes: list[Change], sida: str
+) -> None:
     """Stored values of personal data shown in a change list are logged as read."""
     refs = [c.ref for c in changes if c.ref is not None]
     if refs:
@@ -92,7 +97,7 @@ def _listed(request: HttpRequest, job: Importjobb, changes: list[Change], sida: 
 
 @never_cache
 @require_GET
-def jobb(request: HttpRequest, importjobb_id: Any) -> HttpResponse:
+def jobb(request: AuthenticatedHttpRequest, importjobb_id: Any) -> HttpResponse:
     job = _own_job(request, importjobb_id)
     changes = [Change.from_json(c) for c in job.andringar]
     if not job.pagaende:
@@ -114,7 +119,7 @@ def jobb(request: HttpRequest, importjobb_id: Any) -> HttpResponse:
 
 @never_cache
 @require_POST
-def bekrafta(request: HttpRequest, importjobb_id: Any) -> HttpResponse:
+def bekrafta(request: AuthenticatedHttpRequest, importjobb_id: Any) -> HttpResponse:
     """Starts the import; a second confirmation (Back, then Bekräfta) says what happened."""
     job = _own_job(request, importjobb_id)
     if not importjobb.confirm(job):
@@ -141,7 +146,7 @@ def _already(job: Importjobb) -> str:
 
 @never_cache
 @require_GET
-def fel(request: HttpRequest, importjobb_id: Any) -> HttpResponse:
+def fel(request: AuthenticatedHttpRequest, importjobb_id: Any) -> HttpResponse:
     """Every error of a refused file, as CSV (the page lists the first ones)."""
     job = _own_job(request, importjobb_id)
     data = write_table(["rad", "kolumn", "varde", "meddelande"], job.fel, format="csv")
@@ -150,7 +155,7 @@ def fel(request: HttpRequest, importjobb_id: Any) -> HttpResponse:
 
 @never_cache
 @require_GET
-def andringar(request: HttpRequest, importjobb_id: Any, format: str) -> HttpResponse:
+def andringar(request: AuthenticatedHttpRequest, importjobb_id: Any, format: str) -> HttpResponse:
     """Every change of a checked or imported file, one line per field, as CSV or XLSX."""
     if format not in FORMATS:
         raise Http404

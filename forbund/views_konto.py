@@ -38,6 +38,7 @@ from finsam.lib.forms import DateInput, StyledFormMixin
 
 from . import account_services
 from .access import can_order_reports, requires_two_factor
+from .http import AuthenticatedHttpRequest
 from .models import Behorighetslogg, Engangslank
 from .sessions import ENROL_SESSION_KEY, SIGNED_IN_KEY, USER_AGENT_KEY
 
@@ -149,7 +150,7 @@ def _next_url(request: HttpRequest) -> str:
 
 @require_http_methods(["GET", "POST"])
 @sensitive_post_parameters("token")
-def otp_verify(request: HttpRequest) -> HttpResponse:
+def otp_verify(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Ask for the code from the user's confirmed authenticator."""
     user = request.user
     if user.is_verified():
@@ -192,7 +193,7 @@ def _qr_svg(data: str) -> str:
 @require_http_methods(["GET", "POST"])
 @sensitive_post_parameters("token")
 @sensitive_variables()  # the TOTP secret
-def otp_setup(request: HttpRequest) -> HttpResponse:
+def otp_setup(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Enrol an authenticator: scan the QR code (or type the key), then confirm with a code.
 
     Only in the session that used an activation link; a password alone gets the page that
@@ -229,14 +230,14 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _show_recovery_codes(request: HttpRequest, *, next_url: str = "/") -> HttpResponse:
+def _show_recovery_codes(request: AuthenticatedHttpRequest, *, next_url: str = "/") -> HttpResponse:
     """New recovery codes, shown on this one page and never again."""
     codes = account_services.new_recovery_codes(user=request.user)
     return render(request, "registration/reservkoder.html", {"codes": codes, "next": next_url})
 
 
 @require_GET
-def ingen_app(request: HttpRequest) -> HttpResponse:
+def ingen_app(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A signed-in account that must use two factors but has no authenticator."""
     if TOTPDevice.objects.devices_for_user(request.user, confirmed=True).exists():
         return redirect("konto:otp_verify")
@@ -343,11 +344,11 @@ class OwnPasswordForm(PasswordForm, PasswordChangeForm):
 
 
 @require_GET
-def mitt_konto(request: HttpRequest) -> HttpResponse:
+def mitt_konto(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _mitt_konto_page(request, OwnPasswordForm(request.user))
 
 
-def _mitt_konto_page(request: HttpRequest, form, status: int = 200) -> HttpResponse:
+def _mitt_konto_page(request: AuthenticatedHttpRequest, form, status: int = 200) -> HttpResponse:
     user = request.user
     return render(
         request,
@@ -367,7 +368,7 @@ def _mitt_konto_page(request: HttpRequest, form, status: int = 200) -> HttpRespo
 
 @sensitive_post_parameters("old_password", "new_password1", "new_password2")
 @require_POST
-def byt_losenord(request: HttpRequest) -> HttpResponse:
+def byt_losenord(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = OwnPasswordForm(request.user, request.POST)
     if not form.is_valid():
         return _mitt_konto_page(request, form)
@@ -380,7 +381,7 @@ def byt_losenord(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def avsluta_andra_sessioner(request: HttpRequest) -> HttpResponse:
+def avsluta_andra_sessioner(request: AuthenticatedHttpRequest) -> HttpResponse:
     count = account_services.end_sessions(user=request.user, keep=request.session.session_key)
     messages.success(
         request,
@@ -392,7 +393,7 @@ def avsluta_andra_sessioner(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def nya_reservkoder(request: HttpRequest) -> HttpResponse:
+def nya_reservkoder(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not TOTPDevice.objects.devices_for_user(request.user, confirmed=True).exists():
         raise Http404
     return _show_recovery_codes(request, next_url=reverse("konto:mitt_konto"))
@@ -430,7 +431,7 @@ class ApiNyckelForm(StyledFormMixin, forms.Form):
 
 
 def _api_nycklar_page(
-    request: HttpRequest, form: ApiNyckelForm, *, ny_nyckel: str = ""
+    request: AuthenticatedHttpRequest, form: ApiNyckelForm, *, ny_nyckel: str = ""
 ) -> HttpResponse:
     response = render(
         request,
@@ -451,7 +452,7 @@ def _api_nycklar_page(
 
 @require_http_methods(["GET", "POST"])
 @sensitive_variables("token")
-def api_nycklar(request: HttpRequest) -> HttpResponse:
+def api_nycklar(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The user's API keys: make one (shown this once), see and revoke the others."""
     if request.method == "GET":
         return _api_nycklar_page(request, ApiNyckelForm())
@@ -469,7 +470,7 @@ def api_nycklar(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def api_nyckel_aterkalla(request: HttpRequest, nyckel_id: int) -> HttpResponse:
+def api_nyckel_aterkalla(request: AuthenticatedHttpRequest, nyckel_id: int) -> HttpResponse:
     nyckel = get_object_or_404(request.user.api_nycklar, pk=nyckel_id)
     if account_services.revoke_api_nyckel(nyckel=nyckel):
         messages.success(

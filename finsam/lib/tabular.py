@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -138,7 +138,7 @@ def _read_xlsx(data: bytes, max_rows: int) -> list[tuple[int, list[str]]]:
         raise TabularError(str(error)) from None
 
 
-def write_table(columns: list[str], rows: Iterable[dict[str, object]], *, format: str) -> bytes:
+def write_table(columns: list[str], rows: Iterable[Mapping[str, object]], *, format: str) -> bytes:
     if format == "csv":
         buffer = io.StringIO(newline="")
         writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
@@ -159,7 +159,7 @@ def _csv_cell(value: object) -> str:
     return escape_cell(str(value))
 
 
-def _write_xlsx(columns: list[str], rows: Iterable[dict[str, object]]) -> bytes:
+def _write_xlsx(columns: list[str], rows: Iterable[Mapping[str, object]]) -> bytes:
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
