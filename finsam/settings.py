@@ -28,7 +28,7 @@ ALLOWED_HOSTS = env.list(
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "finsam.apps.FinsamAdminConfig",  # django.contrib.admin with Finsam's site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

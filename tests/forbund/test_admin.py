@@ -1,4 +1,4 @@
-"""The Django admin (forbund/admin.py) and who reaches it (finsam/urls.py)."""
+"""The Django admin (forbund/admin.py) and who reaches it (finsam/admin.py)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from finsam.urls import admin_has_permission
 from forbund.account_services import create_api_nyckel
 from forbund.choices import Lan, Medlemstyp, Roll
 from forbund.models import (
@@ -312,7 +311,7 @@ class TestWhoReachesTheAdmin:
         request.user = administrator
         request.user.is_verified = lambda: False
         with pytest.raises(Http404):
-            admin_has_permission(request)
+            admin.site.has_permission(request)
 
     def test_verified_administrator_at_admin_login_goes_to_index(self, client_administrator):
         response = client_administrator.get(reverse("admin:login"))
