@@ -1,6 +1,6 @@
 """The Django admin: reference data, the förbund registry and accounts, for the Administratör.
 
-Who reaches the admin at all is decided in finsam/urls.py (`admin.site.has_permission`).
+Who reaches the admin at all is decided in finsam/admin.py (`FinsamAdminSite.has_permission`).
 Inside it, the Administratör role grants every model (`AdministratorPermissions`); Django's
 per-model permissions, groups and `is_staff` are not used in Finsam.
 """
@@ -8,6 +8,7 @@ per-model permissions, groups and `is_staff` are not used in Finsam.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django import forms
@@ -16,7 +17,8 @@ from django.contrib.auth import admin as auth_admin
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, QuerySet
-from django.forms.models import BaseInlineFormSet
+from django.forms.formsets import DELETION_FIELD_NAME
+from django.forms.models import BaseInlineFormSet, ModelChoiceIterator
 from django.http import HttpRequest
 from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice
@@ -79,9 +81,14 @@ class Inline(AdministratorPermissions, admin.TabularInline):
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
-        if db_field.name not in (*self.get_autocomplete_fields(request), *self.raw_id_fields):
+        if field is not None and db_field.name not in (
+            *self.get_autocomplete_fields(request),
+            *self.raw_id_fields,
+        ):
+            choices = field.choices
             # Each row's form deep-copies the field; a list is copied, a queryset re-runs.
-            field.choices = list(field.choices)
+            if isinstance(choices, ModelChoiceIterator):
+                field.choices = list(choices)
         return field
 
 
@@ -148,8 +155,9 @@ class MedlemskapForm(forms.ModelForm):
         model = Medlemskap
         fields = ["forbund", "medlemstyp", "kommun", "region", "intrade", "uppsagd", "uttrade"]
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         medlemstyp = cleaned.get("medlemstyp")
         if cleaned.get("kommun") and medlemstyp != Medlemstyp.KOMMUN:
             self.add_error("kommun", "Ange kommun bara när medlemmen är en kommun.")
@@ -175,7 +183,7 @@ class MedlemskapFormSet(BaseInlineFormSet):
             form.instance.medlemstyp
             for form in self.forms
             if form.cleaned_data
-            and not self._should_delete_form(form)
+            and not form.cleaned_data.get(DELETION_FIELD_NAME)
             and form.instance.is_active_on(day)
         }
         missing = [label for value, label in Medlemstyp.choices if value not in present]
@@ -267,6 +275,12 @@ class MedlemskapAdmin(ModelAdmin):
             )
 
 
+class MedlemskapChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Medlemskap) -> str:
+        # A membership's own name ("Försäkringskassan") says nothing without its förbund.
+        return f"{obj.forbund}: {obj.part_namn} (från {obj.intrade:%Y-%m-%d})"
+
+
 @admin.register(Medlemsbidrag)
 class MedlemsbidragAdmin(ModelAdmin):
     list_display = ["medlemskap", "forbund", "ar", "beslutat", "inbetalt"]
@@ -285,15 +299,8 @@ class MedlemsbidragAdmin(ModelAdmin):
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "medlemskap":
             kwargs["queryset"] = Medlemskap.objects.select_related("forbund", "kommun", "region")
-        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
-        if db_field.name == "medlemskap":
-            # A membership's own name ("Försäkringskassan") says nothing without its förbund.
-            field.label_from_instance = _medlemskap_label
-        return field
-
-
-def _medlemskap_label(medlemskap: Medlemskap) -> str:
-    return f"{medlemskap.forbund}: {medlemskap.part_namn} (från {medlemskap.intrade:%Y-%m-%d})"
+            kwargs["form_class"] = MedlemskapChoiceField
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 # Accounts and roles
@@ -304,8 +311,9 @@ class UppdragForm(forms.ModelForm):
         model = Uppdrag
         fields = ["user", "roll", "forbund"]
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         roll, forbund = cleaned.get("roll"), cleaned.get("forbund")
         if roll in Uppdrag.FORBUND_ROLES and not forbund:
             self.add_error("forbund", "Rollen gäller i ett förbund: välj vilket.")
@@ -400,8 +408,7 @@ class TOTPDeviceAdmin(ModelAdmin):
     list_select_related = ["user"]
     list_filter = ["confirmed"]
     search_fields = ["user__username", "user__first_name", "user__last_name"]
-    fields = ["user", "name", "confirmed", "created_at", "last_used_at"]
-    readonly_fields = fields
+    fields = readonly_fields = ("user", "name", "confirmed", "created_at", "last_used_at")
 
 
 def _open_to_administrators(model, may: frozenset[str]) -> None:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
 from finsam.lib.forms import StyledFormMixin
@@ -35,8 +37,9 @@ class BidragForm(StyledFormMixin, forms.Form):
         help_text="Hela kronor.",
     )
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if data.get("beslutat") is None and data.get("inbetalt") is not None:
             self.add_error("beslutat", "Ange det beslutade bidraget när ett inbetalt belopp finns.")
         return data

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils import timezone
 
-from finsam.lib.forms import StyledFormMixin
+from finsam.lib.forms import StyledFormMixin, form_field
 from forbund import access
-from forbund.choices import Roll
+from forbund.choices import Arbetsgivartyp, Roll
 from forbund.models import Forbund, Uppdrag, User
 from insatser.forms import DateInput
 from insatser.models import Insats
@@ -35,9 +37,9 @@ class AnvandareForm(StyledFormMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         for name in ("first_name", "last_name", "email"):
             self.fields[name].required = True
-        self.fields["arbetsgivartyp"].choices = [
+        form_field(self, "arbetsgivartyp", forms.ChoiceField).choices = [
             ("", "Välj typ av arbetsgivare"),
-            *self.fields["arbetsgivartyp"].choices[1:],
+            *Arbetsgivartyp.choices,
         ]
         self.fields["username"].error_messages["unique"] = "Användarnamnet är upptaget."
 
@@ -56,15 +58,16 @@ class AnvandareForm(StyledFormMixin, forms.ModelForm):
             old = self.initial.get(name, "")
             new = self.cleaned_data.get(name, "")
             if name == "arbetsgivartyp":
-                choices = dict(self.fields[name].choices)
+                choices = dict(Arbetsgivartyp.choices)
                 old, new = (choices[v] if v else "" for v in (old, new))
             result[str(field.label)] = (str(old or ""), str(new or ""))
         return result
 
 
-class PeriodMixin:
-    def clean(self):
-        cleaned = super().clean()
+class PeriodMixin(forms.Form):
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         start, slut = cleaned.get("startdatum"), cleaned.get("slutdatum")
         if start and slut and slut < start:
             self.add_error("slutdatum", "Slutdatumet kan inte ligga före startdatumet.")
@@ -98,13 +101,15 @@ class UppdragForm(PeriodMixin, StyledFormMixin, forms.Form):
         self.user = user
         roles = access.grantable_roles(by)
         choices = [(value, label) for value, label in Roll.choices if value in roles]
-        self.fields["roll"].choices = [("", "Välj roll"), *choices] if len(roles) > 1 else choices
+        form_field(self, "roll", forms.ChoiceField).choices = (
+            [("", "Välj roll"), *choices] if len(roles) > 1 else choices
+        )
         forbund = Forbund.objects.filter(access.grant_forbund_filter(by))
-        self.fields["forbund"].queryset = forbund
+        form_field(self, "forbund", forms.ModelChoiceField).queryset = forbund
         if len(roles) == 1 and forbund.count() == 1:
             self.fields["forbund"].initial = forbund.get()
 
-    def clean(self):
+    def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         roll, forbund = cleaned.get("roll"), cleaned.get("forbund")
         if roll in Uppdrag.FORBUND_ROLES and forbund is None and "forbund" not in self.errors:
@@ -121,12 +126,17 @@ class UppdragForm(PeriodMixin, StyledFormMixin, forms.Form):
         return cleaned
 
 
+class InsatsChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Insats) -> str:
+        return f"{obj.kod} {obj.namn}"
+
+
 class UppdragEditForm(PeriodMixin, StyledFormMixin, forms.Form):
     """An assignment's period, and for a handläggare the insatser they work in."""
 
     startdatum = forms.DateField(label="Startdatum", widget=DateInput)
     slutdatum = UppdragForm.base_fields["slutdatum"]
-    insatser = forms.ModelMultipleChoiceField(
+    insatser = InsatsChoiceField(
         label="Insatser",
         queryset=Insats.objects.none(),
         required=False,
@@ -142,10 +152,9 @@ class UppdragEditForm(PeriodMixin, StyledFormMixin, forms.Form):
         if uppdrag.roll == Roll.HANDLAGGARE:
             current = list(uppdrag.tilldelningar.values_list("insats_id", flat=True))
             # Closed insatser too: their deltaganden still get follow-ups.
-            self.fields["insatser"].queryset = Insats.objects.filter(
+            form_field(self, "insatser", InsatsChoiceField).queryset = Insats.objects.filter(
                 forbund=uppdrag.forbund
             ).order_by("kod")
-            self.fields["insatser"].label_from_instance = lambda i: f"{i.kod} {i.namn}"
             self.initial["insatser"] = current
         else:
             del self.fields["insatser"]

@@ -32,6 +32,15 @@ def _without_quoted_input(field: forms.Field) -> None:
             field.error_messages[key] = message
 
 
+def form_field[F: forms.Field](form: forms.BaseForm, name: str, kind: type[F]) -> F:
+    """The form's field `name` as the kind it was declared as, for setting its choices or
+    queryset in `__init__` (`form.fields` knows only `Field`)."""
+    field = form.fields[name]
+    if not isinstance(field, kind):
+        raise TypeError(f"{name} is a {type(field).__name__}, not a {kind.__name__}")
+    return field
+
+
 class DateInput(forms.DateInput):
     """The browser's date picker, with the value in the ISO form it expects."""
 

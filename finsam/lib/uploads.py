@@ -20,7 +20,7 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.core.files.uploadhandler import MemoryFileUploadHandler
 
-from .forms import StyledFormMixin
+from .forms import StyledFormMixin, form_field
 
 # The form fields and multipart headers sent along with the file.
 FORM_MARGIN = 1024 * 1024
@@ -69,7 +69,7 @@ class UploadForm(StyledFormMixin, forms.Form):
 
     def __init__(self, *args: Any, kinds: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["kind"].choices = kinds
+        form_field(self, "kind", forms.ChoiceField).choices = kinds
         if len(kinds) == 1:
             self.fields["kind"].initial = kinds[0][0]
         self.fields["fil"].help_text = (
