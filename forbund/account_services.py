@@ -58,7 +58,7 @@ def _token_hash(token: str) -> str:
 
 
 @transaction.atomic
-def create_engangslank(*, user: User, syfte: str) -> str:
+def create_engangslank(*, user: User, syfte: Engangslank.Syfte) -> str:
     """A new one-time link of the kind for the user; earlier unused ones of that kind stop
     working. Returns the link's secret (only its hash is stored)."""
     now = timezone.now()
@@ -75,7 +75,7 @@ def create_engangslank(*, user: User, syfte: str) -> str:
     return token
 
 
-def send_engangslank(*, user: User, syfte: str, base_url: str) -> None:
+def send_engangslank(*, user: User, syfte: Engangslank.Syfte, base_url: str) -> None:
     """Create a one-time link and mail it to the user. The mail names nobody but the
     recipient. Raises on a mail server error; the link then simply goes unused."""
     subject, template, url_name, hours_setting = _LINK_MAILS[syfte]
@@ -93,7 +93,7 @@ def send_engangslank(*, user: User, syfte: str, base_url: str) -> None:
     )
 
 
-def find_engangslank(*, token: str, syfte: str) -> Engangslank | None:
+def find_engangslank(*, token: str, syfte: Engangslank.Syfte) -> Engangslank | None:
     """The usable link for the secret (unused, not expired, of the kind), or None."""
     return (
         Engangslank.objects.usable()

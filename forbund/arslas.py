@@ -28,6 +28,11 @@ from finsam.lib import period
 if TYPE_CHECKING:
     from .models import Arsgodkannande
 
+    # The mixin below is only ever mixed into models; the type checker must know it.
+    _ModelMixinBase = models.Model
+else:
+    _ModelMixinBase = object
+
 # forbund.models uses the mixin below, so the models are imported where they are used.
 
 Span = tuple[int, int | None]  # first and last year touched; None: every later year
@@ -148,7 +153,7 @@ def record_exception(
     return len(touched)
 
 
-class LastaAr:
+class LastaAr(_ModelMixinBase):
     """Model mixin: a row of a förbund's year that the lock guards.
 
     A model states whose förbund it belongs to (`lock_forbund_id`) and which years a write
@@ -172,7 +177,7 @@ class LastaAr:
     def _dates_as_dates(self) -> None:
         """Date fields given as ISO text (`create(startdatum="2020-01-01")`, as Django
         allows) read as dates, as the save would store them, so the years can be told."""
-        for f in self._meta.concrete_fields:  # type: ignore[attr-defined]
+        for f in self._meta.concrete_fields:
             value = getattr(self, f.attname)
             if isinstance(f, models.DateField) and isinstance(value, str):
                 setattr(self, f.attname, f.to_python(value))

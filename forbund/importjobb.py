@@ -11,7 +11,7 @@ import datetime as dt
 import json
 import logging
 import zlib
-from typing import Any
+from typing import Any, cast
 
 from django.db import connections, transaction
 from django.utils import timezone
@@ -114,7 +114,8 @@ def _check_or_import(jobb: Importjobb, step: str) -> dict[str, object]:
     from django.contrib.auth import get_user_model
 
     user = get_user_model().objects.get(pk=jobb.user_id)
-    data = decrypt_bytes(bytes(jobb.data))
+    # run() sends a job whose file was removed (data None) to FEL before this.
+    data = decrypt_bytes(bytes(cast("bytes | memoryview", jobb.data)))
     last = [0]
     # Progress goes through a connection of its own: the import's transaction is not
     # committed until the end, and the status page must see the progress before that.

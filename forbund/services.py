@@ -162,7 +162,8 @@ class Kontroll5:
         return f"Avviker från 5 § ({' och '.join(avviker)})"
 
 
-_PARTY_OF_TYPE = {
+# Keyed by the stored code (`Medlemskap.medlemstyp` is text).
+_PARTY_OF_TYPE: dict[str, str] = {
     Medlemstyp.FORSAKRINGSKASSAN: "staten",
     Medlemstyp.ARBETSFORMEDLINGEN: "arbetsformedlingen",
     Medlemstyp.REGION: "regioner",
@@ -271,9 +272,8 @@ def bidragsar(forbund: Forbund, ar: int) -> Bidragsar:
 
     folkmangd = folkmangd_for_year([m.kommun_id for m in medlemskap if m.kommun_id], ar)
     for rad in rader:
-        rad.folkmangd = (
-            folkmangd.get(rad.medlemskap.kommun_id) if rad.medlemskap.kommun_id else None
-        )
+        kommun_id = rad.medlemskap.kommun_id
+        rad.folkmangd = folkmangd.get(kommun_id) if kommun_id else None
     result = Bidragsar(
         forbund=forbund,
         ar=ar,
@@ -296,13 +296,17 @@ def _propose(year: Bidragsar) -> None:
             r.forslag = basis["staten"]
         elif r.medlemskap.medlemstyp == Medlemstyp.ARBETSFORMEDLINGEN:
             r.forslag = 0
+
+    def invanare(rad: Bidragsrad) -> int:
+        kommun_id = rad.medlemskap.kommun_id
+        return year.folkmangd.get(kommun_id, 0) if kommun_id else 0
+
     kommun_split = split_by_population(
-        basis["kommuner"],
-        {r.medlemskap.pk: year.folkmangd.get(r.medlemskap.kommun_id, 0) for r in kommuner},
+        basis["kommuner"], {r.medlemskap.pk: invanare(r) for r in kommuner}
     )
     region_weight = {
         r.medlemskap.pk: sum(
-            year.folkmangd.get(k.medlemskap.kommun_id, 0)
+            invanare(k)
             for k in kommuner
             if k.medlemskap.kommun and k.medlemskap.kommun.lan == r.medlemskap.region_id
         )

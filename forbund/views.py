@@ -68,13 +68,16 @@ def _oversikt(forbund: Forbund) -> list[dict[str, object]]:
         .values("ar", "medlemskap__medlemstyp")
         .annotate(beslutat=Sum("beslutat"), inbetalt=Sum("inbetalt"))
     )
-    per_year: dict[int, dict[str, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
+    per_year: dict[int, dict[services.Belopp, dict[str, int]]] = defaultdict(
+        lambda: defaultdict(dict)
+    )
+    beloppen: tuple[services.Belopp, ...] = ("beslutat", "inbetalt")
     for row in sums:
-        for belopp in ("beslutat", "inbetalt"):
+        for belopp in beloppen:
             per_year[row["ar"]][belopp][row["medlemskap__medlemstyp"]] = row[belopp] or 0
     rows = []
     for ar in sorted(per_year, reverse=True):
-        checks = {
+        checks: dict[str, services.Fordelning] = {
             belopp: services.Fordelning(
                 ar=ar,
                 belopp=belopp,

@@ -12,6 +12,7 @@ by other rows at once — and concurrent inserts elsewhere never collide with th
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import cast
 
 from django.db import DEFAULT_DB_ALIAS, connections, models
 
@@ -42,12 +43,14 @@ def copy_insert(model: type[models.Model], objs: Iterable[models.Model]) -> int:
     for obj in objs:
         # As save() and bulk_create() do: a related instance saved after it was assigned
         # gives its new key to the foreign key column (and an unsaved one is refused).
-        obj._prepare_related_fields_for_save(operation_name="copy_insert")
+        # Django's own step (private, so not in django-stubs).
+        obj._prepare_related_fields_for_save(operation_name="copy_insert")  # type: ignore[attr-defined]
     # The connection itself, not django.db.connection: that proxy costs a lookup on every
     # attribute access, and there are a dozen per row.
     connection = connections[DEFAULT_DB_ALIAS]
     fields = list(model._meta.concrete_fields)
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    # A concrete field is one with a column: `column` is never None here.
+    columns = ", ".join(connection.ops.quote_name(cast("str", f.column)) for f in fields)
     table = connection.ops.quote_name(model._meta.db_table)
     with (
         connection.cursor() as cursor,

@@ -17,12 +17,15 @@ import datetime as dt
 import functools
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from django.db import transaction
+from django.db import models, transaction
 
 from .maskering import maskera
 from .tabular import Table, TabularError, read_table, write_table
+
+if TYPE_CHECKING:
+    from django.db.models.options import Options
 
 Progress = Callable[[int, int], None]
 
@@ -96,7 +99,7 @@ class Change:
             data["rad"],
             data["nyckel"],
             data["utfall"],
-            tuple(tuple(f) for f in data["falt"]),  # type: ignore[misc]
+            tuple(tuple(f) for f in data["falt"]),
             data.get("ref"),
         )
 
@@ -276,7 +279,7 @@ def parse_choice(value: str, choices: Any) -> str | None:
 def _choice_lookup(key: Any) -> dict[str, str]:
     # Built once per code list: an import asks for tens of thousands of codes, and
     # TextChoices builds `.choices` anew on every access. Codes win over labels.
-    pairs = key.choices if isinstance(key, type) else key
+    pairs = key.choices if isinstance(key, type) and issubclass(key, models.Choices) else key
     lookup = {str(label).casefold(): code for code, label in reversed(pairs)}
     lookup.update({str(code).casefold(): code for code, _ in pairs})
     return lookup
@@ -337,7 +340,7 @@ class ImportKind:
     def log_read(self, user: Any, refs: list[Any], *, sida: str) -> None:
         """A kind whose change list shows stored personal data logs who read it."""
 
-    def upsert[R, M](
+    def upsert[R, M: models.Model](
         self,
         rows: Iterable[R],
         existing: Mapping[Hashable, M],
@@ -375,13 +378,13 @@ class ImportKind:
                         self.describe(row),
                         outcome,
                         tuple((k, shown(old), shown(new)) for k, (old, new) in diff.items()),
-                        None if current is None else current.pk,  # type: ignore[attr-defined]
+                        None if current is None else current.pk,
                     )
                 )
             if current is None:
                 done.new.append(row)
             elif diff:
-                fields = _field_names(type(current))
+                fields = _field_names(current._meta)
                 for name, (_, new) in diff.items():
                     if name in fields:
                         setattr(current, name, new)
@@ -445,8 +448,8 @@ class ImportKind:
 
 
 @functools.cache
-def _field_names(model: type) -> frozenset[str]:
-    return frozenset(f.name for f in model._meta.concrete_fields)  # type: ignore[attr-defined]
+def _field_names(meta: Options[Any]) -> frozenset[str]:
+    return frozenset(f.name for f in meta.concrete_fields)
 
 
 class Refused(Exception):

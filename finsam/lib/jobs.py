@@ -61,6 +61,10 @@ class Job(models.Model):
         "avbrutna körningar", default=0, editable=False, help_text="Körningar som inte blev klara."
     )
 
+    # Each job model declares its own status (with its choices), which overrides this one;
+    # stated here because the claim and the checks below filter on it.
+    status = models.CharField("status", max_length=12)
+
     ACTIVE: ClassVar[tuple[str, ...]]
 
     class Meta:
@@ -112,7 +116,8 @@ class Run:
         self._thread = threading.Thread(target=self._beat, name=f"heartbeat-{pk}", daemon=True)
 
     def _mine(self) -> models.QuerySet:
-        return self.model.objects.filter(pk=self.pk, worker=self.worker)
+        # `_default_manager`: Django's manager for code that handles any model of a kind.
+        return self.model._default_manager.filter(pk=self.pk, worker=self.worker)
 
     def _beat(self) -> None:
         try:
@@ -153,7 +158,9 @@ def claim(
     (default: any of ACTIVE). None if it is not to be run here: in another status, held by
     a live worker, taken by another worker just now, or failed now after MAX_DEATHS deaths."""
     statuses = model.ACTIVE if among is None else tuple(among)
-    row = model.objects.filter(pk=pk, status__in=statuses).values("heartbeat", "worker", "starts")
+    row = model._default_manager.filter(pk=pk, status__in=statuses).values(
+        "heartbeat", "worker", "starts"
+    )
     current = row.first()
     if current is None:
         return None
@@ -175,7 +182,7 @@ def claim(
 def fail_dead(model: type[Job], pk: Any, queryset: models.QuerySet | None = None) -> bool:
     """Fails an active job whose worker died MAX_DEATHS times, with its Swedish message."""
     if queryset is None:
-        queryset = model.objects.filter(pk=pk, status__in=model.ACTIVE)
+        queryset = model._default_manager.filter(pk=pk, status__in=model.ACTIVE)
     failed = queryset.update(heartbeat=None, worker="", **model.failed_fields())
     if failed:
         logger.error("job %s failed: its worker died %s times", pk, MAX_DEATHS)
@@ -193,9 +200,11 @@ def requeue_stale() -> int:
     leaves it alone while the message waits for a worker; the claim counts the death."""
     requeued = 0
     for model in job_models():
-        stale = model.objects.filter(status__in=model.ACTIVE, heartbeat__lt=_stale_before())
+        stale = model._default_manager.filter(
+            status__in=model.ACTIVE, heartbeat__lt=_stale_before()
+        )
         for job in stale.only("pk", "status", "heartbeat", "worker"):
-            taken = model.objects.filter(
+            taken = model._default_manager.filter(
                 pk=job.pk, heartbeat=job.heartbeat, worker=job.worker
             ).update(heartbeat=timezone.now(), worker="")
             if taken:

@@ -30,6 +30,7 @@ import subprocess
 import sys
 import zipfile
 from pathlib import Path, PurePosixPath
+from typing import IO
 
 # The widest import format has 15 columns; four times that, rounded up to column BL.
 MAX_COLUMNS = 64
@@ -161,7 +162,7 @@ def _first_sheet(archive: zipfile.ZipFile) -> str:
     raise XlsxError(UNREADABLE)
 
 
-def sheet_extent(xml: io.BufferedIOBase) -> tuple[int, int]:
+def sheet_extent(xml: IO[bytes]) -> tuple[int, int]:
     """(columns, rows) the sheet's XML reaches: the largest cell reference or row number,
     and the count of rows for rows written without a number."""
     max_column = max_row = rows = 0

@@ -32,8 +32,8 @@ class Command(BaseCommand):
 
         result = import_file(kind, data, filename=path.name, dry_run=dry_run, progress=progress)
         if not result.ok:
-            for error in result.errors:
-                self.stderr.write(str(error))
+            for row_error in result.errors:
+                self.stderr.write(str(row_error))
             self.stderr.write(result.summary())
             sys.exit(1)
         self.stdout.write(result.summary())
