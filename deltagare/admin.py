@@ -11,6 +11,7 @@ The access log cannot be added to, changed or deleted by anyone in the applicati
 from __future__ import annotations
 
 from django.contrib import admin
+from django.contrib.admin.utils import flatten
 
 from forbund.admin import Inline, ModelAdmin
 
@@ -23,7 +24,7 @@ class ReadOnlyAdmin(ModelAdmin):
     administrator_may = VIEW_ONLY
 
     def get_readonly_fields(self, request, obj=None) -> list[str]:
-        return list(self.get_fields(request, obj))
+        return flatten(self.get_fields(request, obj))
 
 
 @admin.register(Person)
@@ -59,8 +60,8 @@ class SamtyckeAdmin(ReadOnlyAdmin):
 class UppfoljningInline(Inline):
     model = Uppfoljning
     administrator_may = VIEW_ONLY
-    fields = ["matpunkt", "datum", "sysselsattning", "forsorjning"]
-    readonly_fields = fields
+    readonly_fields = ("matpunkt", "datum", "sysselsattning", "forsorjning")
+    fields = readonly_fields
     extra = 0
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -158,8 +159,9 @@ class StartprofilForm(StyledFormMixin, forms.Form):
         "sysselsattning_fore",
     )
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         _check_forsorjning(self, "forsorjning_fore")
         return data
 
@@ -288,8 +290,9 @@ class RegistreringForm(_InsatsStartMixin, StartprofilForm):
         checkbox reads it, before any other validation)."""
         return bool(cls.base_fields["skyddad"].widget.value_from_datadict(data, {}, "skyddad"))
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         samtycke, start = data.get("samtycke_datum"), data.get("startdatum")
         if samtycke and start and samtycke_after_start(samtycke, start):
             self.add_error("samtycke_datum", SAMTYCKE_SENAST_START)
@@ -349,8 +352,9 @@ class AvslutForm(StyledFormMixin, forms.Form):
             )
         return slutdatum
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         _not_in_future(self, "slutdatum", "Slutdatumet")
         if "forsorjning_efter" in self.fields:
             _check_forsorjning(self, "forsorjning_efter")
@@ -401,8 +405,9 @@ class UppfoljningForm(StyledFormMixin, forms.Form):
             raise ValidationError(problem)
         return datum
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         _check_forsorjning(self, "forsorjning")
         return data
 
@@ -438,7 +443,8 @@ class AterkallaForm(StyledFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.choosable = {str(d.public_id): d for d in deltaganden}
         self.senaste_samtycke = senaste_samtycke
-        self.fields["deltaganden"].choices = [
+        # The field declared above.
+        cast(forms.MultipleChoiceField, self.fields["deltaganden"]).choices = [
             (key, _deltagande_label(d)) for key, d in self.choosable.items()
         ]
         self.fields["datum"].error_messages["required"] = "Ange datum."
@@ -446,8 +452,9 @@ class AterkallaForm(StyledFormMixin, forms.Form):
     def clean_deltaganden(self) -> list[Deltagande]:
         return [self.choosable[key] for key in self.cleaned_data["deltaganden"]]
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         _not_in_future(self, "datum", "Datumet")
         datum, chosen = data.get("datum"), data.get("deltaganden") or []
         latest = max(

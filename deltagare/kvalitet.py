@@ -285,12 +285,13 @@ def _uppfoljningar(
         UppfoljningAttGora(
             deltagande=d,
             matpunkt=m,
-            dag=d.uppfoljningsfonster(m).forsta,
+            dag=fonster.forsta,
             forsenad=getattr(d, f"uppfoljning_{m}_forsenad"),
         )
         for d in rows
         for m in MATPUNKTER
-        if getattr(d, f"uppfoljning_{m}_due")
+        # A due follow-up's deltagande has ended, so it has the window.
+        if getattr(d, f"uppfoljning_{m}_due") and (fonster := d.uppfoljningsfonster(m))
     ]
     return sorted(items, key=lambda item: item.dag)[:limit]
 

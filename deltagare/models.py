@@ -182,6 +182,10 @@ def active_in_year_q(ar: int, prefix: str = "") -> Q:
 
 
 class Deltagande(arslas.LastaAr, models.Model):
+    # Set by the views for their templates: the personnummer as shown, and the row's problems.
+    visat_pnr: str
+    problem: list[str]
+
     public_id = models.UUIDField("id", default=uuid.uuid4, unique=True, editable=False)
     insats = models.ForeignKey(Insats, on_delete=models.PROTECT, related_name="deltaganden")
     registreringsform = models.CharField(

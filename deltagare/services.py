@@ -201,9 +201,10 @@ def record_uppfoljning(
     errors: dict[str, str] = {}
     if deltagande.registreringsform != Registreringsform.PERSON:
         raise ValidationError("Anonyma deltaganden följs inte upp.")
-    if deltagande.slutdatum is None:
+    fonster = deltagande.uppfoljningsfonster(matpunkt)
+    if fonster is None:
         raise ValidationError("Deltagandet är inte avslutat; uppföljning görs efter avslut.")
-    if problem := deltagande.uppfoljningsfonster(matpunkt).problem(datum):
+    if problem := fonster.problem(datum):
         errors["datum"] = problem
     if not sysselsattning:
         errors["sysselsattning"] = "Ange minst ett alternativ."
@@ -359,7 +360,7 @@ def log_access_many(
         raise ValueError("log_access_many needs the user or the OS user")
     by_forbund: dict[int, list[tuple[Person, Deltagande | None]]] = {}
     for d in deltaganden:
-        if d.person_id is not None:
+        if d.person is not None:
             by_forbund.setdefault(d.person.forbund_id, []).append((d.person, d))
     entries = [
         _log_view(user=user, os_anvandare=os_anvandare, shown=shown, sida=sida, anledning=anledning)

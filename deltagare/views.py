@@ -83,17 +83,18 @@ def _show_personal_data(
     request: AuthenticatedHttpRequest, deltagande: Deltagande, anledning: str
 ) -> None:
     """Logs the view and puts the formatted number on the deltagande for the template."""
-    if deltagande.person_id is None:
+    person = deltagande.person
+    if person is None:
         deltagande.visat_pnr = ""
         return
     services.log_access(
         user=request.user,
-        person=deltagande.person,
+        person=person,
         deltagande=deltagande,
         sida=request.path,
         anledning=anledning,
     )
-    nummer = deltagande.person.personnummer()
+    nummer = person.personnummer()
     deltagande.visat_pnr = pnr.formatted(nummer) if nummer else ""
 
 
@@ -118,7 +119,7 @@ def _shown(
     for d in rows:
         d.insats = insats
         d.problem = kvalitet.problems(d)
-        nummer = d.person.personnummer() if d.person_id and d.person.pnr_krypterat else None
+        nummer = d.person.personnummer() if d.person and d.person.pnr_krypterat else None
         d.visat_pnr = pnr.formatted(nummer) if nummer else ""
     services.log_access_many(
         user=request.user,

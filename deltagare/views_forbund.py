@@ -15,6 +15,7 @@ the rows come from `Deltagande.objects.for_user(user, personal=False)`.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any, cast
 
 from django import forms
 from django.core.paginator import Paginator
@@ -95,11 +96,12 @@ class FilterForm(StyledFormMixin, forms.Form):
     def __init__(self, *args, forbund: Forbund, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         insatser = Insats.objects.individuella().filter(forbund=forbund).order_by("kod")
-        self.fields["insats"].choices = [("", "Alla insatser")] + [
+        # The fields declared above.
+        cast(forms.ChoiceField, self.fields["insats"]).choices = [("", "Alla insatser")] + [
             (i.kod, f"{i.kod} {i.namn}") for i in insatser.only("kod", "namn")
         ]
         this_year = timezone.localdate().year
-        self.fields["ar"].choices = [("", "Alla år")] + [
+        cast(forms.TypedChoiceField, self.fields["ar"]).choices = [("", "Alla år")] + [
             (y, str(y)) for y in range(this_year, this_year - 12, -1)
         ]
 
@@ -135,7 +137,7 @@ def _filtered(request: AuthenticatedHttpRequest, forbund: Forbund):
             rows = rows.filter(insats__kod=data["insats"])
         if ar := data.get("ar"):
             rows = rows.active_in_year(ar)
-        status = data.get("status")
+        status: str = data["status"]  # a valid form has every field, "" when not chosen
         if problem := kvalitet.PROBLEM_BY_KOD.get(status):
             rows = rows.filter(problem.q(today))
         else:
@@ -221,7 +223,8 @@ class LoggFilter(StyledFormMixin, forms.Form):
         users = User.objects.filter(
             pk__in=Atkomstlogg.objects.filter(forbund=forbund).values("user")
         ).order_by("last_name", "first_name", "username")
-        self.fields["anvandare"].choices = [("", "Alla användare")] + [
+        # The field declared above.
+        cast(forms.ChoiceField, self.fields["anvandare"]).choices = [("", "Alla användare")] + [
             (str(u.pk), u.get_full_name() or u.username) for u in users
         ]
 
@@ -229,15 +232,15 @@ class LoggFilter(StyledFormMixin, forms.Form):
         value = self.cleaned_data["person"].strip().lower()
         if value and not public_id_start(value):
             # Not shown again: it may be a personnummer typed by mistake.
-            self.data = self.data.copy()
-            self.data["person"] = ""
+            self.data = {**self.data, "person": ""}
             raise forms.ValidationError(
                 "Ange personens id, helt eller de 8 första tecknen (aldrig personnummer)."
             )
         return value
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if data.get("fran") and data.get("till") and data["till"] < data["fran"]:
             self.add_error("till", "Slutdatumet kan inte ligga före startdatumet.")
         return data
@@ -360,7 +363,8 @@ def _utdrag(request: AuthenticatedHttpRequest, person: Person, *, full: bool) ->
     return {
         "person": person,
         "full": full,
-        "personnummer": pnr.formatted(pnr.decrypt(person.pnr_krypterat)),
+        # Found by its pnr_hash, so the number is there (person_personuppgifter_hela_eller_raderade).
+        "personnummer": pnr.formatted(pnr.decrypt(cast(str, person.pnr_krypterat))),
         "samtycken": samtycken.select_related("insats").order_by("datum", "pk"),
         "deltaganden": deltaganden.select_related("insats").order_by("startdatum", "pk"),
         "uppfoljningar": Uppfoljning.objects.filter(deltagande__in=deltaganden)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin
 from django.db.models import QuerySet
@@ -42,8 +44,9 @@ class InsatsAdminForm(forms.ModelForm):
         model = Insats
         fields = "__all__"  # noqa: DJ007 - the admin shows every field
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         forbund = data.get("forbund")
         if forbund:
             if any(m.forbund_id != forbund.pk for m in data.get("malgrupper") or []):

@@ -10,7 +10,7 @@ class Niva(models.TextChoices):
     STRUKTUR = "struktur", "Strukturinriktad insats"
 
 
-NIVA_PLURAL = {
+NIVA_PLURAL: dict[str, str] = {
     Niva.INDIVID: "Individinriktade insatser",
     Niva.STRUKTUR: "Strukturinriktade insatser",
 }
@@ -129,7 +129,7 @@ RADER: tuple[str, ...] = (*Kostnadsslag.values, *Finansiering.values, *Balans.va
 def rad_label(rad: str) -> str:
     for choices in (Kostnadsslag, Finansiering, Balans):
         if rad in choices.values:
-            return choices(rad).label
+            return str(choices(rad).label)
     raise ValueError(rad)
 
 

@@ -1,13 +1,23 @@
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
 from django.db.models import Q
 from django.utils import timezone
 
 from finsam.lib.forms import DateInput, StyledFormMixin
-from forbund.models import Forbund
+from forbund.models import Forbund, Medlemskap, Uppdrag
 
-from .choices import BehovsgruppKod, Insatstyp, Matt, Niva, Status, typ_choices
+from .choices import (
+    BehovsgruppKod,
+    Deltagarregistrering,
+    Insatstyp,
+    Matt,
+    Niva,
+    Status,
+    typ_choices,
+)
 from .models import Insats, InsatsMal, Strukturdeltagare, Volymregistrering, status_q
 from .services import handlaggare_choices
 
@@ -36,10 +46,12 @@ class InsatsFilterForm(StyledFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         this_year = timezone.localdate().year
         years = range(this_year + 1, min(forbund.bildad.year, this_year) - 1, -1)
-        self.fields["ar"].choices = [("", "Alla år"), *((y, str(y)) for y in years)]
+        # The fields are the ones declared above, so their kinds are known.
+        ar_field = cast(forms.TypedChoiceField, self.fields["ar"])
+        ar_field.choices = [("", "Alla år"), *((y, str(y)) for y in years)]
         # The typ options follow the chosen nivå (the list re-renders the field with it).
         niva = self.data.get("niva")
-        self.fields["typ"].choices = [
+        cast(forms.ChoiceField, self.fields["typ"]).choices = [
             ("", "Alla typer"),
             *typ_choices(niva if niva in Niva.values else None),
         ]
@@ -61,6 +73,11 @@ class InsatsFilterForm(StyledFormMixin, forms.Form):
         if q := (data.get("q") or "").strip():
             insatser = insatser.filter(Q(kod__icontains=q) | Q(namn__icontains=q))
         return insatser
+
+
+class PartField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Medlemskap) -> str:
+        return obj.part_namn
 
 
 class InsatsForm(StyledFormMixin, forms.ModelForm):
@@ -94,6 +111,7 @@ class InsatsForm(StyledFormMixin, forms.ModelForm):
             "max_tid_manader",
             "parter",
         ]
+        field_classes = {"parter": PartField}
         widgets = {
             "beskrivning": forms.Textarea(attrs={"rows": 4}),
             "malgrupp_text": forms.Textarea(attrs={"rows": 2}),
@@ -107,20 +125,23 @@ class InsatsForm(StyledFormMixin, forms.ModelForm):
     def __init__(self, *args, forbund: Forbund, typ_url: str = "", **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.instance.forbund = forbund
-        self.fields["malgrupper"].queryset = forbund.malgrupper.all()
-        self.fields["parter"].queryset = forbund.medlemskap.select_related("kommun", "region")
-        self.fields["parter"].label_from_instance = lambda m: m.part_namn
-        self.fields["niva"].choices = [("", "Välj nivå"), *Niva.choices]
+        # The form fields Django makes for these model fields: many-to-many fields
+        # become ModelMultipleChoiceFields, fields with choices TypedChoiceFields.
+        malgrupper = cast(forms.ModelMultipleChoiceField, self.fields["malgrupper"])
+        parter = cast(PartField, self.fields["parter"])
+        niva_field = cast(forms.TypedChoiceField, self.fields["niva"])
+        typ = cast(forms.TypedChoiceField, self.fields["typ"])
+        registrering = cast(forms.TypedChoiceField, self.fields["deltagarregistrering"])
+        malgrupper.queryset = forbund.malgrupper.all()
+        parter.queryset = forbund.medlemskap.select_related("kommun", "region")
+        niva_field.choices = [("", "Välj nivå"), *Niva.choices]
         niva = self.niva
         # Every type validates (the model explains a type of the wrong level); the
         # select offers the level's types, or both levels' in groups before one is chosen.
-        self.fields["typ"].choices = [("", "Välj typ"), *Insatstyp.choices]
-        self.fields["typ"].widget.choices = [("", "Välj typ"), *typ_choices(niva)]
-        self.fields["deltagarregistrering"].required = False
-        self.fields["deltagarregistrering"].choices = [
-            ("", "Välj registrering"),
-            *self.fields["deltagarregistrering"].choices[1:],
-        ]
+        typ.choices = [("", "Välj typ"), *Insatstyp.choices]
+        typ.widget.choices = [("", "Välj typ"), *typ_choices(niva)]
+        registrering.required = False
+        registrering.choices = [("", "Välj registrering"), *Deltagarregistrering.choices]
         self.show_deltagarregistrering = niva != Niva.STRUKTUR
         if typ_url:
             self.fields["niva"].widget.attrs.update(
@@ -144,8 +165,9 @@ class InsatsForm(StyledFormMixin, forms.ModelForm):
         value = self["niva"].value()
         return value if value in Niva.values else None
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         insats = self.instance
         if insats.pk:
             niva, registrering = data.get("niva"), data.get("deltagarregistrering")
@@ -175,7 +197,8 @@ class InsatsMalForm(StyledFormMixin, forms.ModelForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         # Django's own blank label ("- Select an option -") has no Swedish translation.
-        self.fields["matt"].choices = [("", "Välj mått"), *Matt.choices]
+        matt = cast(forms.TypedChoiceField, self.fields["matt"])  # a model field with choices
+        matt.choices = [("", "Välj mått"), *Matt.choices]
 
 
 InsatsMalFormSet = forms.inlineformset_factory(
@@ -210,8 +233,13 @@ class AvslutForm(StyledFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
 
 
+class HandlaggareField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Uppdrag) -> str:
+        return f"{obj.user.get_full_name() or obj.user.username} ({obj.user.username})"
+
+
 class HandlaggareForm(StyledFormMixin, forms.Form):
-    uppdrag = forms.ModelMultipleChoiceField(
+    uppdrag = HandlaggareField(
         label="Handläggare i insatsen",
         queryset=None,
         required=False,
@@ -221,10 +249,7 @@ class HandlaggareForm(StyledFormMixin, forms.Form):
 
     def __init__(self, *args, forbund: Forbund, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["uppdrag"].queryset = handlaggare_choices(forbund)
-        self.fields["uppdrag"].label_from_instance = lambda u: (
-            f"{u.user.get_full_name() or u.user.username} ({u.user.username})"
-        )
+        cast(HandlaggareField, self.fields["uppdrag"]).queryset = handlaggare_choices(forbund)
 
 
 class VolymForm(StyledFormMixin, forms.ModelForm):
@@ -253,8 +278,9 @@ class EkonomiradForm(StyledFormMixin, forms.Form):
         help_text="Lämna tomt tills året är bokslutat.",
     )
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if data.get("budget") is None and data.get("utfall") is not None:
             self.add_error("budget", "Ange budget (0 om inget budgeterades) när utfall finns.")
         return data

@@ -6,6 +6,7 @@ from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Case, Q, Value, When
+from django.db.models.expressions import Combinable
 from django.urls import reverse
 from django.utils import timezone
 
@@ -571,11 +572,16 @@ class Ekonomirad(arslas.LastaAr, models.Model):
         ]
 
     def __str__(self) -> str:
-        suffix = f" {self.insats.kod}" if self.insats_id else ""
+        suffix = f" {self.insats.kod}" if self.insats_id and self.insats else ""
         return f"{self.forbund} {self.ar} {self.rad}{suffix}"
 
     def clean(self) -> None:
-        if self.insats_id and self.forbund_id and self.insats.forbund_id != self.forbund_id:
+        if (
+            self.insats_id
+            and self.insats
+            and self.forbund_id
+            and self.insats.forbund_id != self.forbund_id
+        ):
             raise ValidationError({"insats": "Insatsen hör till ett annat förbund."})
         if self.forbund_id and self.ar:
             self.check_lock()
@@ -608,6 +614,9 @@ class Periodantal(arslas.LastaAr, models.Model):
     ANTAL: tuple[str, ...] = ()
     VOLYM = False
 
+    # Each concrete count declares its own `insats`, for its own related name.
+    insats: models.ForeignKey[Insats | Combinable, Insats]
+    insats_id: int
     datum = models.DateField("datum", help_text="Dagen, eller sista dagen i perioden som räknats.")
 
     class Meta:
@@ -629,8 +638,8 @@ class Periodantal(arslas.LastaAr, models.Model):
         return sum(getattr(self, name) for name in self.ANTAL)
 
     def clean(self) -> None:
-        if insats := _related(self, "insats"):
-            check_count_insats(insats, self.datum, volym=self.VOLYM)
+        if _related(self, "insats"):
+            check_count_insats(self.insats, self.datum, volym=self.VOLYM)
             if self.datum:
                 self.check_lock()
 
@@ -685,6 +694,10 @@ class Strukturdeltagare(Periodantal):
     class Meta(Periodantal.Meta):
         verbose_name = "strukturdeltagare"
         verbose_name_plural = "strukturdeltagare"
+
+
+# The two kinds of count, as the views and services pick one by the insats's kind.
+type AntalModel = type[Volymregistrering | Strukturdeltagare]
 
 
 def _related(obj: models.Model, name: str) -> models.Model | None:

@@ -30,12 +30,12 @@ from .choices import (
     rad_label,
 )
 from .models import (
+    AntalModel,
     Ekonomirad,
     Insats,
     InsatsMal,
     InsatsUppdrag,
     Malgrupp,
-    Periodantal,
     Strukturdeltagare,
     Volymregistrering,
     active_in_year_q,
@@ -81,7 +81,8 @@ def insats_save(
     for namn in {n.strip() for n in nya_malgrupper if n.strip()}:
         malgrupp, _ = Malgrupp.objects.get_or_create(forbund_id=insats.forbund_id, namn=namn)
         malgrupper.append(malgrupp)
-    insats.behovsgrupper.set(list(behovsgrupper))
+    # django-stubs takes pks to be ints; Behovsgrupp's pk is its kod.
+    insats.behovsgrupper.set(list(behovsgrupper))  # type: ignore[arg-type]
     insats.malgrupper.set(malgrupper)
     insats.parter.set(parter)
     if mal is not None:
@@ -222,8 +223,8 @@ def ekonomirad_set(
 
 
 def antal_set(
-    *, model: type[Periodantal], insats: Insats, datum: dt.date, antal: dict[str, int]
-) -> Periodantal:
+    *, model: AntalModel, insats: Insats, datum: dt.date, antal: dict[str, int]
+) -> Volymregistrering | Strukturdeltagare:
     """Enter the counts for the insats and period (the day); an earlier entry for the day
     is replaced. Volume counts need a volyminsats, strukturdeltagare a strukturinriktad insats."""
     if set(antal) != set(model.ANTAL):
@@ -465,7 +466,7 @@ def _belopp(row: dict) -> Belopp:
     )
 
 
-def _antal_subquery(model: type[Periodantal], ar: int) -> Coalesce:
+def _antal_subquery(model: AntalModel, ar: int) -> Coalesce:
     total = sum((F(name) for name in model.ANTAL[1:]), F(model.ANTAL[0]))
     per_insats = (
         model.objects.filter(insats=OuterRef("pk"), datum__year=ar)

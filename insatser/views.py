@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Field, Prefetch, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -30,7 +32,7 @@ from .forms import (
     VolymForm,
     mal_values,
 )
-from .models import Insats, Periodantal, Strukturdeltagare, Volymregistrering, status_q
+from .models import AntalModel, Insats, Strukturdeltagare, Volymregistrering, status_q
 
 PER_SIDA = 25
 
@@ -151,13 +153,13 @@ def _with_details(insats: Insats) -> Insats:
     )
 
 
-_ANTAL_FORMS: dict[type[Periodantal], type] = {
+_ANTAL_FORMS: dict[AntalModel, type[VolymForm | StrukturdeltagareForm]] = {
     Volymregistrering: VolymForm,
     Strukturdeltagare: StrukturdeltagareForm,
 }
 
 
-def _antal_model(insats: Insats) -> type[Periodantal] | None:
+def _antal_model(insats: Insats) -> AntalModel | None:
     if insats.is_volyminsats:
         return Volymregistrering
     if insats.is_strukturinsats:
@@ -181,7 +183,10 @@ def _antal_context(
         "antal_model": model.__name__.lower(),
         "antal_rader": table,
         "antal_per_ar": sorted(per_ar.items(), reverse=True),
-        "antal_falt": [model._meta.get_field(name).verbose_name for name in model.ANTAL],
+        # ANTAL names the model's own count fields, never a relation.
+        "antal_falt": [
+            cast(Field, model._meta.get_field(name)).verbose_name for name in model.ANTAL
+        ],
         "antal_form": form or (_ANTAL_FORMS[model]() if can_count else None),
     }
 
@@ -382,7 +387,9 @@ def ekonomi(request: AuthenticatedHttpRequest, orgnr: str, ar: int) -> HttpRespo
     return render(request, template, _ekonomi_context(forbund, _valid_year(ar)))
 
 
-def _line_forms(request: AuthenticatedHttpRequest, lines: list[tuple[str, object]], forbund, ar):
+def _line_forms(
+    request: AuthenticatedHttpRequest, lines: list[tuple[str, Insats | None]], forbund, ar
+):
     """One EkonomiradForm per line, prefixed by its rad, filled from the data or the line."""
     current = {
         (row.rad, row.insats_id): row
@@ -406,6 +413,8 @@ def ekonomi_edit(
     ESF-financed), or an administration or income line."""
     forbund = _get_forbund(request, orgnr, write=True)
     _valid_year(ar)
+    lines: list[tuple[str, Insats | None]]
+    editing: dict[str, object]
     if kod:
         insats = get_object_or_404(forbund.insatser, kod=kod)
         lines = [(r, insats) for r in INSATSRADER]

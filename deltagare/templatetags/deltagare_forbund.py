@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import template
 from django.db.models import Count
 from django.utils import timezone
@@ -37,11 +39,13 @@ def kvalitet_forbund(user) -> list[dict]:
         .order_by("insats__kod")
     )
     forbund = {f.pk: f for f in Forbund.objects.filter(pk__in=ids).order_by("namn")}
-    panels = {
+    panels: dict[int, dict[str, Any]] = {
         pk: {"forbund": f, "rader": [], "ar": ar, "problem": kvalitet.PROBLEM}
         for pk, f in forbund.items()
     }
-    for row in rows:
+    for values in rows:
+        # A plain dict: the problem counts are annotated under names known only at runtime.
+        row: dict[str, Any] = dict(values)
         row["andel"] = (
             round(100 * row["med_pnr_i_ar"] / row["aktiva_i_ar"]) if row["aktiva_i_ar"] else None
         )
