@@ -27,12 +27,13 @@ from finsam.lib.importing import (
     register,
 )
 from finsam.lib.tabular import Table
-from forbund import access, arslas
+from forbund import arslas
 from forbund.validators import normalize_organisationsnummer
 from insatser.choices import Deltagarregistrering, Niva
 from insatser.models import Insats
 
 from . import pnr
+from .access import can_import_deltaganden, can_see_personal_data, import_insats_filter
 from .choices import (
     Avslutsorsak,
     Forsorjning,
@@ -130,7 +131,7 @@ def _writable_insatser(user: Any, *, personal: bool) -> set[int] | None:
     """Insatser whose deltaganden the user may import (None = a command: all)."""
     if user is None:
         return None
-    q = access.deltagande_import_filter(user, personal=personal)
+    q = import_insats_filter(user, personal=personal)
     return set(Insats.objects.filter(q).values_list("pk", flat=True))
 
 
@@ -208,7 +209,7 @@ class DeltagandenKind(ImportKind):
     key_columns = ["forbund", "insats", "personnummer", "startdatum"]
 
     def allowed(self, user: Any) -> bool:
-        return user is None or access.can_import_deltaganden(user)
+        return user is None or can_import_deltaganden(user)
 
     def validate(self, table: Table, *, user: Any) -> tuple[_Prepared, list]:
         errors: list = []
@@ -431,7 +432,7 @@ class DeltagandenKind(ImportKind):
         )
 
     def export_rows(self, *, forbund: Any = None, user: Any = None, reader: Any = None):
-        personal = user is None or access.can_see_personal_data(user)
+        personal = user is None or can_see_personal_data(user)
         queryset = (
             Deltagande.objects.all()
             if user is None
@@ -518,7 +519,7 @@ class UppfoljningarKind(ImportKind):
     key_columns = ["forbund", "insats", "personnummer", "startdatum", "matpunkt"]
 
     def allowed(self, user: Any) -> bool:
-        return user is None or access.can_see_personal_data(user)
+        return user is None or can_see_personal_data(user)
 
     def validate(self, table: Table, *, user: Any) -> tuple[list[_Uppfoljning], list]:
         errors: list = []

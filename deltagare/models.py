@@ -17,11 +17,12 @@ from django.db import models
 from django.db.models import Q
 
 from finsam.lib import period
-from forbund import access, arslas
+from forbund import arslas
 from forbund.models import Forbund
 from insatser.models import Insats
 
 from . import pnr
+from .access import deltagande_filter, registerutdrag_filter
 from .choices import (
     Avslutsorsak,
     Forsorjning,
@@ -160,13 +161,13 @@ class Samtycke(models.Model):
 class DeltagandeQuerySet(models.QuerySet["Deltagande"]):
     def for_user(self, user, *, personal: bool) -> DeltagandeQuerySet:
         """What the user may see: with personal data (handläggare of the insats) or
-        pseudonymised (also the förbundsadministratör). See forbund.access."""
-        q = access.deltagande_filter(user, "personal" if personal else "pseudonym")
+        pseudonymised (also the förbundsadministratör). The rule: deltagare.access."""
+        q = deltagande_filter(user, "personal" if personal else "pseudonym")
         return self.filter(pk__in=Deltagande.objects.filter(q).values("pk"))
 
     def for_registerutdrag(self, user) -> DeltagandeQuerySet:
-        """What a register extract by the user shows (forbund.access.registerutdrag_filter)."""
-        q = access.registerutdrag_filter(user)
+        """What a register extract by the user shows (deltagare.access.registerutdrag_filter)."""
+        q = registerutdrag_filter(user)
         return self.filter(pk__in=Deltagande.objects.filter(q).values("pk"))
 
     def open(self) -> DeltagandeQuerySet:

@@ -29,6 +29,7 @@ from forbund import access, arslas
 from forbund.models import Forbund
 from forbund.validators import normalize_organisationsnummer
 
+from .access import can_write_insatser, insats_write_forbund_filter
 from .choices import (
     INSATSRADER,
     RADER,
@@ -84,14 +85,12 @@ def _writable_forbund(user: Any) -> set[int] | None:
     if user is None or access.is_administrator(user):
         return None
     return set(
-        Forbund.objects.filter(access.insats_write_forbund_filter(user)).values_list(
-            "pk", flat=True
-        )
+        Forbund.objects.filter(insats_write_forbund_filter(user)).values_list("pk", flat=True)
     )
 
 
 def _allowed(user: Any) -> bool:
-    return user is None or access.can_write_insatser(user)
+    return user is None or can_write_insatser(user)
 
 
 class _Scope:
@@ -596,7 +595,7 @@ class EkonomiKind(ImportKind):
     def export_rows(self, *, forbund: Any = None, user: Any = None, reader: Any = None):
         queryset = Ekonomirad.objects.all()
         if user is not None:
-            queryset = queryset.filter(access.insats_write_forbund_filter(user, "forbund"))
+            queryset = queryset.filter(insats_write_forbund_filter(user, "forbund"))
         if forbund is not None:
             queryset = queryset.filter(forbund=forbund)
         for e in queryset.select_related("forbund", "insats").order_by(

@@ -10,10 +10,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from finsam.lib import period
-from forbund import access, arslas
+from forbund import arslas
 from forbund.choices import Roll
 from forbund.models import Forbund, Medlemskap, Uppdrag
 
+from .access import assigned_filter, insats_filter
 from .choices import (
     INSATSRADER,
     RAD_CHOICES,
@@ -70,19 +71,20 @@ def active_in_year_q(ar: int, prefix: str = "") -> Q:
 
 class InsatsQuerySet(models.QuerySet["Insats"]):
     def for_user(self, user) -> InsatsQuerySet:
-        """The insatser the user may read (see forbund.access.insats_filter)."""
-        return self._scoped(access.insats_filter(user, "insats_read"))
+        """The insatser the user may read (the rule: insatser.access.insats_filter)."""
+        return self._scoped(insats_filter(user, "insats_read"))
 
     def editable_by(self, user) -> InsatsQuerySet:
-        return self._scoped(access.insats_filter(user, "insats_write"))
+        return self._scoped(insats_filter(user, "insats_write"))
 
     def counts_editable_by(self, user) -> InsatsQuerySet:
         """Insatser whose volume and strukturdeltagare counts the user may enter."""
-        return self._scoped(access.insats_filter(user, "counts_write"))
+        return self._scoped(insats_filter(user, "counts_write"))
 
     def assigned_to(self, user) -> InsatsQuerySet:
         # A user has one handläggare assignment per förbund, so no insats repeats.
-        return self.filter(handlaggare__in=access.handlaggare_uppdrag_ids(user))
+        assigned = assigned_filter(user)
+        return self.none() if assigned is None else self.filter(assigned)
 
     def _scoped(self, q: Q) -> InsatsQuerySet:
         if not q:
