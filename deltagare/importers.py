@@ -29,10 +29,9 @@ from finsam.lib.importing import (
 from finsam.lib.tabular import Table
 from forbund import arslas
 from forbund.validators import normalize_organisationsnummer
-from insatser.choices import Deltagarregistrering, Niva
 from insatser.models import Insats
 
-from . import pnr
+from . import models, pnr, services
 from .access import can_import_deltaganden, can_see_personal_data, import_insats_filter
 from .choices import (
     Avslutsorsak,
@@ -45,7 +44,7 @@ from .choices import (
     Uppfoljningspunkt,
     Utbildningsniva,
 )
-from .models import INGEN_OFFENTLIG, Deltagande, Person, Samtycke, Uppfoljning
+from .models import Deltagande, Person, Samtycke, Uppfoljning
 
 FORBUND_INSATS = (
     Column("forbund", True, "Förbundets organisationsnummer."),
@@ -156,8 +155,6 @@ def _log_export(
     deltaganden: list[Deltagande], *, kind: ImportKind, user: Any, reader: CommandReader | None
 ) -> None:
     """Every person whose number an export writes is in the access log before it is written."""
-    from . import services
-
     if reader is not None:
         services.log_access_many(
             os_anvandare=reader.os_anvandare,
@@ -176,8 +173,6 @@ def _log_export(
 
 def _log_read(deltaganden: Any, *, user: Any, sida: str) -> None:
     """The stored values of these deltaganden were shown in an import's change list."""
-    from . import services
-
     services.log_access_many(
         user=user,
         deltaganden=list(deltaganden.select_related("person")),
@@ -241,29 +236,23 @@ class DeltagandenKind(ImportKind):
             }
             kon = check.choice("kon", Kon)
             for name in ("forsorjning_fore", "forsorjning_efter"):
-                if INGEN_OFFENTLIG in values[name] and len(values[name]) > 1:
-                    check.add(name, "ingen_offentlig kan inte kombineras med andra koder.")
+                if problem := models.forsorjning_problem(values[name]):
+                    check.add(name, problem)
             if not end:
                 for name in ("avslutsorsak", "sysselsattning_efter", "forsorjning_efter"):
                     if row.get(name):
                         check.add(name, "Kräver slutdatum.")
-            if start and end and end < start:
-                check.add("slutdatum", "Slutdatumet ligger före startdatumet.")
+            if start and end and (problem := models.slutdatum_problem(start, end)):
+                check.add("slutdatum", problem)
             if insats is not None:
-                if not (
-                    insats.niva == Niva.INDIVID
-                    and insats.deltagarregistrering == Deltagarregistrering.INDIVIDUELL
-                ):
-                    check.add("insats", "Insatsen registrerar inte deltagare var för sig.")
-                last = insats.avslutad_datum or insats.slutdatum
-                if start and (start < insats.startdatum or (last and start > last)):
-                    check.add("startdatum", "Startdatumet ligger utanför insatsens period.")
+                for kolumn, problem in services.insats_start_problems(insats, start).items():
+                    check.add(kolumn, problem)
             parsed = samtycke = None
             if form == Registreringsform.PERSON:
                 parsed = _Rows.personnummer(check)
                 samtycke = check.date("samtycke_datum", required=True)
-                if samtycke and start and samtycke > start:
-                    check.add("samtycke_datum", "Samtycket ska vara lämnat senast på startdagen.")
+                if samtycke and start and (problem := models.samtycke_problem(samtycke, start)):
+                    check.add("samtycke_datum", problem)
                 if parsed and kon and kon != parsed.kon:
                     check.add("kon", "Könet stämmer inte med personnumret.")
                 kon = parsed.kon if parsed else kon
@@ -539,8 +528,8 @@ class UppfoljningarKind(ImportKind):
             for name, codes in (("sysselsattning", sysselsattning), ("forsorjning", forsorjning)):
                 if codes == []:
                     check.add(name, "Ange minst en kod.")
-            if forsorjning and INGEN_OFFENTLIG in forsorjning and len(forsorjning) > 1:
-                check.add("forsorjning", "ingen_offentlig kan inte kombineras med andra koder.")
+            if forsorjning and (problem := models.forsorjning_problem(forsorjning)):
+                check.add("forsorjning", problem)
             if check.count or not (insats and parsed and start):
                 continue
             digest = pnr.lookup_hash(parsed.nummer)

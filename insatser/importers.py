@@ -13,7 +13,6 @@ is an error on that row.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from types import SimpleNamespace
@@ -33,7 +32,6 @@ from .access import can_write_insatser, insats_write_forbund_filter
 from .choices import (
     INSATSRADER,
     RADER,
-    TYPER_PER_NIVA,
     Balans,
     BehovsgruppKod,
     Deltagarregistrering,
@@ -44,8 +42,6 @@ from .choices import (
     Niva,
 )
 from .models import (
-    KOD_REGEX,
-    RESERVERADE_KODER,
     Ekonomirad,
     Insats,
     Periodantal,
@@ -163,20 +159,6 @@ class _Insats:
     behovsgrupper: set[str]
 
 
-def _ids_with(relation: str, insatser: Iterable[Insats]) -> set[int]:
-    """Ids of the insatser that have rows in a reverse relation (one query)."""
-    names = {f.name for f in Insats._meta.get_fields()}
-    if relation not in names:
-        return set()
-    ids = [i.pk for i in insatser]
-    return set(
-        Insats.objects.filter(pk__in=ids)
-        .filter(**{f"{relation}__isnull": False})
-        .values_list("pk", flat=True)
-        .distinct()
-    )
-
-
 class InsatserKind(ImportKind):
     name = "insatser"
     label = "Insatser"
@@ -200,12 +182,9 @@ class InsatserKind(ImportKind):
     def validate(self, table: Table, *, user: Any) -> tuple[list[_Insats], list]:
         errors: list = []
         scope = _Scope(table, user, insatser=True)
-        existing = list(scope.insatser.values())
-        locked = {
-            "volym": _ids_with("volymregistreringar", existing),
-            "struktur": _ids_with("strukturdeltagare", existing),
-            "individuell": _ids_with("deltaganden", existing),
-        }
+        registrerat = Insats.objects.filter(
+            pk__in=[i.pk for i in scope.insatser.values()]
+        ).registrerat()
         prepared: list[_Insats] = []
         lock = arslas.Lasregister()
         seen: dict[tuple[int, str], int] = {}
@@ -213,33 +192,14 @@ class InsatserKind(ImportKind):
             check = RowErrors(rad, row, errors)
             forbund = scope.forbund_of(check)
             kod = self._kod(check)
-            namn = check.required("namn")
-            if namn and len(namn) > 200:
-                check.add("namn", "Namnet får vara högst 200 tecken.")
+            namn = self._field(check, "namn", check.required("namn"))
             niva = check.choice("niva", Niva, required=True)
             typ = check.choice("typ", Insatstyp, required=True)
-            if niva and typ and typ not in TYPER_PER_NIVA[niva]:
-                allowed = ", ".join(TYPER_PER_NIVA[niva])
-                check.add("typ", f"Typen finns inte för nivån {niva}. Tillåtna typer: {allowed}.")
             registrering = check.choice("deltagarregistrering", Deltagarregistrering)
-            if niva == Niva.INDIVID and not row.get("deltagarregistrering"):
-                check.add("deltagarregistrering", "Ange individuell eller volym för nivån individ.")
-            if niva == Niva.STRUKTUR and row.get("deltagarregistrering"):
-                check.add("deltagarregistrering", "Ska vara tomt för strukturinriktade insatser.")
             form = check.choice("form", Insatsform) or Insatsform.PROJEKT
             start = check.date("startdatum", required=True)
             end = check.date("slutdatum")
-            if start and end and end < start:
-                check.add("slutdatum", "Slutdatum kan inte ligga före startdatum.")
             behovsgrupper = check.choices("behovsgrupper", BehovsgruppKod)
-            if check.count or forbund is None or kod is None:
-                continue
-            if (forbund.pk, kod) in seen:
-                check.add(
-                    "kod", f"Samma insats som rad {seen[forbund.pk, kod]}: en rad per insats."
-                )
-                continue
-            seen[forbund.pk, kod] = rad
             values = {
                 "namn": namn,
                 "niva": niva,
@@ -249,9 +209,17 @@ class InsatserKind(ImportKind):
                 "startdatum": start,
                 "slutdatum": end,
             }
-            current = scope.insatser.get((forbund.pk, kod))
-            if current:
-                self._check_existing(check, current, values, locked)
+            current = scope.insatser.get((forbund.pk, kod)) if forbund and kod else None
+            if registrering or not row.get("deltagarregistrering"):  # else: an unknown code
+                self._check_rules(check, current, values, registrerat)
+            if check.count or forbund is None or kod is None or start is None:
+                continue
+            if (forbund.pk, kod) in seen:
+                check.add(
+                    "kod", f"Samma insats som rad {seen[forbund.pk, kod]}: en rad per insats."
+                )
+                continue
+            seen[forbund.pk, kod] = rad
             if current is None or any(
                 getattr(current, k) != v for k, v in values.items() if k in Insats.RAPPORTFALT
             ):
@@ -264,56 +232,39 @@ class InsatserKind(ImportKind):
         return prepared, errors
 
     @staticmethod
-    def _kod(check: RowErrors) -> str | None:
-        kod = check.required("kod")
-        if kod is None:
-            return None
-        if len(kod) > 30:
-            check.add("kod", "Koden får vara högst 30 tecken.")
-        elif not re.match(KOD_REGEX, kod):
-            check.add(
-                "kod",
-                "Koden får bara innehålla bokstäverna a–z, siffror, bindestreck och understreck "
-                "och ska börja med en bokstav eller siffra.",
+    def _check_rules(
+        check: RowErrors,
+        current: Insats | None,
+        values: dict[str, Any],
+        registrerat: dict[int, set[str]],
+    ) -> None:
+        """The rules the model states, asked of the insats as the row would leave it."""
+        candidate = Insats(avslutad_datum=current.avslutad_datum if current else None, **values)
+        problems = candidate.rule_problems()
+        if current:
+            problems |= current.registrering_problems(
+                values["niva"],
+                values["deltagarregistrering"],
+                registrerat=registrerat.get(current.pk, set()),
             )
-        elif kod in RESERVERADE_KODER:
-            check.add("kod", f"Koden {kod} är reserverad; välj en annan.")
-        else:
-            return kod
-        return None
+        for kolumn, problem in problems.items():
+            check.add(kolumn, problem)
+
+    @classmethod
+    def _kod(cls, check: RowErrors) -> str | None:
+        return cls._field(check, "kod", check.required("kod"))
 
     @staticmethod
-    def _check_existing(check: RowErrors, current: Insats, values: dict, locked: dict) -> None:
-        """What is stored for the insats limits a change: an early closing, its counts."""
-        if avslutad := current.avslutad_datum:
-            if values["startdatum"] > avslutad:
-                check.add(
-                    "startdatum",
-                    f"Insatsen avslutades {avslutad:%Y-%m-%d}; startdatum kan inte ligga efter det.",
-                )
-            if values["slutdatum"] and values["slutdatum"] < avslutad:
-                check.add(
-                    "slutdatum",
-                    f"Insatsen avslutades {avslutad:%Y-%m-%d}; slutdatum kan inte ligga före det.",
-                )
-        niva, registrering = values["niva"], values["deltagarregistrering"]
-        if current.pk in locked["volym"] and (niva, registrering) != (Niva.INDIVID, "volym"):
-            check.add(
-                "deltagarregistrering",
-                "Insatsen har antal deltagare registrerade: den förblir en volyminsats.",
-            )
-        if current.pk in locked["struktur"] and niva != Niva.STRUKTUR:
-            check.add(
-                "niva", "Insatsen har strukturdeltagare registrerade: den förblir strukturinriktad."
-            )
-        if current.pk in locked["individuell"] and (niva, registrering) != (
-            Niva.INDIVID,
-            "individuell",
-        ):
-            check.add(
-                "deltagarregistrering",
-                "Insatsen har deltagare registrerade var för sig: registreringen kan inte ändras.",
-            )
+    def _field(check: RowErrors, name: str, value: str | None) -> str | None:
+        """The value if the model field's validators (length, pattern) take it."""
+        if value is None:
+            return None
+        try:
+            Insats._meta.get_field(name).run_validators(value)
+        except ValidationError as error:
+            check.add(name, error.messages[0])
+            return None
+        return value
 
     def describe(self, row: _Insats) -> str:
         return f"{row.kod} {row.values['namn']}"
