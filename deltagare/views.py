@@ -83,12 +83,12 @@ def _show_personal_data(
     request: AuthenticatedHttpRequest, deltagande: Deltagande, anledning: str
 ) -> None:
     """Logs the view and puts the formatted number on the deltagande for the template."""
-    if deltagande.person_id is None:
+    if (person := deltagande.person) is None:
         deltagande.visat_pnr = ""
         return
     services.log_access(
         user=request.user,
-        person=deltagande.person,
+        person=person,
         deltagande=deltagande,
         sida=request.path,
         anledning=anledning,

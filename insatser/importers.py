@@ -16,10 +16,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
-from django.db.models import Model, Q
+from django.db.models import Field, Model, Q
 from django.utils import timezone
 
 from finsam.lib.importing import Column, Counts, ImportKind, Progress, RowErrors, register
@@ -44,7 +44,6 @@ from .choices import (
 from .models import (
     Ekonomirad,
     Insats,
-    Periodantal,
     Strukturdeltagare,
     Volymregistrering,
     check_count_insats,
@@ -140,9 +139,14 @@ def _bounded(check: RowErrors, kolumn: str, maximum: int, *, required: bool = Tr
 
 
 def _save(model: type[Model], new: list, changed: list, fields: Iterable[str]) -> None:
-    model.objects.bulk_create(new, batch_size=BATCH)
+    model._default_manager.bulk_create(new, batch_size=BATCH)
     if changed:
-        model.objects.bulk_update(changed, list(fields), batch_size=BATCH)
+        model._default_manager.bulk_update(changed, list(fields), batch_size=BATCH)
+
+
+def _model_field(model: type[Model], name: str) -> Field:
+    """A concrete field of the model (never a reverse relation: the names are the model's)."""
+    return cast(Field, model._meta.get_field(name))
 
 
 # --- insatser ---------------------------------------------------------------------------
@@ -260,7 +264,7 @@ class InsatserKind(ImportKind):
         if value is None:
             return None
         try:
-            Insats._meta.get_field(name).run_validators(value)
+            _model_field(Insats, name).run_validators(value)
         except ValidationError as error:
             check.add(name, error.messages[0])
             return None
@@ -346,13 +350,13 @@ class _Antal:
     rad: int
     insats: Insats
     datum: Any
-    antal: dict[str, int]
+    antal: dict[str, int | None]  # each an int once the row has no errors
 
 
 class _AntalKind(ImportKind):
     """Counts per insats and day: Volymregistrering or Strukturdeltagare."""
 
-    model: type[Periodantal]
+    model: type[Volymregistrering] | type[Strukturdeltagare]
     key_columns = ["forbund", "insats", "datum"]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -362,7 +366,7 @@ class _AntalKind(ImportKind):
             INSATS_COLUMN,
             Column("datum", True, "Dagen, eller sista dagen i perioden som räknats."),
             *(
-                Column(name, True, f"Antal: {cls.model._meta.get_field(name).verbose_name}.")
+                Column(name, True, f"Antal: {_model_field(cls.model, name).verbose_name}.")
                 for name in cls.model.ANTAL
             ),
         ]
@@ -407,7 +411,9 @@ class _AntalKind(ImportKind):
         counts = Counts()
         existing = {
             (r.insats_id, r.datum): r
-            for r in self.model.objects.filter(insats_id__in={p.insats.pk for p in prepared})
+            for r in self.model._default_manager.filter(
+                insats_id__in={p.insats.pk for p in prepared}
+            )
         }
         done = self.upsert(
             prepared,
@@ -423,7 +429,7 @@ class _AntalKind(ImportKind):
 
     def export_rows(self, *, forbund: Any = None, user: Any = None, reader: Any = None):
         insatser = Insats.objects.all() if user is None else Insats.objects.for_user(user)
-        queryset = self.model.objects.filter(insats__in=insatser)
+        queryset = self.model._default_manager.filter(insats__in=insatser)
         if forbund is not None:
             queryset = queryset.filter(insats__forbund=forbund)
         for r in queryset.select_related("insats__forbund").order_by(
@@ -499,7 +505,7 @@ class EkonomiKind(ImportKind):
                 check.add("insats", "Ska vara tomt för andra rader än insats och insats_esf.")
             budget = _bounded(check, "budget", MAX_BIGINT)
             utfall = _bounded(check, "utfall", MAX_BIGINT, required=False)
-            if check.count or forbund is None or rad is None:
+            if check.count or forbund is None or rad is None or ar is None or budget is None:
                 continue
             if lock.refuse_row(check, "ar", forbund.pk, [ekonomirad_span(ar, rad)], "Ekonomiraden"):
                 continue
@@ -556,7 +562,7 @@ class EkonomiKind(ImportKind):
                 "forbund": e.forbund.organisationsnummer,
                 "ar": e.ar,
                 "rad": e.rad,
-                "insats": e.insats.kod if e.insats_id else "",
+                "insats": e.insats.kod if e.insats else "",
                 "budget": e.budget,
                 "utfall": e.utfall,
             }
