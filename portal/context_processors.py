@@ -7,7 +7,7 @@ from insatser.access import can_open_insatser, can_write_insatser
 
 
 def navigation(request: HttpRequest) -> dict[str, object]:
-    """The main navigation: each entry shown to whom forbund.access lets reach it."""
+    """The main navigation: each entry shown to whom the access rules let reach it."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
