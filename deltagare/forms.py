@@ -26,14 +26,8 @@ from .choices import (
     Uppfoljningspunkt,
     Utbildningsniva,
 )
-from .models import (
-    INGEN_OFFENTLIG_ENSAM,
-    SAMTYCKE_SENAST_START,
-    Deltagande,
-    ingen_offentlig_combined,
-    samtycke_after_start,
-)
-from .services import Startprofil
+from .models import Deltagande, forsorjning_problem, samtycke_problem, slutdatum_problem
+from .services import Startprofil, insats_period, insats_start_problems
 
 MINST_ETT = "Välj minst ett alternativ (”Uppgift saknas” om du inte vet)."
 
@@ -97,9 +91,8 @@ def _date(label: str, help_text: str = "", *, required: bool = True) -> forms.Da
 
 
 def _check_forsorjning(form: forms.Form, name: str) -> None:
-    codes = form.cleaned_data.get(name) or []
-    if ingen_offentlig_combined(codes):
-        form.add_error(name, INGEN_OFFENTLIG_ENSAM)
+    if problem := forsorjning_problem(form.cleaned_data.get(name) or []):
+        form.add_error(name, problem)
 
 
 def _not_in_future(form: forms.Form, name: str, what: str) -> None:
@@ -118,15 +111,6 @@ def add_service_errors(form: forms.Form, error: ValidationError) -> None:
         form.add_error(name if name in form.fields else None, errors)
 
 
-def insats_period(insats: Insats) -> str:
-    end = insats.sista_dag
-    return (
-        f"{insats.startdatum:%Y-%m-%d}–{end:%Y-%m-%d}"
-        if end
-        else (f"från {insats.startdatum:%Y-%m-%d}")
-    )
-
-
 class _InsatsStartMixin:
     """A start date within the insats's period (the service checks it too)."""
 
@@ -134,11 +118,8 @@ class _InsatsStartMixin:
 
     def clean_startdatum(self) -> dt.date:
         startdatum = self.cleaned_data["startdatum"]  # type: ignore[attr-defined]
-        end = self.insats.sista_dag
-        if startdatum < self.insats.startdatum or (end and startdatum > end):
-            raise ValidationError(
-                f"Startdatumet ska ligga inom insatsens period ({insats_period(self.insats)})."
-            )
+        if problem := insats_start_problems(self.insats, startdatum).get("startdatum"):
+            raise ValidationError(problem)
         return startdatum
 
 
@@ -294,8 +275,8 @@ class RegistreringForm(_InsatsStartMixin, StartprofilForm):
         super().clean()
         data = self.cleaned_data
         samtycke, start = data.get("samtycke_datum"), data.get("startdatum")
-        if samtycke and start and samtycke_after_start(samtycke, start):
-            self.add_error("samtycke_datum", SAMTYCKE_SENAST_START)
+        if samtycke and start and (problem := samtycke_problem(samtycke, start)):
+            self.add_error("samtycke_datum", problem)
         _not_in_future(self, "samtycke_datum", "Datumet för samtycket")
         return data
 
@@ -345,11 +326,8 @@ class AvslutForm(StyledFormMixin, forms.Form):
 
     def clean_slutdatum(self) -> dt.date:
         slutdatum = self.cleaned_data["slutdatum"]
-        if slutdatum < self.deltagande.startdatum:
-            raise ValidationError(
-                f"Slutdatumet kan inte ligga före startdatumet "
-                f"({self.deltagande.startdatum:%Y-%m-%d})."
-            )
+        if problem := slutdatum_problem(self.deltagande.startdatum, slutdatum):
+            raise ValidationError(problem)
         return slutdatum
 
     def clean(self) -> dict[str, Any]:

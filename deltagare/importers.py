@@ -27,12 +27,12 @@ from finsam.lib.importing import (
     register,
 )
 from finsam.lib.tabular import Table
-from forbund import access, arslas
+from forbund import arslas
 from forbund.validators import normalize_organisationsnummer
-from insatser.choices import Deltagarregistrering, Niva
 from insatser.models import Insats
 
-from . import pnr
+from . import models, pnr, services
+from .access import can_import_deltaganden, can_see_personal_data, import_insats_filter
 from .choices import (
     Avslutsorsak,
     Forsorjning,
@@ -44,7 +44,7 @@ from .choices import (
     Uppfoljningspunkt,
     Utbildningsniva,
 )
-from .models import INGEN_OFFENTLIG, Deltagande, Person, Samtycke, Uppfoljning
+from .models import Deltagande, Person, Samtycke, Uppfoljning
 
 FORBUND_INSATS = (
     Column("forbund", True, "Förbundets organisationsnummer."),
@@ -130,7 +130,7 @@ def _writable_insatser(user: Any, *, personal: bool) -> set[int] | None:
     """Insatser whose deltaganden the user may import (None = a command: all)."""
     if user is None:
         return None
-    q = access.deltagande_import_filter(user, personal=personal)
+    q = import_insats_filter(user, personal=personal)
     return set(Insats.objects.filter(q).values_list("pk", flat=True))
 
 
@@ -143,20 +143,19 @@ class _Deltagande:
     values: dict[str, Any]
     personnummer: pnr.Personnummer | None = None
     samtycke_datum: dt.date | None = None
+    pnr_hash: str | None = None  # the personnummer's keyed hash, once looked up
 
 
 @dataclass
 class _Prepared:
     rows: list[_Deltagande] = field(default_factory=list)
-    persons: dict[tuple[int, str], Person] = field(default_factory=dict)  # (forbund, hash)
+    persons: dict[tuple[int, str | None], Person] = field(default_factory=dict)  # (forbund, hash)
 
 
 def _log_export(
     deltaganden: list[Deltagande], *, kind: ImportKind, user: Any, reader: CommandReader | None
 ) -> None:
     """Every person whose number an export writes is in the access log before it is written."""
-    from . import services
-
     if reader is not None:
         services.log_access_many(
             os_anvandare=reader.os_anvandare,
@@ -175,8 +174,6 @@ def _log_export(
 
 def _log_read(deltaganden: Any, *, user: Any, sida: str) -> None:
     """The stored values of these deltaganden were shown in an import's change list."""
-    from . import services
-
     services.log_access_many(
         user=user,
         deltaganden=list(deltaganden.select_related("person")),
@@ -208,7 +205,7 @@ class DeltagandenKind(ImportKind):
     key_columns = ["forbund", "insats", "personnummer", "startdatum"]
 
     def allowed(self, user: Any) -> bool:
-        return user is None or access.can_import_deltaganden(user)
+        return user is None or can_import_deltaganden(user)
 
     def validate(self, table: Table, *, user: Any) -> tuple[_Prepared, list]:
         errors: list = []
@@ -240,29 +237,23 @@ class DeltagandenKind(ImportKind):
             }
             kon = check.choice("kon", Kon)
             for name in ("forsorjning_fore", "forsorjning_efter"):
-                if INGEN_OFFENTLIG in values[name] and len(values[name]) > 1:
-                    check.add(name, "ingen_offentlig kan inte kombineras med andra koder.")
+                if problem := models.forsorjning_problem(values[name]):
+                    check.add(name, problem)
             if not end:
                 for name in ("avslutsorsak", "sysselsattning_efter", "forsorjning_efter"):
                     if row.get(name):
                         check.add(name, "Kräver slutdatum.")
-            if start and end and end < start:
-                check.add("slutdatum", "Slutdatumet ligger före startdatumet.")
+            if start and end and (problem := models.slutdatum_problem(start, end)):
+                check.add("slutdatum", problem)
             if insats is not None:
-                if not (
-                    insats.niva == Niva.INDIVID
-                    and insats.deltagarregistrering == Deltagarregistrering.INDIVIDUELL
-                ):
-                    check.add("insats", "Insatsen registrerar inte deltagare var för sig.")
-                last = insats.avslutad_datum or insats.slutdatum
-                if start and (start < insats.startdatum or (last and start > last)):
-                    check.add("startdatum", "Startdatumet ligger utanför insatsens period.")
+                for kolumn, problem in services.insats_start_problems(insats, start).items():
+                    check.add(kolumn, problem)
             parsed = samtycke = None
             if form == Registreringsform.PERSON:
                 parsed = _Rows.personnummer(check)
                 samtycke = check.date("samtycke_datum", required=True)
-                if samtycke and start and samtycke > start:
-                    check.add("samtycke_datum", "Samtycket ska vara lämnat senast på startdagen.")
+                if samtycke and start and (problem := models.samtycke_problem(samtycke, start)):
+                    check.add("samtycke_datum", problem)
                 if parsed and kon and kon != parsed.kon:
                     check.add("kon", "Könet stämmer inte med personnumret.")
                 kon = parsed.kon if parsed else kon
@@ -280,13 +271,14 @@ class DeltagandenKind(ImportKind):
                         check.add(
                             name, "Uppgiften registreras bara för deltagare med personuppgifter."
                         )
-            if check.count or insats is None or start is None:
+            if check.count or insats is None or start is None or form is None:
                 continue
             if lock.refuse_row(
                 check, "startdatum", insats.forbund_id, [arslas.span(start, end)], "Deltagandet"
             ):
                 continue
             values["kon"] = kon
+            key: tuple[Any, ...]
             if parsed:
                 key = (insats.pk, parsed.nummer, start)
                 if not end:
@@ -311,24 +303,24 @@ class DeltagandenKind(ImportKind):
         """Persons are found by keyed hash; an open deltagande elsewhere in the insats blocks."""
         from finsam.lib.importing import RowError
 
-        hashes = defaultdict(set)
+        hashes: defaultdict[int, set[str]] = defaultdict(set)
         for r in prepared.rows:
             if r.personnummer:
-                r.values["_hash"] = pnr.lookup_hash(r.personnummer.nummer)
-                hashes[r.insats.forbund_id].add(r.values["_hash"])
+                r.pnr_hash = pnr.lookup_hash(r.personnummer.nummer)
+                hashes[r.insats.forbund_id].add(r.pnr_hash)
         for forbund_id, wanted in hashes.items():
             for person in Person.objects.filter(forbund_id=forbund_id, pnr_hash__in=wanted):
                 prepared.persons[forbund_id, person.pnr_hash] = person
         person_ids = [p.pk for p in prepared.persons.values()]
-        open_elsewhere = defaultdict(set)
+        open_elsewhere: defaultdict[tuple[int, int], set[dt.date]] = defaultdict(set)
         for person_id, insats_id, start in Deltagande.objects.filter(
             person_id__in=person_ids, slutdatum__isnull=True
         ).values_list("person_id", "insats_id", "startdatum"):
             open_elsewhere[person_id, insats_id].add(start)
         for r in prepared.rows:
-            person = prepared.persons.get((r.insats.forbund_id, r.values.get("_hash")))
-            if person and r.values["slutdatum"] is None:
-                others = open_elsewhere.get((person.pk, r.insats.pk), set())
+            known = prepared.persons.get((r.insats.forbund_id, r.pnr_hash)) if r.pnr_hash else None
+            if known and r.values["slutdatum"] is None:
+                others = open_elsewhere.get((known.pk, r.insats.pk), set())
                 if others - {r.startdatum}:
                     errors.append(
                         RowError(
@@ -343,25 +335,27 @@ class DeltagandenKind(ImportKind):
         counts = Counts()
         new_persons: list[Person] = []
         for r in prepared.rows:
-            if r.personnummer is None:
+            if r.personnummer is None or r.pnr_hash is None:
                 continue
-            key = (r.insats.forbund_id, r.values["_hash"])
-            if key not in prepared.persons:
-                person = Person(forbund_id=r.insats.forbund_id)
-                person.set_personnummer(r.personnummer)
-                prepared.persons[key] = person
-                new_persons.append(person)
+            person_key = (r.insats.forbund_id, r.pnr_hash)
+            if person_key not in prepared.persons:
+                new = Person(forbund_id=r.insats.forbund_id)
+                new.set_personnummer(r.personnummer)
+                prepared.persons[person_key] = new
+                new_persons.append(new)
         copy_insert(Person, new_persons)
         existing = self._existing(prepared)
         consents = self._existing_consents(prepared)
         new_consents: list[Samtycke] = []
         person_of: dict[int, Person | None] = {}
         for r in prepared.rows:
-            person = None
-            if r.personnummer is not None:
-                person = prepared.persons[r.insats.forbund_id, r.values["_hash"]]
-                if (person.pk, r.insats.pk, r.samtycke_datum) not in consents:
-                    consents.add((person.pk, r.insats.pk, r.samtycke_datum))
+            person: Person | None = None
+            if r.pnr_hash is not None:
+                person = prepared.persons[r.insats.forbund_id, r.pnr_hash]
+            if person and r.samtycke_datum:
+                consent = (person.pk, r.insats.pk, r.samtycke_datum)
+                if consent not in consents:
+                    consents.add(consent)
                     new_consents.append(
                         Samtycke(
                             person=person,
@@ -383,7 +377,7 @@ class DeltagandenKind(ImportKind):
             existing,
             counts,
             key=key,
-            values=lambda r: {k: v for k, v in r.values.items() if not k.startswith("_")},
+            values=lambda r: r.values,
             progress=progress,
         )
         to_create = [
@@ -393,7 +387,7 @@ class DeltagandenKind(ImportKind):
                 person=person_of[r.rad],
                 startdatum=r.startdatum,
                 importrad=r.rad if person_of[r.rad] is None else None,
-                **{k: v for k, v in r.values.items() if not k.startswith("_")},
+                **r.values,
             )
             for r in done.new
         ]
@@ -431,7 +425,7 @@ class DeltagandenKind(ImportKind):
         )
 
     def export_rows(self, *, forbund: Any = None, user: Any = None, reader: Any = None):
-        personal = user is None or access.can_see_personal_data(user)
+        personal = user is None or can_see_personal_data(user)
         queryset = (
             Deltagande.objects.all()
             if user is None
@@ -445,7 +439,7 @@ class DeltagandenKind(ImportKind):
             else set(Deltagande.objects.for_user(user, personal=True).values_list("pk", flat=True))
         )
         # The consent given for the row's insats (each insats asks for its own).
-        consent = {}
+        consent: dict[tuple[int | None, int], dt.date] = {}
         for person_id, insats_id, datum in (
             Samtycke.objects.filter(
                 syfte=Samtyckessyfte.REGISTRERING, person__deltaganden__in=queryset
@@ -472,7 +466,7 @@ class DeltagandenKind(ImportKind):
                 "forbund": d.insats.forbund.organisationsnummer,
                 "insats": d.insats.kod,
                 "registreringsform": d.registreringsform,
-                "personnummer": d.person.personnummer() if show_person else "",
+                "personnummer": d.person.personnummer() if show_person and d.person else "",
                 "samtycke_datum": samtycke.isoformat() if show_person and samtycke else "",
                 "kon": d.kon,
                 "startdatum": d.startdatum.isoformat(),
@@ -518,41 +512,46 @@ class UppfoljningarKind(ImportKind):
     key_columns = ["forbund", "insats", "personnummer", "startdatum", "matpunkt"]
 
     def allowed(self, user: Any) -> bool:
-        return user is None or access.can_see_personal_data(user)
+        return user is None or can_see_personal_data(user)
 
     def validate(self, table: Table, *, user: Any) -> tuple[list[_Uppfoljning], list]:
         errors: list = []
         insatser = _insatser_for_file(table, user)
         writable = _writable_insatser(user, personal=True)
-        parsed_rows = []
+        parsed_rows: list[
+            tuple[RowErrors, Insats, str, dt.date, int, dt.date, list[str], list[str]]
+        ] = []
         hashes: dict[int, set[str]] = defaultdict(set)
         for rad, row in table:
             check = RowErrors(rad, row, errors)
             insats = _Rows.insats(check, insatser, user, writable)
             parsed = _Rows.personnummer(check)
             start = check.date("startdatum", required=True)
-            matpunkt = check.choice("matpunkt", Uppfoljningspunkt, required=True)
+            punkt = check.choice("matpunkt", Uppfoljningspunkt, required=True)
             datum = check.date("datum", required=True)
             sysselsattning = check.choices("sysselsattning", Sysselsattning)
             forsorjning = check.choices("forsorjning", Forsorjning)
             for name, codes in (("sysselsattning", sysselsattning), ("forsorjning", forsorjning)):
                 if codes == []:
                     check.add(name, "Ange minst en kod.")
-            if forsorjning and INGEN_OFFENTLIG in forsorjning and len(forsorjning) > 1:
-                check.add("forsorjning", "ingen_offentlig kan inte kombineras med andra koder.")
-            if check.count or not (insats and parsed and start):
+            if forsorjning and (problem := models.forsorjning_problem(forsorjning)):
+                check.add("forsorjning", problem)
+            if check.count or not (
+                insats and parsed and start and punkt and datum and sysselsattning and forsorjning
+            ):
                 continue
             digest = pnr.lookup_hash(parsed.nummer)
             hashes[insats.forbund_id].add(digest)
             parsed_rows.append(
-                (check, insats, digest, start, int(matpunkt), datum, sysselsattning, forsorjning)
+                (check, insats, digest, start, int(punkt), datum, sysselsattning, forsorjning)
             )
         found: dict[tuple, Deltagande] = {}
         for forbund_id, wanted in hashes.items():
             for d in Deltagande.objects.filter(
                 insats__forbund_id=forbund_id, person__pnr_hash__in=wanted
             ).select_related("person", "insats"):
-                found[d.insats_id, d.person.pnr_hash, d.startdatum] = d
+                if d.person:  # always: the filter is on the person's hash
+                    found[d.insats_id, d.person.pnr_hash, d.startdatum] = d
         prepared = []
         lock = arslas.Lasregister()
         seen: dict[tuple, int] = {}
@@ -573,12 +572,13 @@ class UppfoljningarKind(ImportKind):
                     "Inget deltagande med detta personnummer och startdatum i insatsen.",
                 )
                 continue
-            if deltagande.slutdatum is None:
+            fonster = deltagande.uppfoljningsfonster(matpunkt)
+            if fonster is None:  # the deltagande runs
                 check.add(
                     "startdatum", "Deltagandet är inte avslutat; uppföljning görs efter avslut."
                 )
                 continue
-            if problem := deltagande.uppfoljningsfonster(matpunkt).problem(datum):
+            if problem := fonster.problem(datum):
                 check.add("datum", problem)
                 continue
             if lock.refuse_row(
@@ -660,7 +660,7 @@ class UppfoljningarKind(ImportKind):
             yield {
                 "forbund": d.insats.forbund.organisationsnummer,
                 "insats": d.insats.kod,
-                "personnummer": d.person.personnummer(),
+                "personnummer": d.person.personnummer() if d.person else "",
                 "startdatum": d.startdatum.isoformat(),
                 "matpunkt": u.matpunkt,
                 "datum": u.datum.isoformat(),

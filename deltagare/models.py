@@ -17,11 +17,12 @@ from django.db import models
 from django.db.models import Q
 
 from finsam.lib import period
-from forbund import access, arslas
+from forbund import arslas
 from forbund.models import Forbund
 from insatser.models import Insats
 
 from . import pnr
+from .access import deltagande_filter, registerutdrag_filter
 from .choices import (
     Avslutsorsak,
     Forsorjning,
@@ -53,15 +54,27 @@ def age_band(age: int) -> str:
     return next(kod for kod, (_, high) in AGE_BANDS.items() if high is None or age <= high)
 
 
-def ingen_offentlig_combined(codes: list[str]) -> bool:
+# The single-row rules of a deltagande, each once, in the pattern of
+# `Uppfoljningsfonster.problem`: why the values break the rule, in Swedish, or None. The
+# forms, the services and the import all ask these.
+
+
+def forsorjning_problem(codes: list[str]) -> str | None:
     """`ingen_offentlig` excludes every other försörjning code (spec/kodlistor.md); the
     database states the same in `_ingen_offentlig_alone`."""
-    return INGEN_OFFENTLIG in codes and len(codes) > 1
+    return INGEN_OFFENTLIG_ENSAM if INGEN_OFFENTLIG in codes and len(codes) > 1 else None
 
 
-def samtycke_after_start(samtycke: dt.date, startdatum: dt.date) -> bool:
+def samtycke_problem(samtycke: dt.date, startdatum: dt.date) -> str | None:
     """Consent must be given on or before the start day."""
-    return samtycke > startdatum
+    return SAMTYCKE_SENAST_START if samtycke > startdatum else None
+
+
+def slutdatum_problem(startdatum: dt.date, slutdatum: dt.date) -> str | None:
+    """A deltagande ends on or after its start (`deltagande_slut_efter_start`)."""
+    if slutdatum < startdatum:
+        return f"Slutdatumet kan inte ligga före startdatumet ({startdatum:%Y-%m-%d})."
+    return None
 
 
 def _codes(choices, verbose_name: str) -> ArrayField:
@@ -160,13 +173,13 @@ class Samtycke(models.Model):
 class DeltagandeQuerySet(models.QuerySet["Deltagande"]):
     def for_user(self, user, *, personal: bool) -> DeltagandeQuerySet:
         """What the user may see: with personal data (handläggare of the insats) or
-        pseudonymised (also the förbundsadministratör). See forbund.access."""
-        q = access.deltagande_filter(user, "personal" if personal else "pseudonym")
+        pseudonymised (also the förbundsadministratör). The rule: deltagare.access."""
+        q = deltagande_filter(user, "personal" if personal else "pseudonym")
         return self.filter(pk__in=Deltagande.objects.filter(q).values("pk"))
 
     def for_registerutdrag(self, user) -> DeltagandeQuerySet:
-        """What a register extract by the user shows (forbund.access.registerutdrag_filter)."""
-        q = access.registerutdrag_filter(user)
+        """What a register extract by the user shows (deltagare.access.registerutdrag_filter)."""
+        q = registerutdrag_filter(user)
         return self.filter(pk__in=Deltagande.objects.filter(q).values("pk"))
 
     def open(self) -> DeltagandeQuerySet:

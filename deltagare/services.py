@@ -22,16 +22,15 @@ from insatser.models import Insats
 from . import pnr
 from .choices import Registreringsform, Samtyckessyfte
 from .models import (
-    INGEN_OFFENTLIG_ENSAM,
-    SAMTYCKE_SENAST_START,
     Atkomst,
     Atkomstlogg,
     Deltagande,
     Person,
     Samtycke,
     Uppfoljning,
-    ingen_offentlig_combined,
-    samtycke_after_start,
+    forsorjning_problem,
+    samtycke_problem,
+    slutdatum_problem,
 )
 
 
@@ -50,28 +49,46 @@ def find_person(*, forbund: Forbund, personnummer: pnr.Personnummer) -> Person |
     ).first()
 
 
-def check_insats_takes_individuals(insats: Insats, startdatum: dt.date) -> None:
+def insats_period(insats: Insats) -> str:
+    end = insats.sista_dag
+    return (
+        f"{insats.startdatum:%Y-%m-%d}–{end:%Y-%m-%d}"
+        if end
+        else f"från {insats.startdatum:%Y-%m-%d}"
+    )
+
+
+def insats_start_problems(insats: Insats, startdatum: dt.date | None) -> dict[str, str]:
+    """Why a deltagande cannot start in the insats on the day, by field (`insats`,
+    `startdatum`): the insats takes deltagare one by one, and the day is in its period.
+    Empty when it can; the form, the service and the import ask this."""
     errors: dict[str, str] = {}
     if not insats.is_individuell:
         errors["insats"] = (
             "Insatsen registrerar inte deltagare var för sig (den är strukturinriktad eller en "
             "volyminsats)."
         )
-    end = insats.avslutad_datum or insats.slutdatum
-    if startdatum < insats.startdatum or (end and startdatum > end):
-        period = (
-            f"{insats.startdatum:%Y-%m-%d}–{end:%Y-%m-%d}"
-            if end
-            else (f"från {insats.startdatum:%Y-%m-%d}")
+    end = insats.sista_dag
+    if startdatum and (startdatum < insats.startdatum or (end and startdatum > end)):
+        errors["startdatum"] = (
+            f"Startdatumet ska ligga inom insatsens period ({insats_period(insats)})."
         )
-        errors["startdatum"] = f"Startdatumet ska ligga inom insatsens period ({period})."
-    if errors:
+    return errors
+
+
+def check_insats_takes_individuals(insats: Insats, startdatum: dt.date) -> None:
+    if errors := insats_start_problems(insats, startdatum):
         raise ValidationError(errors)
 
 
 def check_forsorjning(codes: list[str], field_name: str) -> None:
-    if ingen_offentlig_combined(codes):
-        raise ValidationError({field_name: INGEN_OFFENTLIG_ENSAM})
+    if problem := forsorjning_problem(codes):
+        raise ValidationError({field_name: problem})
+
+
+def _check_slutdatum(startdatum: dt.date, slutdatum: dt.date | None) -> None:
+    if slutdatum and (problem := slutdatum_problem(startdatum, slutdatum)):
+        raise ValidationError({"slutdatum": problem})
 
 
 @transaction.atomic
@@ -96,8 +113,8 @@ def register_person_deltagande(
     profil = profil or Startprofil()
     check_insats_takes_individuals(insats, startdatum)
     check_forsorjning(profil.forsorjning_fore, "forsorjning_fore")
-    if samtycke_after_start(samtycke_datum, startdatum):
-        raise ValidationError({"samtycke_datum": SAMTYCKE_SENAST_START})
+    if problem := samtycke_problem(samtycke_datum, startdatum):
+        raise ValidationError({"samtycke_datum": problem})
     person = find_person(forbund=insats.forbund, personnummer=personnummer)
     if person is None:
         person = Person(forbund=insats.forbund)
@@ -139,8 +156,7 @@ def register_anonymous_deltagande(
 ) -> Deltagande:
     """An anonymous deltagande: only kön and dates (also for protected identities)."""
     check_insats_takes_individuals(insats, startdatum)
-    if slutdatum and slutdatum < startdatum:
-        raise ValidationError({"slutdatum": "Slutdatumet kan inte ligga före startdatumet."})
+    _check_slutdatum(startdatum, slutdatum)
     return Deltagande.objects.create(
         insats=insats,
         registreringsform=Registreringsform.ANONYM,
@@ -160,8 +176,7 @@ def end_deltagande(
     forsorjning_efter: list[str] | None = None,
 ) -> Deltagande:
     """Closes a deltagande with its outcome. Anonymous ones carry only the date and reason."""
-    if slutdatum < deltagande.startdatum:
-        raise ValidationError({"slutdatum": "Slutdatumet kan inte ligga före startdatumet."})
+    _check_slutdatum(deltagande.startdatum, slutdatum)
     deltagande.slutdatum = slutdatum
     deltagande.avslutsorsak = avslutsorsak
     if deltagande.registreringsform == Registreringsform.PERSON:

@@ -83,8 +83,7 @@ def _show_personal_data(
     request: AuthenticatedHttpRequest, deltagande: Deltagande, anledning: str
 ) -> None:
     """Logs the view and puts the formatted number on the deltagande for the template."""
-    person = deltagande.person
-    if person is None:
+    if (person := deltagande.person) is None:
         deltagande.visat_pnr = ""
         return
     services.log_access(

@@ -29,12 +29,11 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from finsam.lib.forms import StyledFormMixin
 from finsam.lib.tabular import write_table
-from forbund import access
 from forbund.http import AuthenticatedHttpRequest
 from forbund.models import Forbund, User
 from insatser.models import Insats
 
-from . import kvalitet, pnr, services
+from . import access, kvalitet, pnr, services
 from .forms import public_id_start
 from .models import (
     AGE_BANDS,
@@ -310,7 +309,7 @@ def registerutdrag(request: AuthenticatedHttpRequest) -> HttpResponse:
     the consents, follow-ups and access-log rows that belong to them; of other insatser it
     shows nothing, and a person with no deltagande there is "not found". The full extract,
     for the citizen's request (GDPR art. 15), is taken by the förbund's
-    personuppgiftsansvarig (forbund.access.registerutdrag_filter). Each extract is logged.
+    personuppgiftsansvarig (deltagare.access.registerutdrag_filter). Each extract is logged.
     """
     user = request.user
     if not access.can_take_registerutdrag(user):

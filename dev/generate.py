@@ -404,12 +404,7 @@ class Generator:
 
     def make_deltaganden(self, all_insatser: dict[int, list[Insats]]) -> None:
         rng = self.rng
-        individual = [
-            i
-            for insatser in all_insatser.values()
-            for i in insatser
-            if i.deltagarregistrering == "individuell"
-        ]
+        individual = [i for insatser in all_insatser.values() for i in insatser if i.is_individuell]
         persons: list[Person] = []
         samtycken: list[Samtycke] = []
         deltaganden: list[Deltagande] = []

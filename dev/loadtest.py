@@ -133,9 +133,7 @@ def prepare_plan(*, per_role: int = 20, forbund_count: int = 10) -> dict:
         forbund = biggest[n % len(biggest)]
         orgnr = forbund.organisationsnummer
         insatser = list(
-            Insats.objects.filter(forbund=forbund, deltagarregistrering="individuell").order_by(
-                "kod"
-            )[:3]
+            Insats.objects.filter(forbund=forbund).individuella().order_by("kod")[:3]
         ) or list(Insats.objects.filter(forbund=forbund).order_by("kod")[:3])
         first = insatser[0]
 
@@ -168,7 +166,7 @@ def prepare_plan(*, per_role: int = 20, forbund_count: int = 10) -> dict:
         device = TOTPDevice.objects.create(user=user, name="Lasttest", confirmed=True)
         deltagande = (
             Deltagande.objects.filter(insats=first).order_by("-startdatum").first()
-            if first.deltagarregistrering == "individuell"
+            if first.is_individuell
             else None
         )
         accounts.append(

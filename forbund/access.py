@@ -1,7 +1,10 @@
-"""Who may reach what: the one place where access is decided.
+"""Who may reach what: roles, assignments and the förbund-level rules.
 
-Every view reaches tenant data through a QuerySet method that calls into this
-module (`Forbund.objects.for_user`, later `Insats.objects.for_user`, ...).
+Every view reaches tenant data through a QuerySet method (`Forbund.objects.for_user`,
+`Insats.objects.for_user`, `Deltagande.objects.for_user`, ...). The rules on förbund and
+accounts are here; the rules scoping insatser and deltaganden live with those apps
+(`insatser.access`, `deltagare.access`), stated on the primitives below (`roles`,
+`forbund_ids`, `handlaggare_uppdrag_ids`), so that forbund knows no field of theirs.
 Anything outside a user's reach answers 404.
 """
 
@@ -87,36 +90,12 @@ def may(user, action: Action) -> bool:
     return reaches_all_forbund(user, action) or bool(forbund_ids(user, *_OWN_FORBUND[action]))
 
 
-def can_open_insatser(user) -> bool:
-    """Whether the user has an insats list to open (see `insats_forbund_filter`)."""
-    return may(user, "insats_list")
-
-
-def can_write_insatser(user) -> bool:
-    """Whether the user creates insatser and keeps an economy somewhere
-    (see `insats_write_forbund_filter`)."""
-    return may(user, "forbund_admin")
-
-
-def can_import_deltaganden(user) -> bool:
-    """Whether the user may import deltaganden somewhere (see `deltagande_import_filter`)."""
-    return bool(handlaggare_uppdrag_ids(user)) or bool(
-        forbund_ids(user, Roll.FORBUNDSADMINISTRATOR)
-    )
-
-
 def requires_two_factor(user) -> bool:
     """Accounts that can see personal data, or grant access to it, must use TOTP."""
     return (
         bool(roles(user) & {Roll.HANDLAGGARE, Roll.ADMINISTRATOR, Roll.PERSONUPPGIFTSANSVARIG})
         or user.is_staff
     )
-
-
-# Insatser. The rules are stated on string field paths so that forbund never
-# imports insatser (imports run forbund <- insatser <- deltagare <- rapporter).
-
-InsatsAction = Literal["insats_read", "insats_write", "counts_write"]
 
 
 def handlaggare_uppdrag_ids(user) -> list[int]:
@@ -126,110 +105,7 @@ def handlaggare_uppdrag_ids(user) -> list[int]:
     return [u.pk for u in user.active_uppdrag() if u.roll == Roll.HANDLAGGARE]
 
 
-def insats_filter(user, action: InsatsAction, *, prefix: str = "") -> Q:
-    """A filter on Insats (or on a model reaching one through `prefix`, e.g. "insats__").
-
-    - administratör: every insats;
-    - förbundsadministratör: the own förbund's insatser, to read and write;
-    - handläggare: reads the insatser they are assigned to, and enters their counts
-      (volume and strukturdeltagare registrations), but edits nothing else;
-    - Nationella rådet: none (aggregates only).
-
-    The handläggare's branch crosses the many-valued assignment relation
-    (`<prefix>handlaggare`): apply the Q as a semi-join (`pk__in=...values("pk")`),
-    or the rows of an insats with several handläggare repeat.
-    """
-    if is_administrator(user):
-        return Q()
-    q = Q(**{f"{prefix}forbund__in": forbund_ids(user, Roll.FORBUNDSADMINISTRATOR)})
-    assigned = handlaggare_uppdrag_ids(user)
-    if action != "insats_write" and assigned:
-        q |= Q(**{f"{prefix}handlaggare__in": assigned})
-    return q
-
-
-def insats_forbund_filter(user, field: str = "pk") -> Q:
-    """Förbund whose insats list the user may open (it shows only the insatser they reach)."""
-    return forbund_filter(user, "insats_list", field)
-
-
-def insats_write_forbund_filter(user, field: str = "pk") -> Q:
-    """Förbund where the user may create and edit insatser and keep the economy (budget and
-    utfall of all insatser and of the administration): all for the administratör, the own
-    förbund for a förbundsadministratör."""
-    return forbund_filter(user, "forbund_admin", field)
-
-
-# Deltaganden. Per spec/product.md: the handläggare of an insats work with personal
-# data; a förbundsadministratör sees the förbund's deltaganden pseudonymised; the
-# administratör and Nationella rådet see no deltaganden at all.
-
-DeltagandeAction = Literal["personal", "pseudonym"]
-
 _NOTHING = Q(pk__in=[])
-
-
-def deltagande_filter(user, action: DeltagandeAction, *, prefix: str = "") -> Q:
-    """A filter on Deltagande (or a model reaching one through `prefix`).
-
-    Crosses the many-valued assignment relation: apply it as a semi-join.
-    """
-    q = _NOTHING
-    assigned = handlaggare_uppdrag_ids(user)
-    if assigned:
-        q |= Q(**{f"{prefix}insats__handlaggare__in": assigned})
-    if action == "pseudonym":
-        own = forbund_ids(user, Roll.FORBUNDSADMINISTRATOR)
-        if own:
-            q |= Q(**{f"{prefix}insats__forbund__in": own})
-    return q
-
-
-def can_see_personal_data(user) -> bool:
-    return bool(handlaggare_uppdrag_ids(user))
-
-
-# The register extract (registerutdrag, GDPR art. 15). A handläggare may take out what
-# they may see anyway: the person's deltaganden in their own insatser, and nothing of the
-# others (not even that they exist). The full extract, everything the förbund holds on the
-# person, goes to the citizen; it needs a reader who may see every insats's personal data.
-# No existing role may: a förbundsadministratör never sees personal data (spec/product.md,
-# Roles) and the administratör sees no deltaganden. So the förbund names a
-# personuppgiftsansvarig (Roll.PERSONUPPGIFTSANSVARIG), who produces full extracts of the
-# förbund's persons, each one logged, and reaches personal data nowhere else.
-
-
-def registerutdrag_forbund_ids(user) -> set[int]:
-    """Förbund whose persons the user may take a full register extract of."""
-    return forbund_ids(user, Roll.PERSONUPPGIFTSANSVARIG)
-
-
-def registerutdrag_filter(user, *, prefix: str = "") -> Q:
-    """A filter on Deltagande (or a model reaching one through `prefix`): what a register
-    extract by this user shows. A semi-join, as deltagande_filter."""
-    q = deltagande_filter(user, "personal", prefix=prefix)
-    if full := registerutdrag_forbund_ids(user):
-        q |= Q(**{f"{prefix}insats__forbund__in": full})
-    return q
-
-
-def can_take_registerutdrag(user) -> bool:
-    return can_see_personal_data(user) or bool(registerutdrag_forbund_ids(user))
-
-
-def deltagande_import_filter(user, *, personal: bool) -> Q:
-    """A filter on Insats: where the user may import deltaganden (spec/product.md, Import):
-    with personnummer only as the insats's handläggare; anonymous rows also as the
-    förbundsadministratör of the förbund. The administratör imports no deltaganden."""
-    q = _NOTHING
-    assigned = handlaggare_uppdrag_ids(user)
-    if assigned:
-        q |= Q(handlaggare__in=assigned)
-    if not personal:
-        own = forbund_ids(user, Roll.FORBUNDSADMINISTRATOR)
-        if own:
-            q |= Q(forbund__in=own)
-    return q
 
 
 # Reports (spec/product.md, Reports): the administratör all scopes; Nationella rådet

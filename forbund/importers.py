@@ -97,12 +97,12 @@ class ForbundKind(ImportKind):
                         member_kommuner.append(kod)
             member_regioner = []
             for part in split_multi(row.get("regioner", "")):
-                kod = parse_choice(_code(part, 2), Lan)
-                if kod is None or kod not in regioner:
+                region = parse_choice(_code(part, 2), Lan)
+                if region is None or region not in regioner:
                     check.add("regioner", f"Okänd region '{part}'. Ange länskoden.")
-                elif kod not in member_regioner:
-                    member_regioner.append(kod)
-            if not check.count:
+                elif region not in member_regioner:
+                    member_regioner.append(region)
+            if not check.count and orgnr and namn and lan and bildad:
                 prepared.append(
                     _Row(rad, orgnr, namn, lan, bildad, member_kommuner, member_regioner or [lan])
                 )

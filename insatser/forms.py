@@ -170,19 +170,12 @@ class InsatsForm(StyledFormMixin, forms.ModelForm):
         data = self.cleaned_data
         insats = self.instance
         if insats.pk:
-            niva, registrering = data.get("niva"), data.get("deltagarregistrering")
-            if insats.volymregistreringar.exists() and (
-                niva != Niva.INDIVID or registrering != "volym"
-            ):
-                self.add_error(
-                    "deltagarregistrering",
-                    "Insatsen har antal deltagare registrerade: den förblir en volyminsats.",
-                )
-            if insats.strukturdeltagare.exists() and niva != Niva.STRUKTUR:
-                self.add_error(
-                    "niva",
-                    "Insatsen har strukturdeltagare registrerade: den förblir strukturinriktad.",
-                )
+            registrerat = Insats.objects.filter(pk=insats.pk).registrerat().get(insats.pk, set())
+            problems = insats.registrering_problems(
+                data.get("niva"), data.get("deltagarregistrering"), registrerat=registrerat
+            )
+            for name, problem in problems.items():
+                self.add_error(name, problem)
         return data
 
     def nya_malgrupper_list(self) -> list[str]:

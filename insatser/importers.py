@@ -13,14 +13,13 @@ is an error on that row.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
-from django.db.models import Model, Q
+from django.db.models import Field, Model, Q
 from django.utils import timezone
 
 from finsam.lib.importing import Column, Counts, ImportKind, Progress, RowErrors, register
@@ -29,10 +28,10 @@ from forbund import access, arslas
 from forbund.models import Forbund
 from forbund.validators import normalize_organisationsnummer
 
+from .access import can_write_insatser, insats_write_forbund_filter
 from .choices import (
     INSATSRADER,
     RADER,
-    TYPER_PER_NIVA,
     Balans,
     BehovsgruppKod,
     Deltagarregistrering,
@@ -43,11 +42,8 @@ from .choices import (
     Niva,
 )
 from .models import (
-    KOD_REGEX,
-    RESERVERADE_KODER,
     Ekonomirad,
     Insats,
-    Periodantal,
     Strukturdeltagare,
     Volymregistrering,
     check_count_insats,
@@ -84,14 +80,12 @@ def _writable_forbund(user: Any) -> set[int] | None:
     if user is None or access.is_administrator(user):
         return None
     return set(
-        Forbund.objects.filter(access.insats_write_forbund_filter(user)).values_list(
-            "pk", flat=True
-        )
+        Forbund.objects.filter(insats_write_forbund_filter(user)).values_list("pk", flat=True)
     )
 
 
 def _allowed(user: Any) -> bool:
-    return user is None or access.can_write_insatser(user)
+    return user is None or can_write_insatser(user)
 
 
 class _Scope:
@@ -145,9 +139,14 @@ def _bounded(check: RowErrors, kolumn: str, maximum: int, *, required: bool = Tr
 
 
 def _save(model: type[Model], new: list, changed: list, fields: Iterable[str]) -> None:
-    model.objects.bulk_create(new, batch_size=BATCH)
+    model._default_manager.bulk_create(new, batch_size=BATCH)
     if changed:
-        model.objects.bulk_update(changed, list(fields), batch_size=BATCH)
+        model._default_manager.bulk_update(changed, list(fields), batch_size=BATCH)
+
+
+def _model_field(model: type[Model], name: str) -> Field:
+    """A concrete field of the model (never a reverse relation: the names are the model's)."""
+    return cast(Field, model._meta.get_field(name))
 
 
 # --- insatser ---------------------------------------------------------------------------
@@ -162,20 +161,6 @@ class _Insats:
     kod: str
     values: dict[str, Any]
     behovsgrupper: set[str]
-
-
-def _ids_with(relation: str, insatser: Iterable[Insats]) -> set[int]:
-    """Ids of the insatser that have rows in a reverse relation (one query)."""
-    names = {f.name for f in Insats._meta.get_fields()}
-    if relation not in names:
-        return set()
-    ids = [i.pk for i in insatser]
-    return set(
-        Insats.objects.filter(pk__in=ids)
-        .filter(**{f"{relation}__isnull": False})
-        .values_list("pk", flat=True)
-        .distinct()
-    )
 
 
 class InsatserKind(ImportKind):
@@ -201,12 +186,9 @@ class InsatserKind(ImportKind):
     def validate(self, table: Table, *, user: Any) -> tuple[list[_Insats], list]:
         errors: list = []
         scope = _Scope(table, user, insatser=True)
-        existing = list(scope.insatser.values())
-        locked = {
-            "volym": _ids_with("volymregistreringar", existing),
-            "struktur": _ids_with("strukturdeltagare", existing),
-            "individuell": _ids_with("deltaganden", existing),
-        }
+        registrerat = Insats.objects.filter(
+            pk__in=[i.pk for i in scope.insatser.values()]
+        ).registrerat()
         prepared: list[_Insats] = []
         lock = arslas.Lasregister()
         seen: dict[tuple[int, str], int] = {}
@@ -214,33 +196,14 @@ class InsatserKind(ImportKind):
             check = RowErrors(rad, row, errors)
             forbund = scope.forbund_of(check)
             kod = self._kod(check)
-            namn = check.required("namn")
-            if namn and len(namn) > 200:
-                check.add("namn", "Namnet får vara högst 200 tecken.")
+            namn = self._field(check, "namn", check.required("namn"))
             niva = check.choice("niva", Niva, required=True)
             typ = check.choice("typ", Insatstyp, required=True)
-            if niva and typ and typ not in TYPER_PER_NIVA[niva]:
-                allowed = ", ".join(TYPER_PER_NIVA[niva])
-                check.add("typ", f"Typen finns inte för nivån {niva}. Tillåtna typer: {allowed}.")
             registrering = check.choice("deltagarregistrering", Deltagarregistrering)
-            if niva == Niva.INDIVID and not row.get("deltagarregistrering"):
-                check.add("deltagarregistrering", "Ange individuell eller volym för nivån individ.")
-            if niva == Niva.STRUKTUR and row.get("deltagarregistrering"):
-                check.add("deltagarregistrering", "Ska vara tomt för strukturinriktade insatser.")
             form = check.choice("form", Insatsform) or Insatsform.PROJEKT
             start = check.date("startdatum", required=True)
             end = check.date("slutdatum")
-            if start and end and end < start:
-                check.add("slutdatum", "Slutdatum kan inte ligga före startdatum.")
             behovsgrupper = check.choices("behovsgrupper", BehovsgruppKod)
-            if check.count or forbund is None or kod is None:
-                continue
-            if (forbund.pk, kod) in seen:
-                check.add(
-                    "kod", f"Samma insats som rad {seen[forbund.pk, kod]}: en rad per insats."
-                )
-                continue
-            seen[forbund.pk, kod] = rad
             values = {
                 "namn": namn,
                 "niva": niva,
@@ -250,9 +213,17 @@ class InsatserKind(ImportKind):
                 "startdatum": start,
                 "slutdatum": end,
             }
-            current = scope.insatser.get((forbund.pk, kod))
-            if current:
-                self._check_existing(check, current, values, locked)
+            current = scope.insatser.get((forbund.pk, kod)) if forbund and kod else None
+            if registrering or not row.get("deltagarregistrering"):  # else: an unknown code
+                self._check_rules(check, current, values, registrerat)
+            if check.count or forbund is None or kod is None or start is None:
+                continue
+            if (forbund.pk, kod) in seen:
+                check.add(
+                    "kod", f"Samma insats som rad {seen[forbund.pk, kod]}: en rad per insats."
+                )
+                continue
+            seen[forbund.pk, kod] = rad
             if current is None or any(
                 getattr(current, k) != v for k, v in values.items() if k in Insats.RAPPORTFALT
             ):
@@ -265,56 +236,39 @@ class InsatserKind(ImportKind):
         return prepared, errors
 
     @staticmethod
-    def _kod(check: RowErrors) -> str | None:
-        kod = check.required("kod")
-        if kod is None:
-            return None
-        if len(kod) > 30:
-            check.add("kod", "Koden får vara högst 30 tecken.")
-        elif not re.match(KOD_REGEX, kod):
-            check.add(
-                "kod",
-                "Koden får bara innehålla bokstäverna a–z, siffror, bindestreck och understreck "
-                "och ska börja med en bokstav eller siffra.",
+    def _check_rules(
+        check: RowErrors,
+        current: Insats | None,
+        values: dict[str, Any],
+        registrerat: dict[int, set[str]],
+    ) -> None:
+        """The rules the model states, asked of the insats as the row would leave it."""
+        candidate = Insats(avslutad_datum=current.avslutad_datum if current else None, **values)
+        problems = candidate.rule_problems()
+        if current:
+            problems |= current.registrering_problems(
+                values["niva"],
+                values["deltagarregistrering"],
+                registrerat=registrerat.get(current.pk, set()),
             )
-        elif kod in RESERVERADE_KODER:
-            check.add("kod", f"Koden {kod} är reserverad; välj en annan.")
-        else:
-            return kod
-        return None
+        for kolumn, problem in problems.items():
+            check.add(kolumn, problem)
+
+    @classmethod
+    def _kod(cls, check: RowErrors) -> str | None:
+        return cls._field(check, "kod", check.required("kod"))
 
     @staticmethod
-    def _check_existing(check: RowErrors, current: Insats, values: dict, locked: dict) -> None:
-        """What is stored for the insats limits a change: an early closing, its counts."""
-        if avslutad := current.avslutad_datum:
-            if values["startdatum"] > avslutad:
-                check.add(
-                    "startdatum",
-                    f"Insatsen avslutades {avslutad:%Y-%m-%d}; startdatum kan inte ligga efter det.",
-                )
-            if values["slutdatum"] and values["slutdatum"] < avslutad:
-                check.add(
-                    "slutdatum",
-                    f"Insatsen avslutades {avslutad:%Y-%m-%d}; slutdatum kan inte ligga före det.",
-                )
-        niva, registrering = values["niva"], values["deltagarregistrering"]
-        if current.pk in locked["volym"] and (niva, registrering) != (Niva.INDIVID, "volym"):
-            check.add(
-                "deltagarregistrering",
-                "Insatsen har antal deltagare registrerade: den förblir en volyminsats.",
-            )
-        if current.pk in locked["struktur"] and niva != Niva.STRUKTUR:
-            check.add(
-                "niva", "Insatsen har strukturdeltagare registrerade: den förblir strukturinriktad."
-            )
-        if current.pk in locked["individuell"] and (niva, registrering) != (
-            Niva.INDIVID,
-            "individuell",
-        ):
-            check.add(
-                "deltagarregistrering",
-                "Insatsen har deltagare registrerade var för sig: registreringen kan inte ändras.",
-            )
+    def _field(check: RowErrors, name: str, value: str | None) -> str | None:
+        """The value if the model field's validators (length, pattern) take it."""
+        if value is None:
+            return None
+        try:
+            _model_field(Insats, name).run_validators(value)
+        except ValidationError as error:
+            check.add(name, error.messages[0])
+            return None
+        return value
 
     def describe(self, row: _Insats) -> str:
         return f"{row.kod} {row.values['namn']}"
@@ -396,13 +350,13 @@ class _Antal:
     rad: int
     insats: Insats
     datum: Any
-    antal: dict[str, int]
+    antal: dict[str, int | None]  # each an int once the row has no errors
 
 
 class _AntalKind(ImportKind):
     """Counts per insats and day: Volymregistrering or Strukturdeltagare."""
 
-    model: type[Periodantal]
+    model: type[Volymregistrering] | type[Strukturdeltagare]
     key_columns = ["forbund", "insats", "datum"]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -412,7 +366,7 @@ class _AntalKind(ImportKind):
             INSATS_COLUMN,
             Column("datum", True, "Dagen, eller sista dagen i perioden som räknats."),
             *(
-                Column(name, True, f"Antal: {cls.model._meta.get_field(name).verbose_name}.")
+                Column(name, True, f"Antal: {_model_field(cls.model, name).verbose_name}.")
                 for name in cls.model.ANTAL
             ),
         ]
@@ -457,7 +411,9 @@ class _AntalKind(ImportKind):
         counts = Counts()
         existing = {
             (r.insats_id, r.datum): r
-            for r in self.model.objects.filter(insats_id__in={p.insats.pk for p in prepared})
+            for r in self.model._default_manager.filter(
+                insats_id__in={p.insats.pk for p in prepared}
+            )
         }
         done = self.upsert(
             prepared,
@@ -473,7 +429,7 @@ class _AntalKind(ImportKind):
 
     def export_rows(self, *, forbund: Any = None, user: Any = None, reader: Any = None):
         insatser = Insats.objects.all() if user is None else Insats.objects.for_user(user)
-        queryset = self.model.objects.filter(insats__in=insatser)
+        queryset = self.model._default_manager.filter(insats__in=insatser)
         if forbund is not None:
             queryset = queryset.filter(insats__forbund=forbund)
         for r in queryset.select_related("insats__forbund").order_by(
@@ -549,7 +505,7 @@ class EkonomiKind(ImportKind):
                 check.add("insats", "Ska vara tomt för andra rader än insats och insats_esf.")
             budget = _bounded(check, "budget", MAX_BIGINT)
             utfall = _bounded(check, "utfall", MAX_BIGINT, required=False)
-            if check.count or forbund is None or rad is None:
+            if check.count or forbund is None or rad is None or ar is None or budget is None:
                 continue
             if lock.refuse_row(check, "ar", forbund.pk, [ekonomirad_span(ar, rad)], "Ekonomiraden"):
                 continue
@@ -596,7 +552,7 @@ class EkonomiKind(ImportKind):
     def export_rows(self, *, forbund: Any = None, user: Any = None, reader: Any = None):
         queryset = Ekonomirad.objects.all()
         if user is not None:
-            queryset = queryset.filter(access.insats_write_forbund_filter(user, "forbund"))
+            queryset = queryset.filter(insats_write_forbund_filter(user, "forbund"))
         if forbund is not None:
             queryset = queryset.filter(forbund=forbund)
         for e in queryset.select_related("forbund", "insats").order_by(
@@ -606,7 +562,7 @@ class EkonomiKind(ImportKind):
                 "forbund": e.forbund.organisationsnummer,
                 "ar": e.ar,
                 "rad": e.rad,
-                "insats": e.insats.kod if e.insats_id else "",
+                "insats": e.insats.kod if e.insats else "",
                 "budget": e.budget,
                 "utfall": e.utfall,
             }

@@ -11,10 +11,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from finsam.lib import period
-from forbund import access, arslas
+from forbund import arslas
 from forbund.choices import Roll
 from forbund.models import Forbund, Medlemskap, Uppdrag
 
+from .access import assigned_filter, insats_filter
 from .choices import (
     INSATSRADER,
     RAD_CHOICES,
@@ -69,21 +70,30 @@ def active_in_year_q(ar: int, prefix: str = "") -> Q:
     return period.active_in_year_q(ar, ends=("slutdatum", "avslutad_datum"), prefix=prefix)
 
 
+# What can be registered in an insats, by the relation holding it (`Insats.registrering_problems`).
+REGISTRERINGAR = {
+    "volym": "volymregistreringar",
+    "struktur": "strukturdeltagare",
+    "individuell": "deltaganden",
+}
+
+
 class InsatsQuerySet(models.QuerySet["Insats"]):
     def for_user(self, user) -> InsatsQuerySet:
-        """The insatser the user may read (see forbund.access.insats_filter)."""
-        return self._scoped(access.insats_filter(user, "insats_read"))
+        """The insatser the user may read (the rule: insatser.access.insats_filter)."""
+        return self._scoped(insats_filter(user, "insats_read"))
 
     def editable_by(self, user) -> InsatsQuerySet:
-        return self._scoped(access.insats_filter(user, "insats_write"))
+        return self._scoped(insats_filter(user, "insats_write"))
 
     def counts_editable_by(self, user) -> InsatsQuerySet:
         """Insatser whose volume and strukturdeltagare counts the user may enter."""
-        return self._scoped(access.insats_filter(user, "counts_write"))
+        return self._scoped(insats_filter(user, "counts_write"))
 
     def assigned_to(self, user) -> InsatsQuerySet:
         # A user has one handläggare assignment per förbund, so no insats repeats.
-        return self.filter(handlaggare__in=access.handlaggare_uppdrag_ids(user))
+        assigned = assigned_filter(user)
+        return self.none() if assigned is None else self.filter(assigned)
 
     def _scoped(self, q: Q) -> InsatsQuerySet:
         if not q:
@@ -93,6 +103,16 @@ class InsatsQuerySet(models.QuerySet["Insats"]):
 
     def active_in_year(self, ar: int) -> InsatsQuerySet:
         return self.filter(active_in_year_q(ar))
+
+    def registrerat(self) -> dict[int, set[str]]:
+        """What is registered in each of the insatser, by id (the kinds of
+        `REGISTRERINGAR`; an insats with nothing is left out): one query per kind."""
+        found: dict[int, set[str]] = {}
+        for kind, relation in REGISTRERINGAR.items():
+            having = self.filter(**{f"{relation}__isnull": False}).order_by()
+            for pk in having.values_list("pk", flat=True).distinct():
+                found.setdefault(pk, set()).add(kind)
+        return found
 
     def individuella(self) -> InsatsQuerySet:
         return self.filter(individuell_q())
@@ -406,6 +426,15 @@ class Insats(arslas.LastaAr, models.Model):
         return None
 
     def clean(self) -> None:
+        if errors := self.rule_problems():
+            raise ValidationError(errors)
+        if self.startdatum and self.forbund_id:
+            self.check_lock()
+
+    def rule_problems(self) -> dict[str, str]:
+        """Why the insats's own values break its rules, by field, in Swedish (empty when
+        they do not): what `clean` raises before the year lock, and what the import asks
+        of each row."""
         errors: dict[str, str] = {}
         if self.niva in TYPER_PER_NIVA and self.typ and self.typ not in TYPER_PER_NIVA[self.niva]:
             errors["typ"] = (
@@ -438,10 +467,35 @@ class Insats(arslas.LastaAr, models.Model):
             and self.alder_till < self.alder_fran
         ):
             errors["alder_till"] = "Åldern till kan inte vara lägre än åldern från."
-        if errors:
-            raise ValidationError(errors)
-        if self.startdatum and self.forbund_id:
-            self.check_lock()
+        return errors
+
+    def registrering_problems(
+        self, niva: str | None, registrering: str | None, *, registrerat: set[str]
+    ) -> dict[str, str]:
+        """Why the insats cannot take the level and registration, by field: what is
+        registered in it keeps it what it was registered as. `registrerat` names what it
+        has: `volym` (volume counts), `struktur` (strukturdeltagare), `individuell`
+        (deltaganden one by one)."""
+        errors: dict[str, str] = {}
+        if "volym" in registrerat and (niva, registrering) != (
+            Niva.INDIVID,
+            Deltagarregistrering.VOLYM,
+        ):
+            errors["deltagarregistrering"] = (
+                "Insatsen har antal deltagare registrerade: den förblir en volyminsats."
+            )
+        if "struktur" in registrerat and niva != Niva.STRUKTUR:
+            errors["niva"] = (
+                "Insatsen har strukturdeltagare registrerade: den förblir strukturinriktad."
+            )
+        if "individuell" in registrerat and (niva, registrering) != (
+            Niva.INDIVID,
+            Deltagarregistrering.INDIVIDUELL,
+        ):
+            errors["deltagarregistrering"] = (
+                "Insatsen har deltagare registrerade var för sig: registreringen kan inte ändras."
+            )
+        return errors
 
 
 class InsatsUppdrag(models.Model):

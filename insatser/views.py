@@ -20,6 +20,7 @@ from forbund.http import AuthenticatedHttpRequest
 from forbund.models import Forbund, Medlemskap, Uppdrag
 
 from . import services
+from .access import InsatsAction, insats_forbund_filter, insats_write_forbund_filter
 from .choices import INSATSRADER, NIVA_PLURAL, RADER, Niva, Status, rad_label
 from .forms import (
     AvslutForm,
@@ -47,7 +48,7 @@ def _get_insats_for_user(
     request: AuthenticatedHttpRequest,
     orgnr: str,
     kod: str,
-    action: access.InsatsAction = "insats_read",
+    action: InsatsAction = "insats_read",
 ) -> Insats:
     scoped = {
         "insats_read": Insats.objects.for_user,
@@ -80,13 +81,13 @@ def _single_or_choice(
 
 @require_GET
 def insatser_start(request: AuthenticatedHttpRequest) -> HttpResponse:
-    forbund = Forbund.objects.filter(access.insats_forbund_filter(request.user))
+    forbund = Forbund.objects.filter(insats_forbund_filter(request.user))
     return _single_or_choice(request, forbund, "insatser:list", "Insatser")
 
 
 @require_GET
 def ekonomi_start(request: AuthenticatedHttpRequest) -> HttpResponse:
-    forbund = Forbund.objects.filter(access.insats_write_forbund_filter(request.user))
+    forbund = Forbund.objects.filter(insats_write_forbund_filter(request.user))
     return _single_or_choice(request, forbund, "insatser:ekonomi_current", "Ekonomi")
 
 
@@ -121,7 +122,7 @@ def insats_list(request: AuthenticatedHttpRequest, orgnr: str) -> HttpResponse:
         "niva_counts": [(NIVA_PLURAL[n], counts[n]) for n in Niva.values],
         "status_counts": [(Status(s).label, counts[s]) for s in Status.values],
         "can_create": Forbund.objects.filter(
-            access.insats_write_forbund_filter(request.user), pk=forbund.pk
+            insats_write_forbund_filter(request.user), pk=forbund.pk
         ).exists(),
     }
     template = "insatser/insats_list.html"

@@ -3,10 +3,11 @@ from __future__ import annotations
 from django.http import HttpRequest
 
 from forbund import access
+from insatser.access import can_open_insatser, can_write_insatser
 
 
 def navigation(request: HttpRequest) -> dict[str, object]:
-    """The main navigation: each entry shown to whom forbund.access lets reach it."""
+    """The main navigation: each entry shown to whom the access rules let reach it."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
@@ -16,8 +17,8 @@ def navigation(request: HttpRequest) -> dict[str, object]:
         return {"nav_items": [], "user_roles": set()}
     entries = [
         ("forbund:list", "Förbund", access.can_read_registry),
-        ("insatser:start", "Insatser", access.can_open_insatser),
-        ("insatser:ekonomi_start", "Ekonomi", access.can_write_insatser),
+        ("insatser:start", "Insatser", can_open_insatser),
+        ("insatser:ekonomi_start", "Ekonomi", can_write_insatser),
         ("rapporter:index", "Återrapportering", access.can_order_reports),
         ("rapporter:godkannanden", "Godkända år", access.can_order_reports),
         ("konton:list", "Användare", access.can_manage_accounts),

@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from deltagare.access import registerutdrag_forbund_ids
 from finsam.lib import health as health_checks
 from forbund import access
 from forbund.http import AuthenticatedHttpRequest
@@ -27,7 +28,7 @@ def start(request: AuthenticatedHttpRequest) -> HttpResponse:
             ),
             "is_administrator": access.is_administrator(user),
             "is_nationella_radet": access.is_nationella_radet(user),
-            "kan_ta_registerutdrag": bool(access.registerutdrag_forbund_ids(user)),
+            "kan_ta_registerutdrag": bool(registerutdrag_forbund_ids(user)),
         },
     )
 

@@ -52,6 +52,7 @@ from deltagare.choices import (
     Utbildningsniva,
 )
 from deltagare.models import AGE_BANDS, Deltagande, Uppfoljning
+from finsam.lib import period
 from forbund.choices import LAN_NAMN, Medlemstyp
 from forbund.models import Folkmangd, Forbund, Medlemsbidrag, Medlemskap
 from insatser.choices import (
@@ -304,10 +305,7 @@ class _Underlag:
         """The deltaganden counted in any of the years (and, for T12, the year before the
         first): the window lets PostgreSQL drop older rows before joining."""
         first = years[0] - 1 if foregaende else years[0]
-        return self._deltaganden.filter(
-            Q(slutdatum__isnull=True) | Q(slutdatum__gte=dt.date(first, 1, 1)),
-            startdatum__lte=dt.date(years[-1], 12, 31),
-        )
+        return self._deltaganden.filter(period.active_in_year_q(first, until=years[-1]))
 
     @cached_property
     def fakta(self) -> _Fakta:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import template
 from django.utils import timezone
 
-from forbund import access
+from deltagare.access import can_see_personal_data
 
 from .. import kvalitet
 from ..choices import Forsorjning, Sysselsattning
@@ -29,7 +29,7 @@ def kodetikett(code: str, kind: str) -> str:
 @register.simple_tag
 def arbetslista_handlaggare(user) -> kvalitet.Arbetslista | None:
     """What the handläggare has to fix in their insatser, or None for other users."""
-    if not access.can_see_personal_data(user):
+    if not can_see_personal_data(user):
         return None
     deltaganden = Deltagande.objects.for_user(user, personal=True)
     return kvalitet.arbetslista(deltaganden, today=timezone.localdate())

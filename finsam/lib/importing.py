@@ -340,13 +340,13 @@ class ImportKind:
     def log_read(self, user: Any, refs: list[Any], *, sida: str) -> None:
         """A kind whose change list shows stored personal data logs who read it."""
 
-    def upsert[R, M: models.Model](
+    def upsert[R, M: models.Model, K: Hashable](
         self,
         rows: Iterable[R],
-        existing: Mapping[Hashable, M],
+        existing: Mapping[K, M],
         counts: Counts,
         *,
-        key: Callable[[R], Hashable],
+        key: Callable[[R], K],
         values: Callable[[R], dict[str, Any]],
         stored: Callable[[M], dict[str, Any]] | None = None,
         progress: Progress | None = None,

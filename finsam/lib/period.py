@@ -8,11 +8,17 @@ from django.db.models import Q
 
 
 def active_in_year_q(
-    ar: int, *, start: str = "startdatum", ends: tuple[str, ...] = ("slutdatum",), prefix: str = ""
+    ar: int,
+    *,
+    start: str = "startdatum",
+    ends: tuple[str, ...] = ("slutdatum",),
+    prefix: str = "",
+    until: int | None = None,
 ) -> Q:
     """Rows whose period touches the year: start ≤ 31 December Y and no end (each of `ends`,
-    when set) before 1 January Y. An end on 1 January still touches the year."""
-    q = Q(**{f"{prefix}{start}__lte": dt.date(ar, 12, 31)})
+    when set) before 1 January Y. An end on 1 January still touches the year. With
+    `until`, rows touching any of the years from `ar` to `until`."""
+    q = Q(**{f"{prefix}{start}__lte": dt.date(until or ar, 12, 31)})
     for end in ends:
         q &= ~Q(**{f"{prefix}{end}__lt": dt.date(ar, 1, 1)})
     return q

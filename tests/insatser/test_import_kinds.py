@@ -134,10 +134,14 @@ def test_insatser_errors_are_all_reported_and_nothing_is_saved(forbund_a, tmp_pa
     lines = err.splitlines()
     expected = [
         "Rad 3, kolumn kod, värde 'ny': Koden ny är reserverad",
-        "Rad 3, kolumn typ, värde 'dialog': Typen finns inte för nivån individ",
-        "Rad 3, kolumn deltagarregistrering: Ange individuell eller volym",
+        # The model's rules, in the model's words (the form shows the same).
+        "Rad 3, kolumn typ, värde 'dialog': Dialog och kommunikation är ingen typ för "
+        "individinriktad insats.",
+        "Rad 3, kolumn deltagarregistrering: Ange hur deltagarna registreras i en "
+        "individinriktad insats.",
         "Rad 4, kolumn kod, värde 'bad kod': Koden får bara",
-        "Rad 4, kolumn deltagarregistrering, värde 'volym': Ska vara tomt",
+        "Rad 4, kolumn deltagarregistrering, värde 'volym': Deltagarregistrering anges bara "
+        "för individinriktade insatser.",
         "Rad 4, kolumn form, värde 'program': Okänd kod",
         "Rad 4, kolumn startdatum, värde '2024-13-01': Ogiltigt datum",
         "Rad 4, kolumn behovsgrupper, värde 'okand': Okänd kod 'okand'",

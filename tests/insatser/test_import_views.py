@@ -60,7 +60,7 @@ def test_upload_preview_errors_fix_preview_confirm(client_admin_a, forbund_a):
     response = _upload(client_admin_a, forbund_a, "insatser", bad)
     assert response.status_code == 200
     assert "Filen har 2 fel. Inget har sparats." in response.text
-    assert "Typen finns inte för nivån individ" in response.text
+    assert "Dialog och kommunikation är ingen typ för individinriktad insats." in response.text
     assert "Ogiltigt datum" in response.text
     assert "Bekräfta import" not in response.text
     assert not Insats.objects.exists()

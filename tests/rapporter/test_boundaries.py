@@ -110,6 +110,19 @@ def test_active_in_the_year_from_1_january_to_31_december(forbund_a, rapportvag)
     assert t2["nyinskrivna_person"] == 2  # started 31 Dec Y and 1 Jan Y
 
 
+def test_active_in_a_span_of_years_is_active_in_any_of_them(forbund_a):
+    insats = InsatsFactory(forbund=forbund_a, startdatum=D(2020, 1, 1))
+    people = _people(forbund_a, 4)
+    _deltagande(insats, people[0], D(2020, 5, 1), D(Y - 2, 12, 31))  # ends before the span
+    _deltagande(insats, people[1], D(2020, 5, 1), D(Y - 1, 1, 1))  # ends on its first day
+    _deltagande(insats, people[2], D(Y, 12, 31))  # starts on its last day
+    _deltagande(insats, people[3], D(Y + 1, 1, 1))  # starts after it
+    span = Deltagande.objects.filter(period.active_in_year_q(Y - 1, until=Y))
+    years = Deltagande.objects.active_in_year(Y - 1) | Deltagande.objects.active_in_year(Y)
+    assert set(span.values_list("pk", flat=True)) == set(years.values_list("pk", flat=True))
+    assert span.count() == 2
+
+
 def test_insatser_active_in_the_year_from_1_january_to_31_december(forbund_a):
     for start, slut, avslutad in [
         (D(2020, 1, 1), D(Y, 1, 1), None),  # planned end 1 Jan Y: active in Y
