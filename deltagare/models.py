@@ -161,8 +161,10 @@ class DeltagandeQuerySet(models.QuerySet["Deltagande"]):
     def for_user(self, user, *, personal: bool) -> DeltagandeQuerySet:
         """What the user may see: with personal data (handläggare of the insats) or
         pseudonymised (also the förbundsadministratör). See forbund.access."""
-        q = access.deltagande_filter(user, "personal" if personal else "pseudonym")
-        return self.filter(pk__in=Deltagande.objects.filter(q).values("pk"))
+        q = access.deltagande_insats_filter(user, "personal" if personal else "pseudonym")
+        # A semi-join on the insats: the planner joins the few insatser instead of
+        # looking every deltagande up again by its key.
+        return self.filter(insats__in=Insats.objects.filter(q).values("pk"))
 
     def for_registerutdrag(self, user) -> DeltagandeQuerySet:
         """What a register extract by the user shows (forbund.access.registerutdrag_filter)."""

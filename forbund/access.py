@@ -174,14 +174,21 @@ def deltagande_filter(user, action: DeltagandeAction, *, prefix: str = "") -> Q:
 
     Crosses the many-valued assignment relation: apply it as a semi-join.
     """
+    return deltagande_insats_filter(user, action, prefix=f"{prefix}insats__")
+
+
+def deltagande_insats_filter(user, action: DeltagandeAction, *, prefix: str = "") -> Q:
+    """The same rule stated on the Insats: which insatser's deltaganden the user may see
+    (it depends on nothing else), for a semi-join on the insats rather than on every
+    deltagande. Crosses the assignment relation as `deltagande_filter` does."""
     q = _NOTHING
     assigned = handlaggare_uppdrag_ids(user)
     if assigned:
-        q |= Q(**{f"{prefix}insats__handlaggare__in": assigned})
+        q |= Q(**{f"{prefix}handlaggare__in": assigned})
     if action == "pseudonym":
         own = forbund_ids(user, Roll.FORBUNDSADMINISTRATOR)
         if own:
-            q |= Q(**{f"{prefix}insats__forbund__in": own})
+            q |= Q(**{f"{prefix}forbund__in": own})
     return q
 
 
