@@ -294,6 +294,10 @@ def run(
                     str(spawn_rate),
                     "--run-time",
                     f"{duration + math.ceil(users / spawn_rate) + 15}s",
+                    # At the end, let a request in flight finish: killed, it counts as a
+                    # failure (HTTP 0) that the server never made.
+                    "--stop-timeout",
+                    "30",
                     "--host",
                     host,
                     "--csv",
