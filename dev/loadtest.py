@@ -272,6 +272,10 @@ def run(
                 "warning",
                 "--timeout",
                 "120",
+                # Longer than the longest think time: gthread closes an idle keep-alive
+                # connection after 2 s, and a request sent on it as it closes fails.
+                "--keep-alive",
+                "10",
             ],
             cwd=BASE_DIR,
             env=env,
