@@ -70,10 +70,17 @@ def deltagande_filter(user: Any, action: DeltagandeAction, *, prefix: str = "") 
 
     Crosses the many-valued assignment relation: apply it as a semi-join.
     """
-    insats = f"{prefix}insats__"
+    return deltagande_insats_filter(user, action, prefix=f"{prefix}insats__")
+
+
+def deltagande_insats_filter(user: Any, action: DeltagandeAction, *, prefix: str = "") -> Q:
+    """The same rule stated on the Insats: which insatser's deltaganden the user may see
+    (it depends on nothing else), for a semi-join on the insats rather than on every
+    deltagande (`DeltagandeQuerySet.for_user`). Crosses the assignment relation as
+    `deltagande_filter` does."""
     return _any(
-        assigned_filter(user, prefix=insats),
-        _own_forbund(user, prefix=insats) if action == "pseudonym" else None,
+        assigned_filter(user, prefix=prefix),
+        _own_forbund(user, prefix=prefix) if action == "pseudonym" else None,
     )
 
 

@@ -137,9 +137,16 @@ def with_problems(deltaganden: QuerySet[Deltagande], today: dt.date) -> QuerySet
     }
     for m in MATPUNKTER:
         flags[f"uppfoljning_{m}"] = _flag(_har_uppfoljning(m))
+    return deltaganden.annotate(**flags, **_due_flags(today))
+
+
+def _due_flags(today: dt.date) -> dict[str, ExpressionWrapper]:
+    """Per mätpunkt `uppfoljning_<m>_due` / `uppfoljning_<m>_forsenad` (see with_problems)."""
+    flags = {}
+    for m in MATPUNKTER:
         flags[f"uppfoljning_{m}_due"] = _flag(uppfoljning_due_q(m, today))
         flags[f"uppfoljning_{m}_forsenad"] = _flag(uppfoljning_due_q(m, today, forsenad=True))
-    return deltaganden.annotate(**flags)
+    return flags
 
 
 def problems(deltagande: Deltagande) -> list[str]:
@@ -278,8 +285,13 @@ def _uppfoljningar(
     deltaganden: QuerySet[Deltagande], today: dt.date, limit: int
 ) -> list[UppfoljningAttGora]:
     """The due follow-ups, oldest first: one item per missing mätpunkt."""
+    # Only the flags read below: building the others' SQL costs more than running it.
     rows = _items(
-        with_problems(deltaganden, today), uppfoljning_saknas_q(today), limit, "slutdatum", "pk"
+        deltaganden.annotate(**_due_flags(today)),
+        uppfoljning_saknas_q(today),
+        limit,
+        "slutdatum",
+        "pk",
     )
     items = [
         UppfoljningAttGora(

@@ -22,7 +22,7 @@ from forbund.models import Forbund
 from insatser.models import Insats
 
 from . import pnr
-from .access import deltagande_filter, registerutdrag_filter
+from .access import deltagande_insats_filter, registerutdrag_filter
 from .choices import (
     Avslutsorsak,
     Forsorjning,
@@ -174,8 +174,10 @@ class DeltagandeQuerySet(models.QuerySet["Deltagande"]):
     def for_user(self, user, *, personal: bool) -> DeltagandeQuerySet:
         """What the user may see: with personal data (handläggare of the insats) or
         pseudonymised (also the förbundsadministratör). The rule: deltagare.access."""
-        q = deltagande_filter(user, "personal" if personal else "pseudonym")
-        return self.filter(pk__in=Deltagande.objects.filter(q).values("pk"))
+        q = deltagande_insats_filter(user, "personal" if personal else "pseudonym")
+        # A semi-join on the insats: the planner joins the few insatser instead of
+        # looking every deltagande up again by its key.
+        return self.filter(insats__in=Insats.objects.filter(q).values("pk"))
 
     def for_registerutdrag(self, user) -> DeltagandeQuerySet:
         """What a register extract by the user shows (deltagare.access.registerutdrag_filter)."""

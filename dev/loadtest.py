@@ -270,6 +270,10 @@ def run(
                 "warning",
                 "--timeout",
                 "120",
+                # Longer than the longest think time: gthread closes an idle keep-alive
+                # connection after 2 s, and a request sent on it as it closes fails.
+                "--keep-alive",
+                "10",
             ],
             cwd=BASE_DIR,
             env=env,
@@ -292,6 +296,10 @@ def run(
                     str(spawn_rate),
                     "--run-time",
                     f"{duration + math.ceil(users / spawn_rate) + 15}s",
+                    # At the end, let a request in flight finish: killed, it counts as a
+                    # failure (HTTP 0) that the server never made.
+                    "--stop-timeout",
+                    "30",
                     "--host",
                     host,
                     "--csv",

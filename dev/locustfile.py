@@ -84,4 +84,7 @@ class FinsamUser(HttpUser):
             url, name=f"{self.account['roll']}: {label}", catch_response=True
         ) as r:
             if r.status_code != 200:
-                r.failure(f"HTTP {r.status_code}")
+                # No status: the request failed before an answer; say why.
+                r.failure(
+                    f"HTTP {r.status_code}" + (f" ({type(r.error).__name__})" if r.error else "")
+                )

@@ -11,10 +11,32 @@ by other rows at once — and concurrent inserts elsewhere never collide with th
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import cast
+import datetime as dt
+import uuid
+from collections.abc import Callable, Iterable
+from operator import attrgetter
+from typing import Any, cast
 
 from django.db import DEFAULT_DB_ALIAS, connections, models
+
+# Fields whose conversion leaves a value of the listed type as it is, on PostgreSQL:
+# `get_prep_value` is `to_python`, which returns such a value unchanged, and the backend's
+# `adapt_*_value` is the identity. Only these exact classes (a subclass may convert), and
+# only a value of exactly that type; anything else goes through the field's own methods.
+_UNCHANGED: dict[type[models.Field], tuple[type, ...]] = {
+    models.CharField: (str,),
+    models.TextField: (str,),
+    models.DateField: (dt.date,),
+    models.BooleanField: (bool,),
+    models.IntegerField: (int,),
+    models.SmallIntegerField: (int,),
+    models.BigIntegerField: (int,),
+    models.PositiveIntegerField: (int,),
+    models.PositiveSmallIntegerField: (int,),
+    models.AutoField: (int,),
+    models.BigAutoField: (int,),
+    models.UUIDField: (uuid.UUID,),
+}
 
 
 def reserve_ids(model: type[models.Model], n: int) -> list[int]:
@@ -52,15 +74,42 @@ def copy_insert(model: type[models.Model], objs: Iterable[models.Model]) -> int:
     # A concrete field is one with a column: `column` is never None here.
     columns = ", ".join(connection.ops.quote_name(cast("str", f.column)) for f in fields)
     table = connection.ops.quote_name(model._meta.db_table)
+    values = [_column_value(f, connection) for f in fields]
     with (
         connection.cursor() as cursor,
         cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
     ):
         for obj in objs:
-            copy.write_row(
-                [f.get_db_prep_save(f.pre_save(obj, add=True), connection) for f in fields]
-            )
+            copy.write_row([value(obj) for value in values])
     for obj in objs:
         obj._state.adding = False
         obj._state.db = connection.alias
     return len(objs)
+
+
+def _column_value(field: models.Field, connection: Any) -> Callable[[models.Model], Any]:
+    """What the field writes for an instance: `get_db_prep_save(pre_save(obj, add=True))`,
+    as save() does, with the steps that change nothing for this field skipped (plain
+    attribute read for the base `pre_save`; no conversion for None or a value of a type
+    `_UNCHANGED` lists for the field, or for a foreign key's target)."""
+    convert = field.get_db_prep_save
+    plain_read = type(field).pre_save is models.Field.pre_save or (
+        type(field) is models.DateField and not (field.auto_now or field.auto_now_add)
+    )
+    if not plain_read:
+
+        def written(obj: models.Model) -> Any:
+            return convert(field.pre_save(obj, add=True), connection)
+
+        return written
+    read = attrgetter(field.attname)
+    target = field.target_field if isinstance(field, models.ForeignKey) else field
+    kinds = _UNCHANGED.get(type(target))
+    if kinds is None:
+        return lambda obj: convert(read(obj), connection)
+
+    def value(obj: models.Model) -> Any:
+        v = read(obj)
+        return v if v is None or type(v) in kinds else convert(v, connection)
+
+    return value
