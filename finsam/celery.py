@@ -3,7 +3,7 @@ from __future__ import annotations
 import os
 
 from celery import Celery
-from celery.signals import worker_init
+from celery.signals import worker_init, worker_process_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "finsam.settings")
 
@@ -14,9 +14,11 @@ app.autodiscover_tasks()
 
 
 @worker_init.connect
+@worker_process_init.connect
 def warm_up_pdf(**_kwargs) -> None:
     """The worker imports WeasyPrint and matplotlib when it starts (its processes inherit
-    them), not during the first PDF a user waits for (rapporter.pdf.warm_up)."""
+    them), and each of its processes loads its own fonts into WeasyPrint, not during the
+    first PDF a user waits for (rapporter.pdf.warm_up)."""
     from rapporter.pdf import warm_up
 
     warm_up()

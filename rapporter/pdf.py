@@ -7,6 +7,8 @@ import base64
 import datetime as dt
 import io
 import math
+import os
+import threading
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -200,20 +202,67 @@ def _chart(kind: str, rapport: Rapport) -> str | None:
     return f'<img class="chart" src="data:image/svg+xml;base64,{encoded}" alt="{title}">'
 
 
+# WeasyPrint's font configuration (the @font-face fonts loaded into Fontconfig and Pango)
+# and its URL fetcher (whose HTTPS handler loads the system's certificates), made once per
+# process instead of once per PDF: by process id, because a forked process (a worker's
+# child) must make its own, and never dropped, because dropping a FontConfiguration deletes
+# its folder of font files, which the process it was inherited from still reads. Pango is
+# not thread-safe, so one PDF at a time per process uses them.
+_WEASYPRINT: dict[int, tuple[Any, Any]] = {}
+_WEASYPRINT_LOCK = threading.Lock()
+
+# A small document through the same fonts, hyphenation and SVG reader as the report.
+WARM_UP_HTML = """<!doctype html><html lang="sv"><head><meta charset="utf-8"><style>
+@font-face {{ font-family: "Finsam Sans"; src: url("{font_dir}/DejaVuSans.ttf"); }}
+@font-face {{ font-family: "Finsam Sans"; font-weight: bold; src: url("{font_dir}/DejaVuSans-Bold.ttf"); }}
+body {{ font-family: "Finsam Sans"; font-size: 9pt; }} td {{ width: 12mm; hyphens: auto; }}
+</style></head><body><h2>Återrapportering</h2><table><tr><td>Arbetsmarknadsutbildning</td>
+<td>1\u202f234</td></tr></table>{chart}</body></html>"""
+
+
+def _weasyprint_resources() -> tuple[Any, Any]:
+    from weasyprint.text.fonts import FontConfiguration
+    from weasyprint.urls import URLFetcher
+
+    pid = os.getpid()
+    if pid not in _WEASYPRINT:
+        # The report reads only its own fonts (file:) and its charts (data:).
+        fetcher = URLFetcher(allowed_protocols={"file", "data"})
+        _WEASYPRINT[pid] = (FontConfiguration(), fetcher)
+    return _WEASYPRINT[pid]
+
+
+def _write_pdf(html: str) -> bytes:
+    from weasyprint import HTML
+
+    with _WEASYPRINT_LOCK:
+        font_config, url_fetcher = _weasyprint_resources()
+        document = HTML(string=html, base_url=str(settings.BASE_DIR), url_fetcher=url_fetcher)
+        return document.write_pdf(font_config=font_config)
+
+
 def warm_up() -> None:
-    """Import once per process what every PDF needs: WeasyPrint, and matplotlib with its
-    font cache. The worker calls it when it starts (finsam.celery), before its processes
-    are forked, so that no report a user waits for pays for it."""
+    """Load once per process what every PDF needs: WeasyPrint, matplotlib with its font
+    cache, the Swedish hyphenation dictionary, and the fonts. The worker calls it when it
+    starts (finsam.celery), before its processes are forked, and again in each process,
+    so that no report a user waits for pays for it."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    import weasyprint  # noqa: F401
 
     fig, ax = plt.subplots(figsize=(1, 1))
     ax.barh([0], [1])
-    fig.savefig(io.StringIO(), format="svg")
+    buffer = io.StringIO()
+    fig.savefig(buffer, format="svg")
     plt.close(fig)
+    chart = base64.b64encode(buffer.getvalue().encode()).decode()
+    _write_pdf(
+        WARM_UP_HTML.format(
+            font_dir=FONT_DIR.as_uri(),
+            chart=f'<img src="data:image/svg+xml;base64,{chart}" alt="">',
+        )
+    )
 
 
 def render_pdf(
@@ -225,8 +274,6 @@ def render_pdf(
     """The PDF; with `status`, the title page says whether the figures are approved
     ("Preliminära uppgifter" when not) and, for a län or the nation, which förbund have
     not approved the year."""
-    from weasyprint import HTML
-
     bestallning = bestallning or Bestallning()
     t19 = rapport.tabeller["T19"]
     ar, fg = str(rapport.ar), str(rapport.ar - 1)
@@ -274,7 +321,7 @@ def render_pdf(
             "font_dir": FONT_DIR.as_uri(),
         },
     )
-    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+    return _write_pdf(html)
 
 
 # ---------------------------------------------------------------- the summary in words

@@ -1,0 +1,56 @@
+"""The PDF's WeasyPrint resources (fonts, URL fetcher) are made once per process and
+reused (rapporter.pdf): every PDF still embeds the report's own font, from any thread,
+and the report reads no URL but its own files and its inline charts."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from pypdf import PdfReader
+
+from rapporter import pdf
+
+HTML = """<!doctype html><html lang="sv"><head><meta charset="utf-8"><style>
+@font-face {{ font-family: "Finsam Sans"; src: url("{font_dir}/DejaVuSans.ttf"); }}
+body {{ font-family: "Finsam Sans"; }}</style></head><body><p>{text}</p></body></html>"""
+
+
+def _fonts_and_text(data: bytes) -> tuple[set[str], str]:
+    from io import BytesIO
+
+    reader = PdfReader(BytesIO(data))
+    fonts = {
+        str(font["/BaseFont"])
+        for page in reader.pages
+        for font in page["/Resources"]["/Font"].values()
+    }
+    return fonts, "".join(page.extract_text() for page in reader.pages)
+
+
+def test_pdfs_after_warm_up_embed_the_report_font_in_any_thread():
+    pdf.warm_up()
+    out: dict[str, bytes] = {}
+
+    def make(name: str) -> None:
+        out[name] = pdf._write_pdf(HTML.format(font_dir=pdf.FONT_DIR.as_uri(), text=name))
+
+    make("Första")
+    thread = threading.Thread(target=make, args=("Andra",))
+    thread.start()
+    thread.join()
+    for name in ("Första", "Andra"):
+        fonts, text = _fonts_and_text(out[name])
+        assert {f.split("+")[-1] for f in fonts} == {"Finsam-Sans"}  # subset, one font
+        assert name in text
+
+
+def test_the_report_fetches_its_files_and_inline_data_only():
+    _, fetcher = pdf._weasyprint_resources()
+    with pytest.raises(ValueError, match="disallowed protocol"):
+        fetcher.fetch("https://example.org/logo.png")
+    response = fetcher.fetch((pdf.FONT_DIR / "DejaVuSans.ttf").as_uri())
+    try:
+        assert response.read(4) == b"\x00\x01\x00\x00"  # a TrueType font
+    finally:
+        response.close()
