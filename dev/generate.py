@@ -23,9 +23,10 @@ import datetime as dt
 import random
 import uuid
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypedDict
 
 from django.db import connection, models, transaction
 from django.utils import timezone
@@ -75,6 +76,13 @@ class GenerateError(Exception):
     pass
 
 
+class Medlemmar(TypedDict):
+    """A generated förbund's memberships, and each kommun membership's weight (folkmängd)."""
+
+    members: list[Medlemskap]
+    weights: dict[int, int]
+
+
 def generated_forbund() -> models.QuerySet[Forbund]:
     return Forbund.objects.filter(organisationsnummer__startswith=GENERATED_PREFIX)
 
@@ -89,7 +97,7 @@ def _reset_sequences(*model_list: type[models.Model]) -> None:
 
 
 def _next_ids(model: type[models.Model]) -> Callable[[], int]:
-    start = (model.objects.aggregate(m=models.Max("id"))["m"] or 0) + 1
+    start = (model._default_manager.aggregate(m=models.Max("id"))["m"] or 0) + 1
     counter = iter(range(start, 1 << 62))
     return lambda: next(counter)
 
@@ -140,7 +148,7 @@ class Generator:
 
     # --- Förbund and members -----------------------------------------------------------
 
-    def make_forbund(self) -> list[tuple[Forbund, dict[int, int]]]:
+    def make_forbund(self) -> list[tuple[Forbund, Medlemmar]]:
         population = {}
         with FOLKMANGD.open(encoding="utf-8") as f:
             for row in csv.DictReader(f, delimiter=";"):
@@ -166,7 +174,7 @@ class Generator:
             while missing > 0 and share[lan] < len(by_lan[lan]):
                 share[lan] += 1
                 missing -= 1
-        result = []
+        result: list[tuple[Forbund, Medlemmar]] = []
         number = 0
         for lan in lans:
             members = by_lan[lan]
@@ -263,7 +271,9 @@ class Generator:
         last = insats.avslutad_datum or insats.slutdatum or dt.date(self.years[-1], 12, 31)
         return [ar for ar in self.years if insats.startdatum.year <= ar <= last.year]
 
-    def make_money_and_counts(self, forbund: Forbund, insatser: list[Insats], info: dict) -> None:
+    def make_money_and_counts(
+        self, forbund: Forbund, insatser: list[Insats], info: Medlemmar
+    ) -> None:
         rng = self.rng
         rows: list[Ekonomirad] = []
         antal: list[models.Model] = []
@@ -433,8 +443,9 @@ class Generator:
                 if last_day < first_day:
                     continue
                 start = first_day + dt.timedelta(days=rng.randint(0, (last_day - first_day).days))
-                slut = start + dt.timedelta(days=rng.randint(30, 500))
-                if last and slut > last:
+                planned = start + dt.timedelta(days=rng.randint(30, 500))
+                slut: dt.date | None = planned
+                if last and planned > last:
                     slut = last if rng.random() > 0.03 else None  # a few left open past the end
                 if slut and slut > self.today:
                     slut = None
@@ -568,11 +579,11 @@ class Generator:
         return self.counts
 
 
-def _with_ids(objs: list[models.Model], model: type[models.Model]) -> list[models.Model]:
+def _with_ids[M: models.Model](objs: Sequence[M], model: type[M]) -> Sequence[M]:
     """Ids given up front (no query may run while a COPY is in progress)."""
     next_id = _next_ids(model)
     for obj in objs:
-        obj.id = next_id()
+        obj.pk = next_id()
     return objs
 
 

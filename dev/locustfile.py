@@ -20,6 +20,16 @@ with open(os.environ["FINSAM_LOADTEST_PLAN"], encoding="utf-8") as _f:
     PLAN = json.load(_f)
 _accounts = itertools.cycle(PLAN["accounts"])
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def _csrf(html: str) -> str:
+    """The form's CSRF token; a page without one is not the form the user expects."""
+    match = CSRF.search(html)
+    if match is None:
+        raise RuntimeError("The page has no CSRF token")
+    return match.group(1)
+
+
 SIGN_IN = {"inloggning", "tvåfaktor"}
 # Response times (ms) of the pages, without signing in (deliberately slow password hashing).
 page_times: list[float] = []
@@ -57,7 +67,7 @@ class FinsamUser(HttpUser):
             {
                 "username": self.account["username"],
                 "password": PLAN["password"],
-                "csrfmiddlewaretoken": CSRF.search(response.text).group(1),
+                "csrfmiddlewaretoken": _csrf(response.text),
             },
             name="inloggning",
         )
@@ -66,7 +76,7 @@ class FinsamUser(HttpUser):
                 "/konto/tvafaktor/",
                 {
                     "token": f"{totp(bytes.fromhex(self.account['totp_key'])):06d}",
-                    "csrfmiddlewaretoken": CSRF.search(response.text).group(1),
+                    "csrfmiddlewaretoken": _csrf(response.text),
                 },
                 name="tvåfaktor",
             )

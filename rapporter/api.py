@@ -16,12 +16,12 @@ the call goes through, as for the live personnummer check).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.urls import URLPattern, re_path, register_converter, reverse
+from django.urls import URLPattern, URLResolver, re_path, register_converter, reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django_ratelimit.core import is_ratelimited
@@ -93,6 +93,14 @@ FOR_MANGA = "För många anrop. Vänta en stund och försök igen."
 FINNS_INTE = "Finns inte, eller ligger utanför det ditt konto når."
 
 
+class ApiHttpRequest(HttpRequest):
+    """A call that passed the key check: ninja sets `auth` to what `Nyckel` returned, and
+    `Nyckel` keeps the key as `api_nyckel` for the call log."""
+
+    auth: ApiNyckel
+    api_nyckel: ApiNyckel
+
+
 class RateLimited(HttpError):
     def __init__(self) -> None:
         super().__init__(429, FOR_MANGA)
@@ -128,7 +136,8 @@ class Nyckel(HttpBearer):
         nyckel = find_api_nyckel(token=token)
         if nyckel is None:
             raise AuthenticationError(message=NYCKEL_OGILTIG)
-        request.api_nyckel = nyckel  # for the call log, also when the call is refused below
+        # For the call log, also when the call is refused below.
+        cast(ApiHttpRequest, request).api_nyckel = nyckel
         if _over_limit(request, nyckel.user_id):
             raise RateLimited()
         ApiNyckel.objects.filter(pk=nyckel.pk).update(senast_anvand=timezone.now())
@@ -278,7 +287,7 @@ def _report(*, ar: int, omfattning: Omfattning, undertryck: bool) -> dict[str, A
 
 
 def _receivable_report(
-    request: HttpRequest, *, ar: int, omfattning: Omfattning, undertryck: bool
+    request: ApiHttpRequest, *, ar: int, omfattning: Omfattning, undertryck: bool
 ) -> dict[str, Any]:
     """The report if the key's user may have it (404 otherwise); Nationella rådet's always
     suppressed."""
@@ -299,7 +308,7 @@ def _receivable_report(
     url_name="forbund_list",
     summary="Förbund vars rapporter du når",
 )
-def forbund_list(request: HttpRequest) -> list[Forbund]:
+def forbund_list(request: ApiHttpRequest) -> list[Forbund]:
     user = request.auth.user
     if not access.can_order_reports(user):
         raise Http404
@@ -317,7 +326,7 @@ def forbund_list(request: HttpRequest) -> list[Forbund]:
     summary="Hela landets återrapportering för ett år",
 )
 def rapport_nationell(
-    request: HttpRequest, ar: Ar, filters: Query[RapportFilter]
+    request: ApiHttpRequest, ar: Ar, filters: Query[RapportFilter]
 ) -> dict[str, Any]:
     return _receivable_report(
         request, ar=ar, omfattning=Omfattning("nationell"), undertryck=filters.undertryck
@@ -331,7 +340,7 @@ def rapport_nationell(
     summary="Ett läns återrapportering för ett år",
 )
 def rapport_lan(
-    request: HttpRequest, ar: Ar, lan: Lankod, filters: Query[RapportFilter]
+    request: ApiHttpRequest, ar: Ar, lan: Lankod, filters: Query[RapportFilter]
 ) -> dict[str, Any]:
     if lan not in LAN_NAMN:
         raise Http404
@@ -347,7 +356,7 @@ def rapport_lan(
     summary="Ett förbunds återrapportering för ett år",
 )
 def rapport_forbund(
-    request: HttpRequest, ar: Ar, orgnr: Orgnr, filters: Query[RapportFilter]
+    request: ApiHttpRequest, ar: Ar, orgnr: Orgnr, filters: Query[RapportFilter]
 ) -> dict[str, Any]:
     return _receivable_report(
         request, ar=ar, omfattning=Omfattning("forbund", orgnr), undertryck=filters.undertryck
@@ -399,12 +408,14 @@ def _no_route(request: HttpRequest, rest: str) -> HttpResponse:
     return _error(request, FINNS_INTE, 404)
 
 
-def urls() -> tuple[list[URLPattern], str]:
+def urls() -> tuple[list[URLResolver | URLPattern], str]:
     """The API's URL patterns for finsam/urls.py. The API signs in by key, not by session:
     the patterns are open to calls without one (LoginRequiredMiddleware), and the key
     check answers 401 instead."""
     patterns, _app_name, namespace = api.urls
     for pattern in patterns:
+        if not isinstance(pattern, URLPattern):  # ninja's routes are plain paths
+            raise TypeError(f"Unexpected {pattern!r} among the API's routes")
         view = _home if pattern.name == "api-root" else pattern.callback
         pattern.callback = _logged(view)
     patterns.append(re_path(r"^(?P<rest>.+)$", _logged(_no_route), name="no_route"))

@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import highspy
 import numpy as np
@@ -37,6 +37,7 @@ EPS = 1e-6
 MINST_DOLD = 1  # 0 is always shown, so a suppressed count is at least 1
 
 Ref = tuple[str, str, str]  # table, row, column
+Grans = tuple[float, float | None]  # a variable's lower and upper bound (None: unbounded)
 
 
 @dataclass(frozen=True)
@@ -186,7 +187,8 @@ class _Rapport:
         """A ratio's published value (None where withheld)."""
         if k.utfall is not None:
             return self.varde(k.utfall)
-        tabell, rad, kolumn = k.andel
+        # Without its own cell a ratio is a share, which names its count (`villkor`).
+        tabell, rad, kolumn = cast(Ref, k.andel)
         return self.rader[tabell][rad].get("andel", {}).get(kolumn)
 
     def _expand(self, relationer: Iterable[Relation]) -> Iterator[Relation]:
@@ -224,8 +226,9 @@ class _Rapport:
     def _villkor(self, termer: dict[Ref, float], tecken: Tecken) -> _Villkor:
         if tecken == Tecken.SUMMA:
             values = [self.sanning(ref) for ref in termer]
-            exact = None not in values and not sum(
-                c * v for c, v in zip(termer.values(), values, strict=True)
+            known = [v for v in values if v is not None]
+            exact = len(known) == len(values) and not sum(
+                c * v for c, v in zip(termer.values(), known, strict=True)
             )
             return _Villkor(termer, exact)
         return _Villkor(termer, tecken == Tecken.LIKA)
@@ -241,12 +244,17 @@ class _Rapport:
 
     def harledda(self, relationer: Iterable[Relation]) -> list[tuple[Ref, tuple[Ref, ...]]]:
         """The derived cells (ratios, copies) and the cells they are computed from."""
-        out = []
+        out: list[tuple[Ref, tuple[Ref, ...]]] = []
         for relation in self._expand(relationer):
             if isinstance(relation, Kopia):
                 out.append((relation.cell, (relation.kalla,)))
             elif isinstance(relation, Kvot):
-                out += [(k.utfall, k.taljare + k.namnare) for k in self._kvoter(relation)]
+                # A declared ratio's _Kvot always has its cell (`utfall`).
+                out += [
+                    (k.utfall, k.taljare + k.namnare)
+                    for k in self._kvoter(relation)
+                    if k.utfall is not None
+                ]
         return out
 
     # -------------------------------------------------- hiding
@@ -366,7 +374,9 @@ def _problems(r: _Rapport, relationer: Sequence[Relation]) -> list[_Problem]:
     return sorted(problems, key=lambda p: r.key(p.celler[0]))
 
 
-def _lp(n: int, rows: Iterable[tuple[dict[int, float], float, bool]], bounds) -> highspy.Highs:
+def _lp(
+    n: int, rows: Iterable[tuple[dict[int, float], float, bool]], bounds: Sequence[Grans]
+) -> highspy.Highs:
     """A HiGHS model over n variables with Σ coef·x + constant ≤ 0 (or = 0) per row."""
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
@@ -456,7 +466,9 @@ def _cover(r: _Rapport, relationer: Sequence[Relation], f: Fynd) -> list[Ref]:
     # Per cell: a free variable (hidden), or moves up (p) and down (n) at a cost of its
     # value per unit (published; a published 0 cannot become a hidden count).
     columns: list[tuple[Ref, float]] = []  # (cell, +1/−1), cost
-    costs, bounds, base = [], [], {}
+    costs: list[float] = []
+    bounds: list[Grans] = []
+    base: dict[Ref, int] = {}
     for ref in refs:
         truth = r.sanning(ref)
         if r.dold(ref):
@@ -484,7 +496,7 @@ def _cover(r: _Rapport, relationer: Sequence[Relation], f: Fynd) -> list[Ref]:
                 coefs[j] = c * columns[j][1]
         rows.append((coefs, konstant, v.lika))
     target = where[f.cell][0]
-    options = [(target, (math.ceil(f.minst - EPS) + BREDD, None))]
+    options: list[tuple[int, Grans]] = [(target, (math.ceil(f.minst - EPS) + BREDD, None))]
     if math.isfinite(f.mest) and math.floor(f.mest + EPS) - BREDD >= MINST_DOLD:
         options.append((target, (MINST_DOLD, math.floor(f.mest + EPS) - BREDD)))
     best: tuple[float, list[Ref]] | None = None

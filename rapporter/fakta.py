@@ -166,7 +166,8 @@ def _stamps(
 ) -> dict[tuple[Scope, int], str]:
     """The current stamp of every scope of the förbund with versions in the years (or of
     one scope only). A scope-year without any version has the stamp of no versions."""
-    sql, params = _VERSIONS_SQL, [years[0], years[-1]]
+    sql = _VERSIONS_SQL
+    params: list[int | str | None] = [years[0], years[-1]]
     if omfattning is not None and omfattning.typ != "nationell":
         column = "organisationsnummer" if omfattning.typ == "forbund" else "lan"
         sql += f" AND f.{column} = %s"

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
 from django.utils import timezone
 
 from finsam.lib.forms import StyledFormMixin
 from forbund import access
 from forbund.choices import Lan
-from forbund.models import Forbund
+from forbund.models import Forbund, User
 
 from .models import KOMMENTAR_MAX, Format, Omfattningstyp
 
@@ -52,23 +54,25 @@ class BestallForm(StyledFormMixin, forms.Form):
         + ". Trycks i PDF:en som ett eget avsnitt efter sammanfattningen.",
     )
 
-    def __init__(self, *args, user, **kwargs) -> None:
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
         self.fields["ar"].initial = timezone.localdate().year - 1
-        self.fields["forbund"].queryset = Forbund.objects.filter(
-            access.report_forbund_filter(user)
-        ).order_by("namn")
+        # The fields declared above; `self.fields` is typed by their common base class.
+        forbund = cast("forms.ModelChoiceField[Forbund]", self.fields["forbund"])
+        reachable = Forbund.objects.filter(access.report_forbund_filter(user)).order_by("namn")
+        forbund.queryset = reachable
         if access.report_wide_scopes(user):
             # Nationella rådet's main task is the national report: nothing to choose first.
             self.fields["omfattning"].initial = Omfattningstyp.NATIONELL
         else:
-            self.fields["omfattning"].choices = [(Omfattningstyp.FORBUND, "Ett förbund")]
+            omfattning = cast(forms.ChoiceField, self.fields["omfattning"])
+            omfattning.choices = [(Omfattningstyp.FORBUND, "Ett förbund")]
             del self.fields["lan"]
-            own = list(self.fields["forbund"].queryset[:2])
+            own = list(reachable[:2])
             if len(own) == 1:  # the förbund's own report: nothing to choose
-                self.fields["forbund"].initial = own[0].pk
-                self.fields["forbund"].empty_label = None
+                forbund.initial = own[0].pk
+                forbund.empty_label = None
         if access.report_always_suppressed(user):
             self.fields["undertryck"].initial = True
             self.fields["undertryck"].disabled = True
@@ -76,11 +80,12 @@ class BestallForm(StyledFormMixin, forms.Form):
                 "undertryck"
             ].help_text = "Nationella rådet får alltid rapporter med små tal undertryckta."
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data  # what Form.clean returns, without its Optional
         data["diarienummer"] = (data.get("diarienummer") or "").strip()
         data["kommentar"] = (data.get("kommentar") or "").strip()
-        omfattning = data.get("omfattning")
+        omfattning = data.get("omfattning", "")
         if omfattning == Omfattningstyp.FORBUND and not data.get("forbund"):
             self.add_error("forbund", "Välj förbund.")
         if omfattning == Omfattningstyp.LAN and not data.get("lan"):
@@ -132,6 +137,6 @@ class OversiktForm(StyledFormMixin, forms.Form):
     ar = forms.IntegerField(label="År", min_value=2004, max_value=2100)
     lan = forms.ChoiceField(label="Län", required=False)
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["lan"].choices = [("", "Alla län"), *Lan.choices]
+        cast(forms.ChoiceField, self.fields["lan"]).choices = [("", "Alla län"), *Lan.choices]

@@ -204,8 +204,9 @@ def _decode(value: Any) -> Any:
         return value
     kind, inner = value["t"], value["v"]
     if kind == "bas":
-        fields = _decode(inner)
-        return Bas(**{k: tuple(v) if isinstance(v, list) else v for k, v in fields.items()})
+        fields: dict[str, Any] = _decode(inner)
+        bas: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in fields.items()}
+        return Bas(**bas)
     if kind == "tabell":
         return Tabell(**{k: _decode(v) for k, v in inner.items()})
     if kind == "set":
@@ -399,7 +400,8 @@ def skillnader(fore: Rapportversion, efter: Rapportversion) -> list[Skillnad]:
         a, b = old.get(key), new.get(key)
         va, vb = (a[1] if a else "–"), (b[1] if b else "–")
         if va != vb:
-            found.append(Skillnad(*key[:2], (b or a)[0], key[2], va, vb))
+            # The key is in one of the two versions: the newer's label where it has the row.
+            found.append(Skillnad(*key[:2], (b or old[key])[0], key[2], va, vb))
     return found
 
 

@@ -38,7 +38,7 @@ AVBRUTEN = (
     "Försök igen; kvarstår felet, kontakta Finsams administratör."
 )
 
-CONTENT_TYPES = {
+CONTENT_TYPES: dict[str, str] = {
     Format.PDF: "application/pdf",
     Format.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     Format.JSON: "application/json",

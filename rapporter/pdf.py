@@ -293,7 +293,8 @@ def render_pdf(
     omfattning = rapport.omfattning
     if omfattning.typ == "forbund":
         till = "Försäkringskassan"
-        fran = f"{omfattning.label()} ({omfattning.kod[:6]}-{omfattning.kod[6:]})"
+        orgnr = omfattning.kod or ""  # a förbund's scope always has its code
+        fran = f"{omfattning.label()} ({orgnr[:6]}-{orgnr[6:]})"
     else:
         till = "Nationella rådet för finansiell samordning"
         fran = "Nationella rådet"

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 
 class Tecken(StrEnum):
@@ -26,8 +26,15 @@ class Tecken(StrEnum):
     SUMMA = "<=="
 
 
+class Radtest(Protocol):
+    """A test on a table's row. A protocol, not a Callable, so that mypy infers a lambda
+    that binds a loop variable as a default."""
+
+    def __call__(self, rad: dict[str, Any], /) -> bool: ...
+
+
 # Rows of a table: codes, a test on the row, or None for every row that is not a sum row.
-Radval = tuple[str, ...] | Callable[[dict[str, Any]], bool] | None
+Radval = tuple[str, ...] | Radtest | None
 
 
 @dataclass(frozen=True)

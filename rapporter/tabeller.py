@@ -15,7 +15,7 @@ import functools
 import hashlib
 import typing
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, NamedTuple
@@ -103,7 +103,7 @@ class Omfattning:
             forbund = Forbund.objects.filter(organisationsnummer=self.kod).first()
             return forbund.namn if forbund else self.kod or ""
         if self.typ == "lan":
-            return LAN_NAMN[self.kod]
+            return LAN_NAMN[self.kod or ""]  # a län's scope always has its code
         return "Hela landet"
 
 
@@ -258,6 +258,10 @@ def add_shares(tabeller: dict[str, Tabell]) -> None:
                     t.andel_undertryckta.add((row["kod"], c))
 
 
+@typing.overload
+def promille(part: int, whole: int) -> int: ...
+@typing.overload
+def promille(part: int | None, whole: int | None) -> int | None: ...
 def promille(part: int | None, whole: int | None) -> int | None:
     """part × 1000 / whole, rounded half up; 0 when whole is 0."""
     if part is None or whole is None:
@@ -351,7 +355,7 @@ _BAND_SQL = (
     )
     + " ELSE '' END"
 )
-KON_KOLUMN = {Kon.KVINNA: "kvinnor", Kon.MAN: "man"}
+KON_KOLUMN: dict[str | None, str] = {Kon.KVINNA: "kvinnor", Kon.MAN: "man"}  # by a row's kön
 
 
 def _sql_codes(codes: Any) -> str:
@@ -440,7 +444,7 @@ class Personer(NamedTuple):
 
 @dataclass(frozen=True)
 class _Gren:
-    record: type
+    record: type[NamedTuple]
     sql: tuple[str, ...]  # one expression over the materialised rows per record field
     where: str
     raknare: tuple[str, ...] = ("true",)  # the conditions counted, one count(*) each
@@ -542,7 +546,7 @@ def _fakta_sql(*, tidigare: bool) -> str:
             continue
         fields = g.record._fields
         dims = [
-            expr if not tidigare or name in g.tidigare else "NULL"
+            expr if not tidigare or name in (g.tidigare or ()) else "NULL"
             for name, expr in zip(fields, g.sql, strict=True)
         ]
         columns = [
@@ -677,7 +681,7 @@ class _Fakta:
     def parse(cls, result: list[list[Any]], years: range) -> dict[int, _Fakta]:
         grenar: dict[int, dict[str, list[Rad]]] = {ar: defaultdict(list) for ar in years}
         personer: dict[int, dict[str, Personer]] = {ar: {} for ar in years}
-        readers = {
+        readers: dict[str, tuple[Callable[..., Any], list[str]]] = {
             gren: (g.record, [_kinds(g.record)[f] for f in g.record._fields])
             for gren, g in _GRENAR.items()
         }
@@ -692,7 +696,7 @@ class _Fakta:
             grenar[ar][gren].append((kon, record(*map(_read, kinds, values[: len(kinds)])), counts))
         return {ar: cls(grenar[ar], personer[ar]) for ar in years}
 
-    def count(self, gren: str, test: Callable[[Any], bool] = lambda r: True) -> dict[str, int]:
+    def count(self, gren: str, test: Test = lambda r: True) -> dict[str, int]:
         """kvinnor, man, totalt of the combinations of a branch that pass the test."""
         out = dict.fromkeys(KON, 0)
         for kon, record, (n, *_) in self.grenar[gren]:
@@ -933,9 +937,9 @@ def _t19(u: _Underlag, undertryck: bool, relationer: tuple[Relation, ...] | None
         if tabell not in u.tabeller:  # T0: län and nationell only
             continue
         values = {}
-        for ar, tables in per_year.items():
-            stored = approved.get(ar, {})  # a row newer than the stored version: as computed
-            values[ar] = stored[kod] if kod in stored else _t19_value(tables, kod)
+        for year, tables in per_year.items():
+            stored = approved.get(year, {})  # a row newer than the stored version: as computed
+            values[year] = stored[kod] if kod in stored else _t19_value(tables, kod)
         t.rad(kod, label, **values)
     return t
 
@@ -1064,7 +1068,7 @@ def _t1_labels() -> dict[str, str]:
     for niva, typer in TYPER_PER_NIVA.items():
         for typ in typer:
             labels[f"{niva}_{typ}"] = f"{Niva(niva).label}: {Insatstyp(typ).label}"
-        labels[str(niva)] = f"{NIVA_PLURAL[niva]}, totalt"
+        labels[str(niva)] = f"{NIVA_PLURAL[Niva(niva)]}, totalt"
     labels["totalt"] = "Insatser totalt"
     for kod, label in BehovsgruppKod.choices:
         labels[f"behovsgrupp_{kod}"] = f"Riktade till {str(label).lower()}"
@@ -1130,7 +1134,13 @@ def _t2(u: _Underlag) -> Tabell:
     return t
 
 
-Test = Callable[[Any], bool]
+class Test(typing.Protocol):
+    """A row's test of a combination (a record of its branch). A protocol, not a Callable,
+    so that mypy infers the rows' lambdas that bind a loop variable as a default."""
+
+    def __call__(self, record: Any, /) -> bool: ...
+
+
 # The base of the shares of the start-profile tables (T3–T6, T12).
 PERSONBAS = Bas("T2", "person_deltaganden")
 
@@ -1141,7 +1151,7 @@ def _person_table(
     rubrik: str,
     regel: str,
     gren: str,
-    rows: dict[str, tuple[str, Test]],
+    rows: Mapping[str, tuple[str, Test]],
     bas: Bas | None,
 ) -> Tabell:
     """A table of kvinnor, man, totalt; each row counts the combinations of the branch that
@@ -1290,7 +1300,9 @@ def _aos(codes: frozenset[str]) -> bool:
     return not codes.isdisjoint(ARBETE_ELLER_STUDIER)
 
 
-def _avslut_table(u: _Underlag, kod: str, rubrik: str, regel: str, rows: dict) -> Tabell:
+def _avslut_table(
+    u: _Underlag, kod: str, rubrik: str, regel: str, rows: dict[str, tuple[str, Test]]
+) -> Tabell:
     """A table of the deltaganden ended in the year: the row `avslutade` first, every other
     row with its share of it."""
     t = _person_table(u, kod, rubrik, regel, "avslut", dict([AVSLUTADE]) | rows, None)
@@ -1299,7 +1311,7 @@ def _avslut_table(u: _Underlag, kod: str, rubrik: str, regel: str, rows: dict) -
 
 
 def _t8(u: _Underlag) -> Tabell:
-    rows = {
+    rows: dict[str, tuple[str, Test]] = {
         "arbete_eller_studier": (
             "Arbete eller studier",
             lambda r: _aos(r.sysselsattning_efter),
@@ -1323,7 +1335,7 @@ def _t8(u: _Underlag) -> Tabell:
 
 
 def _t9(u: _Underlag) -> Tabell:
-    rows = {
+    rows: dict[str, tuple[str, Test]] = {
         "fore": ("Arbete eller studier vid start", lambda r: r.aos_fore),
         "efter": ("Arbete eller studier vid avslut", lambda r: _aos(r.sysselsattning_efter)),
     }
@@ -1488,7 +1500,7 @@ def _t13(u: _Underlag) -> Tabell:
     # Per participant: of T2's individinriktade_totalt (suppressed there → suppressed here,
     # or the count could be worked out from the cost).
     deltagare = u.tabeller["T2"].varde("individinriktade_totalt", "totalt")
-    values["kostnad_per_deltagare"] = {
+    per_deltagare = {
         c: None if deltagare is None else _divide(values["kostnad_individ"][c], deltagare)
         for c in ("budget", "utfall")
     }
@@ -1515,8 +1527,10 @@ def _t13(u: _Underlag) -> Tabell:
         "kostnad_per_deltagare": "Kostnad per deltagare i individinriktade insatser (kr)",
         "kronor_per_invanare_ore": "Kostnader per invånare i medlemskommunerna (öre)",
     }
+    # The amounts, and the one row that is None where T2 withholds its count.
+    rader: dict[str, Mapping[str, int | None]] = {**values, "kostnad_per_deltagare": per_deltagare}
     for kod, label in labels.items():
-        t.rad(kod, label, **values[kod])
+        t.rad(kod, label, **rader[kod])
     return t
 
 
@@ -1951,7 +1965,7 @@ def _at_most(delar: tuple[Celler, ...], helhet: tuple[Celler, ...], kolumner=KON
     return Summa(delar, helhet, kolumner, Tecken.HOGST, var_for_sig=True)
 
 
-def _t17_relationer(tabeller: dict[str, Tabell]) -> list[Relation]:
+def _t17_relationer(tabeller: Mapping[str, Tabell]) -> list[Relation]:
     """T17's share with personal data, per förbund: person of person + anonyma."""
     if "T17" not in tabeller:
         return []
@@ -1968,7 +1982,7 @@ def _t17_relationer(tabeller: dict[str, Tabell]) -> list[Relation]:
     ]
 
 
-def _t19_relationer(tabeller: dict[str, Tabell]) -> list[Relation]:
+def _t19_relationer(tabeller: Mapping[str, Tabell]) -> list[Relation]:
     """T19's column Y repeats the cells it reads (a share: the same count of the same
     base); the earlier years: individer at most deltaganden; T12's year before at most
     T19's deltaganden of that year. None in a report built without T19."""

@@ -59,16 +59,15 @@ def index(request: AuthenticatedHttpRequest) -> HttpResponse:
         if jobb.status == Status.FEL:
             messages.error(request, jobb.felmeddelande)
         return redirect(jobb)
-    jobb = Rapportjobb.objects.for_user(request.user).select_related("bestalld_av")
-    page = Paginator(jobb, 20).get_page(request.GET.get("sida"))
+    jobber = Rapportjobb.objects.for_user(request.user).select_related("bestalld_av")
+    page = Paginator(jobber, 20).get_page(request.GET.get("sida"))
     namn = dict(
         Forbund.objects.filter(
             organisationsnummer__in=[j.kod for j in page if j.omfattning == "forbund"]
         ).values_list("organisationsnummer", "namn")
     )
-    for j in page:
-        j.omfattning_text = j.omfattning_namn(namn.get(j.kod))
-    return render(request, "rapporter/index.html", {"form": form, "page_obj": page})
+    rader = [(j, j.omfattning_namn(namn.get(j.kod))) for j in page]
+    return render(request, "rapporter/index.html", {"form": form, "page_obj": page, "rader": rader})
 
 
 @require_GET

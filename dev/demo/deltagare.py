@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from typing import TextIO
+from io import TextIOBase
 
 from django.db import transaction
 from django.utils import timezone
@@ -37,7 +37,7 @@ from forbund.choices import Roll
 from forbund.models import Uppdrag
 from insatser.models import Insats
 
-FORE = [
+FORE: list[list[str]] = [
     [Forsorjning.FORSORJNINGSSTOD],
     [Forsorjning.AKTIVITETSERSATTNING],
     [Forsorjning.SJUKPENNING],
@@ -58,7 +58,7 @@ TID = [
     TidOffentligForsorjning.UPP_TILL_6,
     TidOffentligForsorjning.OVER_9,
 ]
-SYSSELSATTNING_FORE = [
+SYSSELSATTNING_FORE: list[list[str]] = [
     [Sysselsattning.INGEN],
     [Sysselsattning.ARBETSSOKANDE],
     [Sysselsattning.REHABILITERING],
@@ -131,6 +131,8 @@ def _end(rng, deltagande: Deltagande, slut: dt.date, *, outcome: bool = True) ->
 
 
 def _follow_up(rng, deltagande: Deltagande, today: dt.date) -> None:
+    if deltagande.slutdatum is None:  # follow-ups count from the end
+        return
     for matpunkt in (90, 180, 365):
         datum = deltagande.slutdatum + dt.timedelta(days=matpunkt)
         if datum > today:
@@ -207,13 +209,13 @@ def _historical(insats: Insats, user, today: dt.date, per_year: int) -> int:
 
 
 @transaction.atomic
-def seed(*, stdout: TextIO | None = None) -> None:
+def seed(*, stdout: TextIOBase | None = None) -> None:
     coach = (
         Uppdrag.objects.filter(user__username="coach", roll=Roll.HANDLAGGARE)
         .select_related("user", "forbund")
         .first()
     )
-    if coach is None:
+    if coach is None or coach.forbund is None:
         return
     today = timezone.localdate()
     insatser = {

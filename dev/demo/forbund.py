@@ -24,8 +24,8 @@ existing users keep their passwords.
 from __future__ import annotations
 
 import csv
+from io import TextIOBase
 from pathlib import Path
-from typing import TextIO
 
 from django.db import transaction
 
@@ -105,7 +105,7 @@ class DemoError(Exception):
     pass
 
 
-def seed(*, stdout: TextIO | None = None) -> None:
+def seed(*, stdout: TextIOBase | None = None) -> None:
     from dev.demo import deltagare as deltagare_demo
     from dev.demo import insatser as insatser_demo
 
@@ -120,7 +120,7 @@ def seed(*, stdout: TextIO | None = None) -> None:
     deltagare_demo.seed(stdout=stdout)
 
 
-def _registry(stdout: TextIO | None) -> None:
+def _registry(stdout: TextIOBase | None) -> None:
     result = import_file("forbund", FORBUND_FILE.read_bytes(), filename=FORBUND_FILE.name)
     if not result.ok:
         raise DemoError("; ".join(str(e) for e in result.errors))
@@ -165,18 +165,22 @@ def _bidrag() -> None:
     # How many förbund share each kommun (the Göteborg stadsdelar): each gets its share.
     sharing: dict[str, int] = {}
     for m in members:
-        if m.medlemstyp == Medlemstyp.KOMMUN:
+        if m.medlemstyp == Medlemstyp.KOMMUN and m.kommun_id is not None:
             sharing[m.kommun_id] = sharing.get(m.kommun_id, 0) + 1
 
     rows: list[Medlemsbidrag] = []
     for group in by_forbund.values():
-        kommuner = [m for m in group if m.medlemstyp == Medlemstyp.KOMMUN]
+        # A kommun's membership names its kommun (a constraint of Medlemskap).
+        kommuner = [
+            (m, m.kommun)
+            for m in group
+            if m.medlemstyp == Medlemstyp.KOMMUN and m.kommun is not None
+        ]
         regioner = [m for m in group if m.medlemstyp == Medlemstyp.REGION]
-        weights = {m.pk: population.get(m.kommun_id, 0) // sharing[m.kommun_id] for m in kommuner}
+        weights = {m.pk: population.get(k.kod, 0) // sharing[k.kod] for m, k in kommuner}
         covered = sum(weights.values())
         region_weights = {
-            r.pk: sum(weights[k.pk] for k in kommuner if k.kommun.lan == r.region_id)
-            for r in regioner
+            r.pk: sum(weights[m.pk] for m, k in kommuner if k.lan == r.region_id) for r in regioner
         }
         for ar in AR:
             # A multiple of 4 000 kr, so the halves and quarters are whole kronor.

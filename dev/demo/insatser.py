@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from dataclasses import dataclass, field
-from typing import TextIO
+from io import TextIOBase
 
 from django.db import transaction
 from django.utils import timezone
@@ -26,6 +26,7 @@ from forbund.models import Forbund, Medlemsbidrag, Uppdrag
 from forbund.services import fordelning
 from insatser.choices import Balans, Finansiering, Kostnadsslag, Niva
 from insatser.models import (
+    Behovsgrupp,
     Ekonomirad,
     Insats,
     InsatsMal,
@@ -282,7 +283,7 @@ def _insats(forbund: Forbund, plan: Plan) -> Insats:
         insats.save()
     # The demo never sets these otherwise, so a plan without them needs no write.
     if plan.behovsgrupper:
-        insats.behovsgrupper.set(plan.behovsgrupper)
+        insats.behovsgrupper.set(Behovsgrupp.objects.filter(pk__in=plan.behovsgrupper))
     if plan.malgrupper:
         insats.malgrupper.set(
             [Malgrupp.objects.get_or_create(forbund=forbund, namn=n)[0] for n in plan.malgrupper]
@@ -329,7 +330,8 @@ def _money(forbund: Forbund, plans: dict[str, Plan], insatser: dict[str, Insats]
         rng = random.Random(f"{forbund.organisationsnummer}-{ar}")  # noqa: S311 - demo data
         total = fordelning(bidrag, ar=ar, belopp="beslutat").total or BUDGET_UTAN_BIDRAG
 
-        def utfall(budget: int, rng=rng) -> int:
+        # round(x, -3) of a float is a float: the amounts are whole thousands as floats.
+        def utfall(budget: float, rng: random.Random = rng) -> float:
             return round(budget * rng.uniform(0.88, 1.12), -3)
 
         adm = round(total * rng.uniform(0.13, 0.19), -3)
@@ -339,7 +341,7 @@ def _money(forbund: Forbund, plans: dict[str, Plan], insatser: dict[str, Insats]
             # The last year's evaluation is not yet invoiced: the page warns about it.
             missing = ar == AR[-1] and rad == "adm_utvardering"
             _line(ar, rad, budget, None if missing else utfall(budget))
-        esf_total = 0
+        esf_total: float = 0
         for niva, share in ((Niva.INDIVID, 0.8), (Niva.STRUKTUR, 0.2)):
             running = [p for p in plans.values() if p.niva == niva and _runs_in(p, ar)]
             weight = sum(p.andel for p in running)
@@ -393,10 +395,10 @@ def _uppdrag(username: str, roll: str) -> Uppdrag | None:
 
 
 @transaction.atomic
-def seed(*, stdout: TextIO | None = None) -> None:
+def seed(*, stdout: TextIOBase | None = None) -> None:
     """Add the demo insatser to the demo förbund (see the module docstring)."""
     chef = _uppdrag("chef", Roll.FORBUNDSADMINISTRATOR)
-    if chef is None:
+    if chef is None or chef.forbund is None:
         if stdout:
             stdout.write("Insatser: ingen demoanvändare chef, inga insatser skapades.\n")
         return

@@ -72,7 +72,7 @@ class Command(BaseCommand):
                     )
                     for i in range(20)
                 ]
-                rows = []
+                rows: list[dict[str, object]] = []
                 for i in range(rader):
                     start = dt.date(2011, 1, 1) + dt.timedelta(days=rng.randrange(0, 3000))
                     end = start + dt.timedelta(days=rng.randrange(30, 400))

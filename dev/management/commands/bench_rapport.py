@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import statistics
 import time
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -111,8 +112,9 @@ def hand_written_t2(ar: int) -> dict[tuple[str, str], int]:
         return {(row, kon): n for row, kon, n in cursor.fetchall()}
 
 
-def median_time(fn, repeat: int) -> tuple[float, object]:
-    times, result = [], None
+def median_time[T](fn: Callable[[], T], repeat: int) -> tuple[float, T]:
+    """The median time of `repeat` runs (at least one) and the last run's result."""
+    times: list[float] = []
     for _ in range(repeat):
         start = time.perf_counter()
         result = fn()
@@ -150,14 +152,15 @@ class Command(BaseCommand):
         biggest = (
             Forbund.objects.annotate(n=Count("insatser__deltaganden")).order_by("-n", "pk").first()
         )
+        largest_lan = (
+            Forbund.objects.values("lan").annotate(n=Count("id")).order_by("-n", "lan").first()
+        )
+        if biggest is None or largest_lan is None:
+            raise CommandError("Databasen har inga förbund. Kör först `manage.py generate_data`.")
         for lagrade in (True, False):
             settings.FINSAM_RAPPORTFAKTA = lagrade
             self._measure(ar, nationell, biggest, repeat)
         settings.FINSAM_RAPPORTFAKTA = True
-
-        largest_lan = (
-            Forbund.objects.values("lan").annotate(n=Count("id")).order_by("-n", "lan").first()
-        )
         scopes = [
             (f"ett förbund ({biggest.namn})", Omfattning("forbund", biggest.organisationsnummer)),
             (

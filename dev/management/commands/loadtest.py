@@ -41,9 +41,9 @@ class Command(BaseCommand):
             plan = loadtest.prepare_plan(per_role=math.ceil(users / 3) + 1)
         except RuntimeError as error:
             raise CommandError(str(error)) from error
-        pages = sorted({p[0] for a in plan["accounts"] for p in a["pages"]})
+        labels = sorted({p[0] for a in plan["accounts"] for p in a["pages"]})
         self.stdout.write(
-            f"{len(plan['accounts'])} testkonton, sidor: {', '.join(pages)}.\n"
+            f"{len(plan['accounts'])} testkonton, sidor: {', '.join(labels)}.\n"
             f"Kör {users} användare i {options['duration']} s mot gunicorn "
             f"({options['workers']} processer × {options['threads']} trådar), "
             f"betänketid {options['think']} s mellan sidorna…"
@@ -84,5 +84,5 @@ class Command(BaseCommand):
             f"p50 {pages['p50']:.0f} ms, p95 {pages['p95']:.0f} ms, p99 {pages['p99']:.0f} ms.\n"
             f"Mål: p95 < {TARGET_P95_MS} ms och inga fel: {'uppfyllt' if ok else 'EJ uppfyllt'}."
         )
-        for error in figures.errors:
-            self.stdout.write(f"  fel: {error}")
+        for fel in figures.errors:
+            self.stdout.write(f"  fel: {fel}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from typing import NoReturn
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand
@@ -12,7 +13,7 @@ from forbund.models import Forbund
 from forbund.validators import normalize_organisationsnummer
 
 
-def _fail(command: BaseCommand, message: str):
+def _fail(command: BaseCommand, message: str) -> NoReturn:
     command.stderr.write(message)
     sys.exit(1)
 
