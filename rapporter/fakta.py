@@ -298,9 +298,10 @@ def fakta_ar(today: Any = None) -> range:
     return range(year - settings.FINSAM_RAPPORTFAKTA_AR + 1, year + 1)
 
 
-def uppdatera(years: range | None = None) -> int:
-    """Brings the stored facts of every scope and year of `years` (default `fakta_ar()`)
-    up to date and returns how many scope-years it counted. Each year in one transaction
+def uppdatera(years: range | None = None, omfattning: Omfattning | None = None) -> int:
+    """Brings the stored facts of every scope (or of `omfattning` only) and year of `years`
+    (default `fakta_ar()`) up to date and returns how many scope-years it counted. Each
+    year in one transaction
     that reads the versions and counts in the same snapshot, so facts are never stamped
     with a version they do not include; a second run at the same time skips the year."""
     from .tabeller import FAKTA_LAYOUT, Omfattning, lagras
@@ -329,7 +330,8 @@ def uppdatera(years: range | None = None) -> int:
             # Every scope, also one without data in the year (its facts are the empty rows,
             # the same for every such scope of the year: built once).
             utan_data: dict[str, Any] | None = None
-            for scope in sorted(_all_scopes()):
+            scopes = _all_scopes() if omfattning is None else {_scope(omfattning)}
+            for scope in sorted(scopes):
                 stamp = current.get(scope, empty)
                 if stored.get(scope) == stamp:
                     continue

@@ -147,10 +147,11 @@ class Command(BaseCommand):
         )
         nationell = Omfattning("nationell")
         started = time.perf_counter()
-        counted = uppdatera(range(ar - T19_AR + 1, ar + 1))
-        if options["skala"]:
+        if options["skala"]:  # the nation's facts only: the report measured reads no others
+            uppdatera(range(ar - T19_AR + 1, ar + 1), nationell)
             self._skala(ar, n_deltaganden, time.perf_counter() - started, repeat)
             return
+        counted = uppdatera(range(ar - T19_AR + 1, ar + 1))
         self.stdout.write(
             f"Lagrade fakta uppdaterade (som arbetaren gör): {counted} omfattningar och år "
             f"räknade på {time.perf_counter() - started:.1f} s.\n"

@@ -4,7 +4,7 @@ Target (issue 18): the report's cost grows with the number of förbund and code
 combinations, not with the number of deltaganden. Generates 100 000 and 1 600 000
 deltaganden (80 förbund, 2016–2025, `generate_data --deltaganden-per-ar`) into two scratch
 databases beside this one (`<name>_100k`, `<name>_1600k`; kept, and reused while they
-hold the right number), brings their stored facts up to date as the worker does, and
+hold the right number), brings the nation's stored facts up to date as the worker does, and
 prints the national JSON report's time (with T19, on the stored facts) and a count(*) of
 the year's deltaganden in each, and the ratios between the sizes.
 """
@@ -68,7 +68,7 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{r['deltaganden']} deltaganden ({name}), år {r['ar']}: JSON, hela landet "
                 f"(med T19, lagrade fakta): {r['json_ms']:.0f} ms; count(*) av årets "
-                f"deltaganden: {r['count_ms']:.0f} ms (fakta uppdaterade på {r['uppdatera_s']:.0f} s)."
+                f"deltaganden: {r['count_ms']:.0f} ms (landets fakta uppdaterade på {r['uppdatera_s']:.0f} s)."
             )
         small, big = (results[label] for label in STORLEKAR)
         growth = big["deltaganden"] / small["deltaganden"]
