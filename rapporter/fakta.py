@@ -21,6 +21,15 @@ Why per scope and not summed from förbund rows: each förbund has almost as man
 combinations as the nation, so adding 80 förbund's rows reads about as much as counting
 the deltaganden; and distinct individer across förbund need a scope's own count anyway.
 The cost of a stored report grows with the code combinations, not with the deltaganden.
+
+The tables. With the deltagande facts the worker also stores the year's unsuppressed
+tables, built from them by the same builders (`tabeller.lagras`), and the year's figures
+for T19; an unsuppressed report whose years are all current reads those and builds nothing
+(`tabeller._lagrad`), so its cost is a few reads whatever the size of the data. What else
+the tables read (förbund, insatser and their behovsgrupper, ekonomi, medlemskap and
+bidrag, volumes, structure participants, uppföljningar, folkmängd) has triggers of its own
+that mark the förbund's version of "every year" (`ar` 0, `create_ovrigt_sql`), part of
+every year's stamp. A suppressed report is built, over the stored deltagande facts.
 """
 
 from __future__ import annotations
@@ -124,6 +133,78 @@ CREATE TRIGGER fakta_forbund AFTER UPDATE ON forbund_forbund FOR EACH ROW
     return "\n".join(parts)
 
 
+# What else the report reads of a förbund, for every year (the tables beyond the deltagande
+# facts: T0, T1, T13–T15, T17, T18, the insats catalogue, the volumes of T2): a write marks
+# the förbund's version of "every year", `ar` 0, which is part of every year's stamp.
+# Table → the förbund of the rows of `{rows}` (a transition table).
+_OVRIGT: dict[str, str] = {
+    "forbund_forbund": "SELECT id FROM {rows}",
+    "forbund_medlemskap": "SELECT forbund_id FROM {rows}",
+    "forbund_medlemsbidrag": (
+        "SELECT m.forbund_id FROM {rows} x JOIN forbund_medlemskap m ON m.id = x.medlemskap_id"
+    ),
+    "insatser_insats": "SELECT forbund_id FROM {rows}",
+    "insatser_ekonomirad": "SELECT forbund_id FROM {rows}",
+    **dict.fromkeys(
+        (
+            "insatser_insats_behovsgrupper",
+            "insatser_volymregistrering",
+            "insatser_strukturdeltagare",
+        ),
+        "SELECT i.forbund_id FROM {rows} x JOIN insatser_insats i ON i.id = x.insats_id",
+    ),
+    "deltagare_uppfoljning": (
+        "SELECT i.forbund_id FROM {rows} x JOIN deltagare_deltagande d ON d.id = x.deltagande_id "
+        "JOIN insatser_insats i ON i.id = d.insats_id"
+    ),
+    # The population of a kommun counts in the förbund it is a member of: every förbund.
+    "forbund_folkmangd": "SELECT f.id FROM forbund_forbund f WHERE EXISTS (SELECT FROM {rows})",
+}
+_MARK_OVRIGT = f"""
+INSERT INTO rapporter_faktaversion (forbund_id, ar, version)
+SELECT forbund_id, 0, nextval('{SEQUENCE}') FROM (
+    SELECT DISTINCT s.forbund_id FROM ({{source}}) AS s(forbund_id)
+    WHERE s.forbund_id IS NOT NULL ORDER BY 1
+) s
+ON CONFLICT (forbund_id, ar) DO UPDATE SET version = EXCLUDED.version
+"""
+_EVENTS = {
+    "insert": ("INSERT", "NEW TABLE AS nya", ("nya",)),
+    "update": ("UPDATE", "OLD TABLE AS gamla NEW TABLE AS nya", ("nya", "gamla")),
+    "delete": ("DELETE", "OLD TABLE AS gamla", ("gamla",)),
+}
+
+
+def create_ovrigt_sql() -> str:
+    """The triggers that mark a förbund's "every year" version on a write to what else the
+    report reads, and the marks of every förbund already there."""
+    parts = []
+    for table, select in _OVRIGT.items():
+        for name, (event, referencing, rows) in _EVENTS.items():
+            source = " UNION ALL ".join(select.format(rows=r) for r in rows)
+            parts.append(
+                f"""
+CREATE OR REPLACE FUNCTION rapporter_fakta_{table}_{name}() RETURNS trigger
+LANGUAGE plpgsql AS $$ BEGIN {_MARK_OVRIGT.format(source=source)}; RETURN NULL; END $$;
+CREATE TRIGGER fakta_ovrigt_{name} AFTER {event} ON {table}
+    REFERENCING {referencing} FOR EACH STATEMENT
+    EXECUTE FUNCTION rapporter_fakta_{table}_{name}();"""
+            )
+    parts.append(_MARK_OVRIGT.format(source="SELECT id FROM forbund_forbund") + ";")
+    return "\n".join(parts)
+
+
+DROP_OVRIGT_SQL = (
+    "".join(
+        f"DROP TRIGGER IF EXISTS fakta_ovrigt_{name} ON {table}; "
+        f"DROP FUNCTION IF EXISTS rapporter_fakta_{table}_{name}(); "
+        for table in _OVRIGT
+        for name in _EVENTS
+    )
+    + "DELETE FROM rapporter_faktaversion WHERE ar = 0;"
+)
+
+
 DROP_SQL = f"""
 DROP TRIGGER IF EXISTS fakta_forbund ON forbund_forbund;
 DROP FUNCTION IF EXISTS rapporter_fakta_forbund();
@@ -145,7 +226,7 @@ Scope = tuple[str, str]  # (typ, kod): ("forbund", orgnr), ("lan", kod), ("natio
 _VERSIONS_SQL = """
 SELECT v.ar, f.organisationsnummer, f.lan, v.forbund_id, v.version
 FROM rapporter_faktaversion v JOIN forbund_forbund f ON f.id = v.forbund_id
-WHERE v.ar BETWEEN %s AND %s
+WHERE (v.ar BETWEEN %s AND %s OR v.ar = 0)
 """
 
 
@@ -176,26 +257,32 @@ def _stamps(
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         for ar, orgnr, lan, forbund_id, version in cursor.fetchall():
-            for scope in (("forbund", orgnr), ("lan", lan), ("nationell", "")):
-                per[(scope, ar)].append((forbund_id, version))
+            # A version of "every year" (ar 0) counts in each year, apart from the year's.
+            for year in years if ar == 0 else (ar,):
+                for scope in (("forbund", orgnr), ("lan", lan), ("nationell", "")):
+                    per[(scope, year)].append((-forbund_id if ar == 0 else forbund_id, version))
     return {key: _stamp(layout, versions) for key, versions in per.items()}
 
 
 # ---------------------------------------------------------------- reading and keeping
 
 
-def lagrade(omfattning: Omfattning, years: range, layout: str) -> dict[int, list[list[Any]]]:
-    """The stored, current fact rows of the scope per year (years without current facts
-    are left out). Two queries."""
+def lagrade(
+    omfattning: Omfattning, years: range, layout: str, *falt: Any
+) -> dict[int, tuple[Any, ...]]:
+    """The stored, current facts of the scope per year (years without current facts are
+    left out): the values of `falt` of their rows (field names or expressions; `rader`,
+    the deltagande facts, where none are given; `tabeller`, the year's unsuppressed tables;
+    `nyckeltal`, its figures for T19). Two queries."""
     typ, kod = _scope(omfattning)
     stamps = _stamps(years, layout, omfattning)
     empty = _stamp(layout, [])
     out = {}
-    for ar, stampel, rader in Rapportfakta.objects.filter(
+    for ar, stampel, *values in Rapportfakta.objects.filter(
         omfattning=typ, kod=kod, ar__gte=years[0], ar__lte=years[-1]
-    ).values_list("ar", "stampel", "rader"):
+    ).values_list("ar", "stampel", *(falt or ("rader",))):
         if stampel == stamps.get(((typ, kod), ar), empty):
-            out[ar] = rader
+            out[ar] = tuple(values)
     return out
 
 
@@ -212,12 +299,13 @@ def fakta_ar(today: Any = None) -> range:
     return range(year - settings.FINSAM_RAPPORTFAKTA_AR + 1, year + 1)
 
 
-def uppdatera(years: range | None = None) -> int:
-    """Brings the stored facts of every scope and year of `years` (default `fakta_ar()`)
-    up to date and returns how many scope-years it counted. Each year in one transaction
+def uppdatera(years: range | None = None, omfattning: Omfattning | None = None) -> int:
+    """Brings the stored facts of every scope (or of `omfattning` only) and year of `years`
+    (default `fakta_ar()`) up to date and returns how many scope-years it counted. Each
+    year in one transaction
     that reads the versions and counts in the same snapshot, so facts are never stamped
     with a version they do not include; a second run at the same time skips the year."""
-    from .tabeller import FAKTA_LAYOUT, Omfattning, _Fakta, _Underlag
+    from .tabeller import FAKTA_LAYOUT, Omfattning, lagras
 
     empty = _stamp(FAKTA_LAYOUT, [])
     counted = 0
@@ -240,16 +328,24 @@ def uppdatera(years: range | None = None) -> int:
             }
             for scope in stored.keys() - _all_scopes():  # a förbund removed, a län emptied
                 Rapportfakta.objects.filter(omfattning=scope[0], kod=scope[1], ar=ar).delete()
-            # Every scope, also one without data in the year (its facts are the empty rows).
-            for scope in sorted(_all_scopes()):
+            # Every scope, also one without data in the year (its facts are the empty rows,
+            # the same for every such scope of the year: built once).
+            utan_data: dict[str, Any] | None = None
+            scopes = _all_scopes() if omfattning is None else {_scope(omfattning)}
+            for scope in sorted(scopes):
                 stamp = current.get(scope, empty)
                 if stored.get(scope) == stamp:
                     continue
                 typ, kod = scope
-                u = _Underlag(ar, Omfattning(typ, kod or None))
-                rader = _Fakta.query(u, range(ar, ar + 1))
+                if stamp != empty or utan_data is None:
+                    rader, tabeller, nyckeltal = lagras(ar, Omfattning(typ, kod or None))
+                    values = {"rader": rader, "tabeller": tabeller, "nyckeltal": nyckeltal}
+                    if stamp == empty and typ != "forbund":  # (a förbund has its catalogue)
+                        utan_data = values
+                else:
+                    values = utan_data
                 Rapportfakta.objects.update_or_create(
-                    omfattning=typ, kod=kod, ar=ar, defaults={"stampel": stamp, "rader": rader}
+                    omfattning=typ, kod=kod, ar=ar, defaults={"stampel": stamp, **values}
                 )
                 counted += 1
     return counted

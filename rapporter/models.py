@@ -222,15 +222,19 @@ class Faktaversion(models.Model):
 
 
 class Rapportfakta(models.Model):
-    """The deltagande counts of one scope and year (the rows of the report's one statement),
-    kept by the worker; current while `stampel` matches the versions of the scope's förbund
-    for the year (rapporter/fakta.py)."""
+    """The facts of one scope and year: the deltagande counts (the rows of the report's one
+    statement) and the tables built from them, kept by the worker; current while `stampel`
+    matches the versions of the scope's förbund for the year (rapporter/fakta.py)."""
 
     omfattning = models.CharField(max_length=10, choices=Omfattningstyp.choices)
     kod = models.CharField(max_length=10, blank=True)  # orgnr, län code, "" for nationell
     ar = models.PositiveSmallIntegerField()
     stampel = models.CharField(max_length=32)
     rader = models.JSONField()
+    # The year's unsuppressed tables as the report states them (JSON text, in the order of
+    # its keys), and T19's figures of the year: an unsuppressed report reads these.
+    tabeller = models.TextField(blank=True, default="")
+    nyckeltal = models.JSONField(default=dict)
     beraknad = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -10,14 +10,18 @@ built here.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import hashlib
+import importlib
+import json
 import typing
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
 from typing import Any, NamedTuple
 
 from django.conf import settings
@@ -32,6 +36,7 @@ from django.db.models import (
     Func,
     Q,
     Sum,
+    TextField,
     Value,
     When,
 )
@@ -605,9 +610,23 @@ def _read(kind: str, value: str | None) -> Any:
 
 
 _FAKTA_SQL = {tidigare: _fakta_sql(tidigare=tidigare) for tidigare in (False, True)}
-# The shape of the statement's rows: stored facts of another shape (older code) are not used.
+# The code the stored tables are built by: the counting rules here, the code lists and the
+# models' year rules they read.
+_TABELLKOD = (
+    __name__,
+    "deltagare.choices",
+    "deltagare.models",
+    "insatser.choices",
+    "insatser.models",
+    "forbund.choices",
+    "forbund.models",
+    "finsam.lib.period",
+)
+# The shape of the statement's rows and the code of the tables: stored facts of another
+# shape or older code are not used.
 FAKTA_LAYOUT = hashlib.md5(
-    repr((_FAKTA_SQL, [(g, r.record._fields) for g, r in _GRENAR.items()])).encode(),
+    repr((_FAKTA_SQL, [(g, r.record._fields) for g, r in _GRENAR.items()])).encode()
+    + b"".join(Path(str(importlib.import_module(m).__file__)).read_bytes() for m in _TABELLKOD),
     usedforsecurity=False,
 ).hexdigest()
 
@@ -631,7 +650,9 @@ class _Fakta:
         from . import fakta  # fakta builds its rows with this module's statement
 
         stored = (
-            fakta.lagrade(u.omfattning, years, FAKTA_LAYOUT) if settings.FINSAM_RAPPORTFAKTA else {}
+            {y: rader for y, (rader,) in fakta.lagrade(u.omfattning, years, FAKTA_LAYOUT).items()}
+            if settings.FINSAM_RAPPORTFAKTA
+            else {}
         )
         missing = [ar for ar in years if ar not in stored]
         # T19's earlier years read only the branches their tables count (`_Gren.tidigare`).
@@ -791,6 +812,10 @@ def build(
     """The whole report for one year and scope. Suppressed when `undertryck` is set: each
     table on its own, then across the report over `relationer` (default `RELATIONER`).
     `med_t19=False` leaves out T19 (for T19's own reading of an earlier year's report)."""
+    if not undertryck and settings.FINSAM_RAPPORTFAKTA:
+        rapport = _lagrad(ar, omfattning, med_t19)
+        if rapport is not None:
+            return rapport
     u = _Underlag(ar, omfattning)
     tabeller = _tables(u, BUILDERS, undertryck)
     if med_t19:
@@ -897,19 +922,7 @@ def _t19(u: _Underlag, undertryck: bool, relationer: tuple[Relation, ...] | None
     on every table of that report; a förbund's approved years are read from their
     approved version instead."""
     years = range(u.ar - T19_AR + 1, u.ar)
-    t = Tabell(
-        "T19",
-        "Nyckeltal över tid",
-        [str(y) for y in (*years, u.ar)],
-        "Nyckeltalen för året och de fyra åren före, räknade som i varje års egen rapport "
-        "(promille av avslutade under året; kostnader och administrationens andel ur T13).",
-    )
-    # A förbund's approved earlier years read as their approved report states them.
-    approved: dict[str, dict[str, Any]] = {}
-    if u.omfattning.typ == "forbund":
-        from .godkannande import approved_t19
-
-        approved = approved_t19(u.omfattning.kod or "", years, undertryck)
+    approved = _approved_t19(u.omfattning, years, undertryck)
     per_year: dict[str, dict[str, Tabell]] = {}
     if undertryck:
         wanted = {kod for kod, (_, tabell, *_) in T19_RADER.items() if tabell in u.tabeller}
@@ -933,15 +946,137 @@ def _t19(u: _Underlag, undertryck: bool, relationer: tuple[Relation, ...] | None
             earlier.__dict__["fakta"] = fakta[ar]
             per_year[str(ar)] = _tables(earlier, T19_BUILDERS, undertryck)
     per_year[str(u.ar)] = u.tabeller
+    figures = {ar: _t19_values(tables) for ar, tables in per_year.items()}
+    return _t19_tabell(u.ar, figures, approved, set(u.tabeller))
+
+
+def _approved_t19(omfattning: Omfattning, years: range, undertryck: bool) -> dict[str, Any]:
+    """A förbund's approved earlier years, as their approved report states them."""
+    if omfattning.typ != "forbund":
+        return {}
+    from .godkannande import approved_t19
+
+    return approved_t19(omfattning.kod or "", years, undertryck)
+
+
+def _t19_values(tables: dict[str, Tabell]) -> dict[str, Any]:
+    """T19's figures of one year, from that year's tables (those of them there are)."""
+    return {
+        kod: _t19_value(tables, kod)
+        for kod, (_, tabell, *_) in T19_RADER.items()
+        if tabell in tables
+    }
+
+
+def _t19_tabell(
+    ar: int, figures: dict[str, dict[str, Any]], approved: dict[str, Any], present: set[str]
+) -> Tabell:
+    """T19 from each year's figures (an approved year's from its approved version; a row
+    newer than the stored version as computed); rows of the tables `present` only (T0:
+    län and nationell only)."""
+    t = Tabell(
+        "T19",
+        "Nyckeltal över tid",
+        [str(y) for y in range(ar - T19_AR + 1, ar + 1)],
+        "Nyckeltalen för året och de fyra åren före, räknade som i varje års egen rapport "
+        "(promille av avslutade under året; kostnader och administrationens andel ur T13).",
+    )
     for kod, (label, tabell, *_) in T19_RADER.items():
-        if tabell not in u.tabeller:  # T0: län and nationell only
+        if tabell not in present:
             continue
         values = {}
-        for year, tables in per_year.items():
-            stored = approved.get(year, {})  # a row newer than the stored version: as computed
-            values[year] = stored[kod] if kod in stored else _t19_value(tables, kod)
+        for year in t.kolumner:
+            stored = approved.get(year, {})
+            values[year] = stored[kod] if kod in stored else figures[year][kod]
         t.rad(kod, label, **values)
     return t
+
+
+# ---------------------------------------------------------------- the stored tables
+#
+# The worker stores, per scope and year, the unsuppressed tables as the builders above made
+# them (`lagras`); an unsuppressed report whose years are all current reads them (and each
+# earlier year's T19 figures) instead of building them. A suppressed report is built, over
+# the stored deltagande facts: what its disclosure control hides depends on every cell.
+
+
+def _tabell_json(t: Tabell) -> dict[str, Any]:
+    """Every field of an unsuppressed table, as JSON values."""
+    assert not t.dolda, "only unsuppressed tables are stored"  # noqa: S101
+    out = {f.name: getattr(t, f.name) for f in dataclasses.fields(t) if f.name != "dolda"}
+    for name in ("personkolumner", "summarader"):
+        out[name] = sorted(out[name])
+    out["andel_undertryckta"] = sorted(out["andel_undertryckta"])
+    out["andelsbas"] = {k: dataclasses.astuple(b) for k, b in t.andelsbas.items()}
+    return out
+
+
+def _tabell(d: dict[str, Any]) -> Tabell:
+    """A table from `_tabell_json`, field for field as it was."""
+    return Tabell(
+        **{
+            **d,
+            "personkolumner": set(d["personkolumner"]),
+            "summarader": set(d["summarader"]),
+            "andel_undertryckta": {tuple(c) for c in d["andel_undertryckta"]},
+            "radsummor": [(tuple(p), total) for p, total in d["radsummor"]],
+            "kolumnsummor": [(tuple(p), total) for p, total in d["kolumnsummor"]],
+            "andelsbas": {
+                k: Bas(tabell, rad, kolumn, tuple(kolumner) if kolumner else None)
+                for k, (tabell, rad, kolumn, kolumner) in d["andelsbas"].items()
+            },
+        }
+    )
+
+
+def lagras(ar: int, omfattning: Omfattning) -> tuple[list[list[Any]], str, dict[str, Any]]:
+    """What the worker stores for a scope and year: the deltagande facts' rows, the year's
+    unsuppressed tables built from them (JSON text) and its figures for T19."""
+    u = _Underlag(ar, omfattning)
+    rader = _Fakta.query(u, range(ar, ar + 1))
+    u.__dict__["fakta"] = _Fakta.parse(rader, range(ar, ar + 1))[ar]
+    tabeller = _tables(u, BUILDERS, undertryck=False)
+    katalog = _insatskatalog(u) if omfattning.typ == "forbund" else None
+    text = json.dumps(
+        {
+            "tabeller": {kod: _tabell_json(t) for kod, t in tabeller.items()},
+            "insatskatalog": _tabell_json(katalog) if katalog else None,
+        },
+        ensure_ascii=False,
+    )
+    return rader, text, _t19_values(tabeller)
+
+
+def _lagrad(ar: int, omfattning: Omfattning, med_t19: bool) -> Rapport | None:
+    """The unsuppressed report from the stored tables; None unless every year it reads
+    (its own and T19's) is current. Three queries (four for a förbund: its approved years)."""
+    from . import fakta
+
+    years = range(ar - T19_AR + 1, ar + 1) if med_t19 else range(ar, ar + 1)
+    # The tables of the report's own year only; the figures of every year.
+    own = Case(When(ar=ar, then=F("tabeller")), default=Value(""), output_field=TextField())
+    current = fakta.lagrade(omfattning, years, FAKTA_LAYOUT, "nyckeltal", own)
+    if len(current) < len(years) or not current[ar][1]:
+        return None
+    figures = {y: nyckeltal for y, (nyckeltal, _) in current.items()}
+    stored = json.loads(current[ar][1])
+    tabeller = {kod: _tabell(d) for kod, d in stored["tabeller"].items()}
+    if med_t19:
+        earlier = range(ar - T19_AR + 1, ar)
+        approved = _approved_t19(omfattning, earlier, False)
+        figures_per = {str(y): figures[y] for y in years}
+        tabeller["T19"] = _t19_tabell(ar, figures_per, approved, set(tabeller))
+    katalog = stored["insatskatalog"]
+    rapport = Rapport(
+        ar,
+        omfattning,
+        False,
+        timezone.localtime(),
+        tabeller,
+        _tabell(katalog) if katalog else None,
+    )
+    rapport.fakta = dict.fromkeys(years, "lagrade")
+    return rapport
 
 
 def _per_insats(u: _Underlag, key: str) -> dict[int, dict[str, int]]:

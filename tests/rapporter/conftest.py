@@ -7,20 +7,21 @@ from __future__ import annotations
 import pytest
 
 from rapporter import fakta, tabeller
-from rapporter.tabeller import T19_AR, Rapport
+from rapporter.tabeller import T19_AR, Omfattning, Rapport
 
 
 class Rapportvag:
     def __init__(self, kalla: str) -> None:
         self.kalla = kalla
 
-    def forbered(self, ar: int) -> None:
-        """On the stored path: the worker's refresh for the years a report of `ar` reads."""
+    def forbered(self, ar: int, omfattning: Omfattning | None = None) -> None:
+        """On the stored path: the worker's refresh for the years a report of `ar` reads
+        (of the report's scope only, when given: the others are not read)."""
         if self.kalla == "lagrade":
-            fakta.uppdatera(range(ar - T19_AR + 1, ar + 1))
+            fakta.uppdatera(range(ar - T19_AR + 1, ar + 1), omfattning)
 
     def build(self, **kwargs) -> Rapport:
-        self.forbered(kwargs["ar"])
+        self.forbered(kwargs["ar"], kwargs["omfattning"])
         rapport = tabeller.build(**kwargs)
         assert set(rapport.fakta.values()) == {self.kalla}, rapport.fakta
         return rapport

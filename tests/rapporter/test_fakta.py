@@ -11,14 +11,23 @@ from django.conf import settings
 from django.utils import timezone
 
 from deltagare import pnr
-from deltagare.models import Deltagande, Person
+from deltagare.models import Deltagande, Person, Uppfoljning
 from deltagare.services import end_deltagande, register_anonymous_deltagande, withdraw_consent
 from finsam.lib.bulk import copy_insert
+from forbund.models import Folkmangd, Medlemsbidrag, Medlemskap
+from insatser.models import Behovsgrupp
 from insatser.services import insats_close
 from rapporter import fakta
 from rapporter.tabeller import Omfattning, build
 from rapporter.tasks import uppdatera_fakta
-from tests.factories import InsatsFactory
+from tests.factories import (
+    EkonomiradFactory,
+    ForbundFactory,
+    InsatsFactory,
+    MedlemsbidragFactory,
+    StrukturdeltagareFactory,
+    VolymregistreringFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -116,3 +125,85 @@ def test_every_kind_of_write_makes_the_facts_stale(forbund_a, forbund_b, write):
     live = _t2(omfattning)[1]
     _refresh()
     assert _t2(omfattning) == ("lagrade", live)
+
+
+def _tables(omfattning: Omfattning) -> tuple[str, dict]:
+    rapport = build(ar=Y, omfattning=omfattning, undertryck=False)
+    tables = {kod: t.as_json() for kod, t in rapport.tabeller.items()}
+    if rapport.insatskatalog:
+        tables["insatskatalog"] = rapport.insatskatalog.as_json()
+    return rapport.fakta[Y], tables
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        "ekonomirad",
+        "volym",
+        "struktur",
+        "uppfoljning",
+        "ny_insats",
+        "behovsgrupp",
+        "medlemsbidrag",
+        "folkmangd",
+        "nytt_forbund",
+    ],
+)
+def test_a_write_to_what_else_the_tables_read_makes_them_stale(forbund_a, write):
+    """The stored tables hold T0, T1, T13–T15, T17, T18 and the catalogue too: a write to
+    what they read makes the year stale, the report is built live and says so, and the
+    worker's refresh brings the new figures into the stored tables."""
+    insats = InsatsFactory(forbund=forbund_a, startdatum=D(Y - 1, 1, 1))
+    person = _person(forbund_a)
+    d = Deltagande.objects.create(
+        insats=insats,
+        registreringsform="person",
+        person=person,
+        kon=person.kon,
+        startdatum=D(Y - 1, 3, 1),
+    )
+    _refresh()
+    scopes = [Omfattning("nationell"), Omfattning("forbund", forbund_a.organisationsnummer)]
+    before = {o: _tables(o) for o in scopes}
+    assert {kalla for kalla, _ in before.values()} == {"lagrade"}
+    if write == "ekonomirad":
+        EkonomiradFactory(forbund=forbund_a, ar=Y, rad="adm_personal", budget=5_000)
+    elif write == "volym":
+        volym = InsatsFactory(
+            forbund=forbund_a, deltagarregistrering="volym", startdatum=D(Y, 1, 1)
+        )
+        _refresh()  # (the new insats is a write of its own)
+        before = {o: _tables(o) for o in scopes}
+        VolymregistreringFactory(insats=volym, datum=D(Y, 3, 31), kvinnor=7)
+    elif write == "struktur":
+        struktur = InsatsFactory(
+            forbund=forbund_a, niva="struktur", typ="dialog", startdatum=D(Y, 1, 1)
+        )
+        _refresh()
+        before = {o: _tables(o) for o in scopes}
+        StrukturdeltagareFactory(insats=struktur, datum=D(Y, 3, 31), arbetsgivare=6)
+    elif write == "uppfoljning":
+        Uppfoljning.objects.create(deltagande=d, matpunkt=90, datum=D(Y, 2, 1))
+    elif write == "ny_insats":
+        InsatsFactory(forbund=forbund_a, startdatum=D(Y, 2, 1))
+    elif write == "behovsgrupp":
+        insats.behovsgrupper.add(Behovsgrupp.objects.first())
+    elif write == "medlemsbidrag":
+        medlemskap = Medlemskap.objects.filter(forbund=forbund_a).first()
+        Medlemsbidrag.objects.filter(medlemskap=medlemskap, ar=Y).delete()
+        MedlemsbidragFactory(medlemskap=medlemskap, ar=Y, beslutat=90_000, inbetalt=80_000)
+    elif write == "folkmangd":
+        EkonomiradFactory(forbund=forbund_a, ar=Y, rad="adm_personal", budget=1_000_000)
+        _refresh()  # (a cost to divide by the population)
+        before = {o: _tables(o) for o in scopes}
+        kommun = Medlemskap.objects.filter(forbund=forbund_a, kommun__isnull=False).first().kommun
+        Folkmangd.objects.update_or_create(kommun=kommun, ar=Y, defaults={"folkmangd": 12_345})
+    else:
+        ForbundFactory(lan=forbund_a.lan)
+        scopes = scopes[:1]
+    live = {o: _tables(o) for o in scopes}
+    assert {kalla for kalla, _ in live.values()} == {"beraknade"}
+    assert any(live[o][1] != before[o][1] for o in scopes)  # a write the tables count
+    _refresh()
+    for omfattning in scopes:
+        assert _tables(omfattning) == ("lagrade", live[omfattning][1])

@@ -7,6 +7,8 @@ Run it on the national-scale data set (`manage.py generate_data`). Prints:
   year's deltaganden (target: within 3×); on the worker's stored facts (rapporter/fakta.py,
   brought up to date first) and counted live;
 - one förbund's JSON report against a count(*) of its own deltaganden of the year (3×);
+  these JSON reports are unsuppressed (on stored facts they read the worker's stored
+  tables); the suppressed national report's time is printed beside them, without target;
 - the number of queries of the report for one förbund, a län and the nation (it must not
   grow with the number of förbund or insatser);
 - the disclosure audit of the suppressed national report (every suppressed cell's interval
@@ -19,6 +21,7 @@ Run it on the national-scale data set (`manage.py generate_data`). Prints:
 
 from __future__ import annotations
 
+import json
 import statistics
 import time
 from collections.abc import Callable
@@ -129,6 +132,11 @@ class Command(BaseCommand):
         parser.add_argument("--ar", type=int, help="Året (standard: senaste hela året med data).")
         parser.add_argument("--repeat", type=int, default=9)
         parser.add_argument("--utan-pdf", action="store_true", help="Hoppa över PDF-mätningarna.")
+        parser.add_argument(
+            "--skala",
+            action="store_true",
+            help="Bara hela landets JSON mot count(*), som en rad JSON (för bench_skala).",
+        )
 
     def handle(self, *args, **options) -> None:
         ar = options["ar"] or self._default_year()
@@ -141,6 +149,10 @@ class Command(BaseCommand):
         )
         nationell = Omfattning("nationell")
         started = time.perf_counter()
+        if options["skala"]:  # the nation's facts only: the report measured reads no others
+            uppdatera(range(ar - T19_AR + 1, ar + 1), nationell)
+            self._skala(ar, n_deltaganden, time.perf_counter() - started, repeat)
+            return
         counted = uppdatera(range(ar - T19_AR + 1, ar + 1))
         self.stdout.write(
             f"Lagrade fakta uppdaterade (som arbetaren gör): {counted} omfattningar och år "
@@ -199,6 +211,22 @@ class Command(BaseCommand):
                 f"{'uppfyllt' if elapsed < target else 'EJ uppfyllt'})"
             )
 
+    def _skala(self, ar: int, n_deltaganden: int, uppdatera_s: float, repeat: int) -> None:
+        settings.FINSAM_RAPPORTFAKTA = True
+
+        def json_report() -> None:
+            to_json(build(ar=ar, omfattning=Omfattning("nationell"), undertryck=False))
+
+        json_time, count_time, _ = paired(json_report, lambda: plain_count(ar), repeat)
+        result = {
+            "ar": ar,
+            "deltaganden": n_deltaganden,
+            "json_ms": json_time * 1000,
+            "count_ms": count_time * 1000,
+            "uppdatera_s": uppdatera_s,
+        }
+        self.stdout.write(json.dumps(result))
+
     def _measure(self, ar: int, nationell: Omfattning, biggest: Forbund, repeat: int) -> None:
         kalla = {}
 
@@ -208,7 +236,7 @@ class Command(BaseCommand):
             to_json(rapport)
 
         vag = "lagrade fakta" if settings.FINSAM_RAPPORTFAKTA else "räknat direkt"
-        self.stdout.write(f"\n{vag.capitalize()}:")
+        self.stdout.write(f"\n{vag.capitalize()} (JSON utan undertryckning):")
         json_time, sql_time, ratios = paired(json_report, lambda: hand_written_t2(ar), repeat)
         kallor = ", ".join(f"{y}: {k}" for y, k in sorted(kalla.items()))
         self.stdout.write(
@@ -234,6 +262,16 @@ class Command(BaseCommand):
             f"förbundets deltaganden: {count_time * 1000:.1f} ms; kvot "
             f"{statistics.median(ratios):.1f} (mål: högst 3,0: "
             f"{'uppfyllt' if statistics.median(ratios) <= 3 else 'EJ uppfyllt'})."
+        )
+        # The suppressed report (Nationella rådet's) runs the disclosure control over every
+        # year of T19: its time, against the same count(*); no target.
+        n = max(1, repeat // 3)
+        suppressed_time, _ = median_time(
+            lambda: to_json(build(ar=ar, omfattning=nationell, undertryck=True)), n
+        )
+        self.stdout.write(
+            f"  JSON undertryckt (röjandekontroll), hela landet: {suppressed_time * 1000:.0f} ms; "
+            f"kvot mot count(*) {suppressed_time / count_time:.1f} (median av {n}; inget mål)."
         )
 
     def _audit(self, ar: int, nationell: Omfattning, repeat: int) -> None:
