@@ -28,8 +28,12 @@ for T19; an unsuppressed report whose years are all current reads those and buil
 (`tabeller._lagrad`), so its cost is a few reads whatever the size of the data. What else
 the tables read (förbund, insatser and their behovsgrupper, ekonomi, medlemskap and
 bidrag, volumes, structure participants, uppföljningar, folkmängd) has triggers of its own
-that mark the förbund's version of "every year" (`ar` 0, `create_ovrigt_sql`), part of
-every year's stamp. A suppressed report is built, over the stored deltagande facts.
+that mark the förbund's versions of the years the row is read in (its year or date; an
+ekonomirad also the next year, a folkmängd the later years, `create_ovrigt_sql`), or of
+"every year" (`ar` 0, part of every year's stamp) for what every year reads: the förbund,
+its members, the insatser and their behovsgrupper. So a bokslut, a volume or a follow-up
+makes the worker recount one or two years of its förbund, län and the nation, not twelve.
+A suppressed report is built, over the stored deltagande facts.
 """
 
 from __future__ import annotations
@@ -45,6 +49,7 @@ from django.utils import timezone
 
 from forbund.choices import Lan
 from forbund.models import Forbund
+from insatser.choices import Balans
 
 from .models import Rapportfakta
 
@@ -133,38 +138,50 @@ CREATE TRIGGER fakta_forbund AFTER UPDATE ON forbund_forbund FOR EACH ROW
     return "\n".join(parts)
 
 
-# What else the report reads of a förbund, for every year (the tables beyond the deltagande
-# facts: T0, T1, T13–T15, T17, T18, the insats catalogue, the volumes of T2): a write marks
-# the förbund's version of "every year", `ar` 0, which is part of every year's stamp.
-# Table → the förbund of the rows of `{rows}` (a transition table).
+# What else the report reads of a förbund (the tables beyond the deltagande facts: T0, T1,
+# T13–T15, T17, T18, the insats catalogue, the volumes of T2). Table → the (förbund, year)
+# pairs a write to the rows of `{rows}` (a transition table) changes: the years the tables
+# read the row in, or 0, "every year", part of every year's stamp, for what every year
+# reads (the förbund, its members, the insatser and their behovsgrupper).
+_YEAR_OF_DATUM = "extract(year FROM x.datum)::int"
+_VIA_INSATS = "FROM {rows} x JOIN insatser_insats i ON i.id = x.insats_id"
 _OVRIGT: dict[str, str] = {
-    "forbund_forbund": "SELECT id FROM {rows}",
-    "forbund_medlemskap": "SELECT forbund_id FROM {rows}",
+    "forbund_forbund": "SELECT id, 0 FROM {rows}",
+    "forbund_medlemskap": "SELECT forbund_id, 0 FROM {rows}",
+    # T13 and the catalogue read the year's bidrag.
     "forbund_medlemsbidrag": (
-        "SELECT m.forbund_id FROM {rows} x JOIN forbund_medlemskap m ON m.id = x.medlemskap_id"
+        "SELECT m.forbund_id, x.ar FROM {rows} x "
+        "JOIN forbund_medlemskap m ON m.id = x.medlemskap_id"
     ),
-    "insatser_insats": "SELECT forbund_id FROM {rows}",
-    "insatser_ekonomirad": "SELECT forbund_id FROM {rows}",
-    **dict.fromkeys(
-        (
-            "insatser_insats_behovsgrupper",
-            "insatser_volymregistrering",
-            "insatser_strukturdeltagare",
-        ),
-        "SELECT i.forbund_id FROM {rows} x JOIN insatser_insats i ON i.id = x.insats_id",
+    "insatser_insats": "SELECT forbund_id, 0 FROM {rows}",
+    "insatser_insats_behovsgrupper": "SELECT i.forbund_id, 0 " + _VIA_INSATS,
+    # The years of `ekonomirad_span`: its own, and the next for the eget kapital at the end.
+    "insatser_ekonomirad": (
+        "SELECT x.forbund_id, y.ar FROM {rows} x CROSS JOIN LATERAL (VALUES (x.ar), "
+        f"(CASE WHEN x.rad = '{Balans.EGET_KAPITAL_UB.value}' THEN x.ar + 1 ELSE x.ar END)) "
+        "AS y(ar)"
     ),
+    # T2, T14, T18 and the catalogue read the registrations dated in the year.
+    "insatser_volymregistrering": f"SELECT i.forbund_id, {_YEAR_OF_DATUM} " + _VIA_INSATS,
+    "insatser_strukturdeltagare": f"SELECT i.forbund_id, {_YEAR_OF_DATUM} " + _VIA_INSATS,
+    # T15 reads the follow-ups dated in the year.
     "deltagare_uppfoljning": (
-        "SELECT i.forbund_id FROM {rows} x JOIN deltagare_deltagande d ON d.id = x.deltagande_id "
+        f"SELECT i.forbund_id, {_YEAR_OF_DATUM} FROM {{rows}} x "
+        "JOIN deltagare_deltagande d ON d.id = x.deltagande_id "
         "JOIN insatser_insats i ON i.id = d.insats_id"
     ),
-    # The population of a kommun counts in the förbund it is a member of: every förbund.
-    "forbund_folkmangd": "SELECT f.id FROM forbund_forbund f WHERE EXISTS (SELECT FROM {rows})",
+    # The population of a kommun counts in the förbund it is a member of (every förbund),
+    # in its year and the later ones up to the next (T13 reads the latest up to the year).
+    "forbund_folkmangd": (
+        "SELECT f.id, y.ar FROM forbund_forbund f CROSS JOIN (SELECT DISTINCT generate_series("
+        "x.ar, greatest(x.ar, extract(year FROM now())::int + 1)) FROM {rows} x) AS y(ar)"
+    ),
 }
 _MARK_OVRIGT = f"""
 INSERT INTO rapporter_faktaversion (forbund_id, ar, version)
-SELECT forbund_id, 0, nextval('{SEQUENCE}') FROM (
-    SELECT DISTINCT s.forbund_id FROM ({{source}}) AS s(forbund_id)
-    WHERE s.forbund_id IS NOT NULL ORDER BY 1
+SELECT forbund_id, ar, nextval('{SEQUENCE}') FROM (
+    SELECT DISTINCT s.forbund_id, s.ar FROM ({{source}}) AS s(forbund_id, ar)
+    WHERE s.forbund_id IS NOT NULL ORDER BY 1, 2
 ) s
 ON CONFLICT (forbund_id, ar) DO UPDATE SET version = EXCLUDED.version
 """
@@ -176,8 +193,8 @@ _EVENTS = {
 
 
 def create_ovrigt_sql() -> str:
-    """The triggers that mark a förbund's "every year" version on a write to what else the
-    report reads, and the marks of every förbund already there."""
+    """The triggers that mark a förbund's versions of the years (or of every year) a write
+    to what else the report reads changes, and the marks of every förbund already there."""
     parts = []
     for table, select in _OVRIGT.items():
         for name, (event, referencing, rows) in _EVENTS.items():
@@ -190,7 +207,7 @@ CREATE TRIGGER fakta_ovrigt_{name} AFTER {event} ON {table}
     REFERENCING {referencing} FOR EACH STATEMENT
     EXECUTE FUNCTION rapporter_fakta_{table}_{name}();"""
             )
-    parts.append(_MARK_OVRIGT.format(source="SELECT id FROM forbund_forbund") + ";")
+    parts.append(_MARK_OVRIGT.format(source="SELECT id, 0 FROM forbund_forbund") + ";")
     return "\n".join(parts)
 
 

@@ -15,7 +15,7 @@ from deltagare.models import Deltagande, Person, Uppfoljning
 from deltagare.services import end_deltagande, register_anonymous_deltagande, withdraw_consent
 from finsam.lib.bulk import copy_insert
 from forbund.models import Folkmangd, Medlemsbidrag, Medlemskap
-from insatser.models import Behovsgrupp
+from insatser.models import Behovsgrupp, Ekonomirad
 from insatser.services import insats_close
 from rapporter import fakta
 from rapporter.tabeller import Omfattning, build
@@ -207,3 +207,88 @@ def test_a_write_to_what_else_the_tables_read_makes_them_stale(forbund_a, write)
     _refresh()
     for omfattning in scopes:
         assert _tables(omfattning) == ("lagrade", live[omfattning][1])
+
+
+def _tables_of(ar: int, omfattning: Omfattning, *, live: bool = False) -> tuple[str, dict]:
+    settings.FINSAM_RAPPORTFAKTA = not live
+    try:
+        rapport = build(ar=ar, omfattning=omfattning, undertryck=False)
+    finally:
+        settings.FINSAM_RAPPORTFAKTA = True
+    # The year's own tables (T19 reads the years before too).
+    tables = {kod: t.as_json() for kod, t in rapport.tabeller.items() if kod != "T19"}
+    if rapport.insatskatalog:
+        tables["insatskatalog"] = rapport.insatskatalog.as_json()
+    return rapport.fakta[ar], tables
+
+
+@pytest.mark.parametrize(
+    ("write", "stale", "changed"),
+    [
+        ("ekonomirad", {Y - 2}, {Y - 2}),
+        ("eget_kapital", {Y - 2, Y - 1}, {Y - 2, Y - 1}),
+        ("volym", {Y - 1}, {Y - 1}),
+        ("struktur", {Y - 1}, {Y - 1}),
+        # (a follow-up also updates its deltagande's `uppfoljda`: a deltagande write)
+        ("uppfoljning", {Y - 2, Y - 1}, {Y - 1}),
+        ("medlemsbidrag", {Y - 1}, {Y - 1}),
+        ("folkmangd", {Y - 1, Y}, {Y - 1, Y}),
+    ],
+)
+def test_a_dated_write_makes_only_the_years_it_changes_stale(forbund_a, write, stale, changed):
+    """A write read in some years only marks those: after it, each kept year's stored
+    tables are either still current and equal to a live build, or stale, every year whose
+    tables the write changes is stale and the others stay current. Nothing is refreshed
+    in between (T19, which reads the years before, is left out of the comparison)."""
+    years = range(Y - 2, Y + 1)
+    insats = InsatsFactory(forbund=forbund_a, startdatum=D(Y - 2, 1, 1))
+    volym = InsatsFactory(
+        forbund=forbund_a, deltagarregistrering="volym", startdatum=D(Y - 2, 1, 1)
+    )
+    struktur = InsatsFactory(
+        forbund=forbund_a, niva="struktur", typ="dialog", startdatum=D(Y - 2, 1, 1)
+    )
+    person = _person(forbund_a)
+    d = Deltagande.objects.create(
+        insats=insats,
+        registreringsform="person",
+        person=person,
+        kon=person.kon,
+        startdatum=D(Y - 2, 3, 1),
+        slutdatum=D(Y - 2, 6, 1),
+    )
+    for ar in years:  # a cost in each year, to divide by the population
+        EkonomiradFactory(forbund=forbund_a, ar=ar, rad="adm_personal", budget=1_000_000)
+    fakta.uppdatera(years)
+    scopes = _scopes(forbund_a)
+    before = {(o, ar): _tables_of(ar, o) for o in scopes for ar in years}
+    assert {kalla for kalla, _ in before.values()} == {"lagrade"}
+    if write == "ekonomirad":
+        Ekonomirad.objects.filter(forbund=forbund_a, ar=Y - 2).update(budget=5_000)
+    elif write == "eget_kapital":
+        EkonomiradFactory(forbund=forbund_a, ar=Y - 2, rad="eget_kapital_ub", utfall=70_000)
+    elif write == "volym":
+        VolymregistreringFactory(insats=volym, datum=D(Y - 1, 3, 31), kvinnor=7)
+    elif write == "struktur":
+        StrukturdeltagareFactory(insats=struktur, datum=D(Y - 1, 3, 31), arbetsgivare=6)
+    elif write == "uppfoljning":
+        Uppfoljning.objects.create(deltagande=d, matpunkt=90, datum=D(Y - 1, 2, 1))
+    elif write == "medlemsbidrag":
+        medlemskap = Medlemskap.objects.filter(forbund=forbund_a).first()
+        Medlemsbidrag.objects.filter(medlemskap=medlemskap, ar=Y - 1).delete()
+        MedlemsbidragFactory(medlemskap=medlemskap, ar=Y - 1, beslutat=90_000, inbetalt=80_000)
+    else:
+        kommun = Medlemskap.objects.filter(forbund=forbund_a, kommun__isnull=False).first().kommun
+        Folkmangd.objects.filter(kommun=kommun, ar__gte=Y - 1).delete()
+        Folkmangd.objects.create(kommun=kommun, ar=Y - 1, folkmangd=12_345)
+    for omfattning in scopes:
+        andrade = set()
+        for ar in years:
+            kalla, tables = _tables_of(ar, omfattning)
+            live = _tables_of(ar, omfattning, live=True)[1]
+            if kalla == "lagrade":
+                assert tables == live, (omfattning, ar)  # current means right
+            if live != before[(omfattning, ar)][1]:
+                andrade.add(ar)
+            assert (kalla == "beraknade") == (ar in stale), (omfattning, ar)
+        assert andrade == changed, omfattning  # the write does change those years
