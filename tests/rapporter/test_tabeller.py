@@ -684,6 +684,48 @@ def test_pdf_shows_the_numbers_of_the_json(data, tmp_path, rapportvag):
     assert "Deltaganden med personuppgifter 1 8 4 36 5 20" in text
 
 
+def test_pdf_tables_stay_inside_the_page(data, tmp_path, rapportvag):
+    """No text of the PDF lies past the right margin: a long compound word in a narrow
+    text column must wrap (and hyphenate), not widen its table off the page. pypdf reads
+    text off the page as well, so the other PDF tests cannot see this; here every piece of
+    text is placed by its position on the page."""
+    from pypdf import PdfReader
+
+    InsatsFactory(
+        forbund=data,
+        kod="KARTLAGGNING",
+        namn="Kartläggning och arbetsförmågebedömning",
+        startdatum=D(2015, 1, 1),
+    )
+    path = tmp_path / "r.pdf"
+    rapportvag.forbered(2015)
+    call_command(
+        "aterrapportering",
+        "--ar",
+        "2015",
+        "--forbund",
+        data.organisationsnummer,
+        "--format",
+        "pdf",
+        "--out",
+        str(path),
+    )
+    outside = []
+    for number, page in enumerate(PdfReader(path).pages, start=1):
+        right = float(page.mediabox.right) - 5 * 72 / 25.4  # leave at least 5 mm
+
+        def visit(text, cm, tm, _font, size, number=number, right=right):
+            x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+            # The contents' dot leaders are clipped at the page number on purpose.
+            words = re.sub(r"\.{4,}", "", text).strip()
+            # the end of the piece: its start plus about half an em per character
+            if words and x + 0.45 * size * len(words) * cm[0] > right:
+                outside.append((number, words))
+
+        page.extract_text(visitor_text=visit)
+    assert outside == []
+
+
 def test_suppressed_pdf_shows_dots(data, tmp_path, rapportvag):
     from pypdf import PdfReader
 
