@@ -657,9 +657,8 @@ def test_query_count_does_not_grow_with_forbund(
         rapportvag.build(ar=2015, omfattning=Omfattning("nationell"), undertryck=True)
 
 
-def test_pdf_shows_the_numbers_of_the_json(data, tmp_path, rapportvag):
-    from pypdf import PdfReader
-
+def _forbund_pdf(data, tmp_path, rapportvag):
+    """The förbund's PDF for 2015, as the command writes it."""
     path = tmp_path / "r.pdf"
     rapportvag.forbered(2015)
     call_command(
@@ -673,6 +672,13 @@ def test_pdf_shows_the_numbers_of_the_json(data, tmp_path, rapportvag):
         "--out",
         str(path),
     )
+    return path
+
+
+def test_pdf_shows_the_numbers_of_the_json(data, tmp_path, rapportvag):
+    from pypdf import PdfReader
+
+    path = _forbund_pdf(data, tmp_path, rapportvag)
     text = "\n".join(page.extract_text() for page in PdfReader(path).pages)
     text = text.replace("\u202f", " ").replace("\u00a0", " ")
     assert "Återrapportering 2015" in text
@@ -697,19 +703,7 @@ def test_pdf_tables_stay_inside_the_page(data, tmp_path, rapportvag):
         namn="Kartläggning och arbetsförmågebedömning",
         startdatum=D(2015, 1, 1),
     )
-    path = tmp_path / "r.pdf"
-    rapportvag.forbered(2015)
-    call_command(
-        "aterrapportering",
-        "--ar",
-        "2015",
-        "--forbund",
-        data.organisationsnummer,
-        "--format",
-        "pdf",
-        "--out",
-        str(path),
-    )
+    path = _forbund_pdf(data, tmp_path, rapportvag)
     outside = []
     for number, page in enumerate(PdfReader(path).pages, start=1):
         right = float(page.mediabox.right) - 5 * 72 / 25.4  # leave at least 5 mm
