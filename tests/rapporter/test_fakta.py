@@ -82,28 +82,33 @@ def _person(forbund) -> Person:
     return p
 
 
+def _deltagande(insats, startdatum: dt.date, **fields) -> Deltagande:
+    """A deltagande with personal data of a new person of the insats's förbund."""
+    person = _person(insats.forbund)
+    return Deltagande.objects.create(
+        insats=insats,
+        registreringsform="person",
+        person=person,
+        kon=person.kon,
+        startdatum=startdatum,
+        **fields,
+    )
+
+
 @pytest.mark.parametrize(
     "write",
     ["avslut", "aterkallat_samtycke", "insats_avslutad", "lan_bytt", "copy", "borttagen"],
 )
 def test_every_kind_of_write_makes_the_facts_stale(forbund_a, forbund_b, write):
     insats = InsatsFactory(forbund=forbund_a, startdatum=D(Y - 1, 1, 1))
-    person = _person(forbund_a)
-    d = Deltagande.objects.create(
-        insats=insats,
-        registreringsform="person",
-        person=person,
-        kon=person.kon,
-        startdatum=D(Y - 1, 3, 1),
-        forsorjning_fore=["a_kassa"],
-    )
+    d = _deltagande(insats, D(Y - 1, 3, 1), forsorjning_fore=["a_kassa"])
     _refresh()
     before = _t2(Omfattning("forbund", forbund_a.organisationsnummer))
     assert before[0] == "lagrade" and before[1]["person_deltaganden"] == 1
     if write == "avslut":
         end_deltagande(deltagande=d, slutdatum=D(Y, 1, 5), avslutsorsak="flytt")
     elif write == "aterkallat_samtycke":
-        withdraw_consent(person=person, deltaganden=[d], datum=D(Y, 1, 5))
+        withdraw_consent(person=d.person, deltaganden=[d], datum=D(Y, 1, 5))
     elif write == "insats_avslutad":
         insats_close(insats=insats, datum=timezone.localdate())
     elif write == "lan_bytt":
@@ -154,14 +159,7 @@ def test_a_write_to_what_else_the_tables_read_makes_them_stale(forbund_a, write)
     what they read makes the year stale, the report is built live and says so, and the
     worker's refresh brings the new figures into the stored tables."""
     insats = InsatsFactory(forbund=forbund_a, startdatum=D(Y - 1, 1, 1))
-    person = _person(forbund_a)
-    d = Deltagande.objects.create(
-        insats=insats,
-        registreringsform="person",
-        person=person,
-        kon=person.kon,
-        startdatum=D(Y - 1, 3, 1),
-    )
+    d = _deltagande(insats, D(Y - 1, 3, 1))
     _refresh()
     scopes = [Omfattning("nationell"), Omfattning("forbund", forbund_a.organisationsnummer)]
     before = {o: _tables(o) for o in scopes}
@@ -248,15 +246,7 @@ def test_a_dated_write_makes_only_the_years_it_changes_stale(forbund_a, write, s
     struktur = InsatsFactory(
         forbund=forbund_a, niva="struktur", typ="dialog", startdatum=D(Y - 2, 1, 1)
     )
-    person = _person(forbund_a)
-    d = Deltagande.objects.create(
-        insats=insats,
-        registreringsform="person",
-        person=person,
-        kon=person.kon,
-        startdatum=D(Y - 2, 3, 1),
-        slutdatum=D(Y - 2, 6, 1),
-    )
+    d = _deltagande(insats, D(Y - 2, 3, 1), slutdatum=D(Y - 2, 6, 1))
     for ar in years:  # a cost in each year, to divide by the population
         EkonomiradFactory(forbund=forbund_a, ar=ar, rad="adm_personal", budget=1_000_000)
     fakta.uppdatera(years)
