@@ -110,17 +110,6 @@ def use_engangslank(link: Engangslank) -> bool:
     )
 
 
-@transaction.atomic
-def request_password_reset(*, email: str, base_url: str) -> None:
-    """Queue a new-password mail if an active account has the address; otherwise nothing.
-    The caller answers the same either way."""
-    from .tasks import send_password_reset
-
-    user = User.objects.filter(email__iexact=email.strip(), is_active=True).first()
-    if user is not None and user.email:
-        transaction.on_commit(lambda: send_password_reset.delay(user.pk, base_url))
-
-
 # --- Authenticators and recovery codes ----------------------------------------------------
 
 RECOVERY_CODE_COUNT = 10

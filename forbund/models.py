@@ -5,7 +5,6 @@ import uuid
 from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AbstractUser
-from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
@@ -17,6 +16,7 @@ from finsam.lib.jobs import Job
 
 from .arslas import LastaAr, Span, changed
 from .choices import Arbetsgivartyp, Lan, Medlemstyp, Roll
+from .sessions import Kontosession as Kontosession  # a model of the app, Django finds it here
 from .validators import validate_organisationsnummer
 
 if TYPE_CHECKING:
@@ -522,31 +522,6 @@ class Engangslank(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_syfte_display()} för {self.user}, skapad {self.skapad:%Y-%m-%d %H:%M}"
-
-
-class Kontosession(AbstractBaseSession):
-    """A session row with its account (forbund.sessions.SessionStore)."""
-
-    user = models.ForeignKey(
-        User,
-        on_delete=models.CASCADE,
-        null=True,
-        db_index=True,
-        related_name="sessioner",
-        verbose_name="användare",
-    )
-    inloggad = models.DateTimeField("inloggad", null=True, blank=True)
-    webblasare = models.CharField("webbläsare", max_length=200, blank=True)
-
-    class Meta(AbstractBaseSession.Meta):
-        verbose_name = "session"
-        verbose_name_plural = "sessioner"
-
-    @classmethod
-    def get_session_store_class(cls):
-        from .sessions import SessionStore
-
-        return SessionStore
 
 
 class Importjobb(Job):

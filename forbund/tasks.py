@@ -3,8 +3,10 @@ from __future__ import annotations
 from celery import shared_task
 from celery.signals import before_task_publish
 from django.core.management import call_command
+from django.db import transaction
 
 from finsam.lib import health
+from finsam.lib.jobs import JobTask
 
 HEARTBEAT = "forbund.tasks.heartbeat"
 
@@ -39,7 +41,9 @@ def send_password_reset(user_id: int, base_url: str) -> None:
         send_engangslank(user=user, syfte=Engangslank.Syfte.NYTT_LOSENORD, base_url=base_url)
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True, job_model="forbund.Importjobb")
+@shared_task(
+    base=JobTask, acks_late=True, reject_on_worker_lost=True, job_model="forbund.Importjobb"
+)
 def importjobb(jobb_id: str, step: str) -> None:
     """Check (`granska`) or import (`importera`) an uploaded file; only the job's id travels."""
     from .importjobb import run
@@ -54,3 +58,14 @@ def rensa_importer() -> int:
     from .importjobb import rensa
 
     return rensa()
+
+
+@transaction.atomic
+def request_password_reset(*, email: str, base_url: str) -> None:
+    """Queue a new-password mail if an active account has the address; otherwise nothing.
+    The caller answers the same either way."""
+    from .models import User
+
+    user = User.objects.filter(email__iexact=email.strip(), is_active=True).first()
+    if user is not None and user.email:
+        transaction.on_commit(lambda: send_password_reset.delay(user.pk, base_url))

@@ -36,7 +36,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from finsam.lib.forms import DateInput, StyledFormMixin
 
-from . import account_services
+from . import account_services, tasks
 from .access import can_order_reports, requires_two_factor
 from .http import AuthenticatedHttpRequest
 from .models import Behorighetslogg, Engangslank
@@ -300,7 +300,7 @@ def nytt_losenord_begar(request: HttpRequest) -> HttpResponse:
     timing tells."""
     form = ResetRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        account_services.request_password_reset(
+        tasks.request_password_reset(
             email=form.cleaned_data["email"], base_url=request.build_absolute_uri("/")
         )
         return render(request, "registration/nytt_losenord_skickat.html")

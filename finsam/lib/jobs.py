@@ -44,12 +44,13 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from celery import shared_task
+from django.apps import apps
 from django.conf import settings
 from django.db import connection, models
 from django.db.models import F
 from django.utils import timezone
 
-from .tasks import MAX_DEATHS
+from .tasks import MAX_DEATHS, GuardedTask
 
 logger = logging.getLogger(__name__)
 
@@ -212,3 +213,14 @@ def requeue_stale() -> int:
                 job.requeue()
                 requeued += 1
     return requeued
+
+
+class JobTask(GuardedTask):
+    """The task of a job (`@shared_task(base=JobTask, job_model="app_label.Model")`): it
+    takes the job's id first, and a dropped message fails the job with its Swedish message
+    instead of leaving it."""
+
+    job_model: str
+
+    def poisoned(self, *args, **kwargs) -> None:
+        fail_dead(apps.get_model(self.job_model), args[0])

@@ -31,10 +31,6 @@ def _key(task_id: str) -> str:
 
 
 class GuardedTask(Task):
-    # A job task names its job model ("app_label.Model") and takes the job's id first: a
-    # dropped message then fails the job with its Swedish message instead of leaving it.
-    job_model: str | None = None
-
     def __call__(self, *args, **kwargs):
         task_id = self.request.id
         if self.request.is_eager or not task_id:
@@ -64,9 +60,4 @@ class GuardedTask(Task):
         return result
 
     def poisoned(self, *args, **kwargs) -> None:
-        if self.job_model is not None:
-            from django.apps import apps
-
-            from .jobs import fail_dead
-
-            fail_dead(apps.get_model(self.job_model), args[0])
+        """What a dropped message leaves behind; a job's task fails its job (jobs.JobTask)."""
