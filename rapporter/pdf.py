@@ -29,7 +29,7 @@ from .presentation import (
 from .tabeller import Rapport, Tabell, promille
 
 if TYPE_CHECKING:
-    from .godkannande import Uppgiftsstatus
+    from .status import Uppgiftsstatus
 
 FONT_DIR = Path(settings.BASE_DIR) / "static" / "fonts"
 # Tables wider than portrait A4: set on landscape pages.

@@ -24,7 +24,7 @@ from .presentation import (
 from .tabeller import Omfattning, Rapport
 
 if TYPE_CHECKING:
-    from .godkannande import Uppgiftsstatus
+    from .status import Uppgiftsstatus
 
 NUMBER_FORMAT = "#,##0"  # Swedish thousands separators in Excel and LibreOffice
 PERCENT_FORMAT = "0%"
