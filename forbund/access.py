@@ -63,11 +63,16 @@ def is_nationella_radet(user) -> bool:
     return Roll.NATIONELLA_RADET in roles(user)
 
 
+def _forbund_uppdrag(user, *roller: str) -> list:
+    """The user's assignments of today in a förbund, in one of the roles."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return [u for u in user.active_uppdrag() if u.roll in roller and u.forbund_id]
+
+
 def forbund_ids(user, *roller: str) -> set[int]:
     """Ids of the förbund where the user holds one of the roles."""
-    if not getattr(user, "is_authenticated", False):
-        return set()
-    return {u.forbund_id for u in user.active_uppdrag() if u.roll in roller and u.forbund_id}
+    return {u.forbund_id for u in _forbund_uppdrag(user, *roller)}
 
 
 def reaches_all_forbund(user, action: Action) -> bool:
@@ -148,11 +153,11 @@ def may_receive_report(user, *, omfattning: str, kod: str, undertryck: bool) -> 
         return False
     if not undertryck and report_always_suppressed(user):
         return False
-    if omfattning != "forbund":
+    if omfattning != "forbund" or report_wide_scopes(user):
         return report_wide_scopes(user)
-    from .models import Forbund
-
-    return Forbund.objects.filter(report_forbund_filter(user), organisationsnummer=kod).exists()
+    # The own förbund, by the assignments (their förbund come with them: no query).
+    egna = _forbund_uppdrag(user, Roll.FORBUNDSADMINISTRATOR)
+    return kod in {u.forbund.organisationsnummer for u in egna}
 
 
 # Accounts ("Användare och behörigheter"): the administratör creates and edits every

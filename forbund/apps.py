@@ -8,4 +8,5 @@ class ForbundConfig(AppConfig):
     verbose_name = "Förbundsregister och konton"
 
     def ready(self) -> None:
-        from . import importers  # noqa: F401  (registers the `forbund` import kind)
+        # Registered on import: the `forbund` import kind, and how an import job is enqueued.
+        from . import importers, importjobb  # noqa: F401

@@ -19,23 +19,103 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 
 from finsam.lib import period
 
 if TYPE_CHECKING:
-    from .models import Arsgodkannande
-
     # The mixin below is only ever mixed into models; the type checker must know it.
     _ModelMixinBase = models.Model
 else:
     _ModelMixinBase = object
 
-# forbund.models uses the mixin below, so the models are imported where they are used.
-
 Span = tuple[int, int | None]  # first and last year touched; None: every later year
+
+
+class Arsgodkannande(models.Model):
+    """A förbund's approval of its year: while approved the year is locked (forbund.arslas),
+    and its reports are the stored approved version (rapporter.godkannande). One row per
+    förbund and year; its history (approvals, reopenings, the exceptions the law demands)
+    in Arshandelse."""
+
+    class Status(models.TextChoices):
+        GODKANT = "godkant", "Godkänt"
+        ATEROPPNAT = "ateroppnat", "Återöppnat"
+
+    forbund = models.ForeignKey(
+        "forbund.Forbund",
+        on_delete=models.CASCADE,
+        related_name="arsgodkannanden",
+        verbose_name="förbund",
+    )
+    ar = models.PositiveSmallIntegerField("år")
+    status = models.CharField("status", max_length=12, choices=Status.choices)
+    version = models.PositiveSmallIntegerField("senaste godkända version")
+    godkand = models.DateTimeField("godkänt")
+    godkand_av = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name="godkänt av",
+    )
+
+    class Meta:
+        verbose_name = "årsgodkännande"
+        verbose_name_plural = "årsgodkännanden"
+        ordering = ["forbund", "-ar"]
+        constraints = [
+            models.UniqueConstraint(fields=["forbund", "ar"], name="arsgodkannande_ett_per_ar"),
+            models.CheckConstraint(
+                condition=Q(ar__gte=2004) & Q(ar__lte=2100), name="arsgodkannande_rimligt_ar"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.forbund} {self.ar}: {self.get_status_display()}"
+
+    @property
+    def last(self) -> bool:
+        return self.status == self.Status.GODKANT
+
+
+class Arshandelse(models.Model):
+    """What happened to an approved year: who approved or reopened it, when and why, and the
+    changes the law lets through a lock (gallring, withdrawn consent). Never edited."""
+
+    class Handelse(models.TextChoices):
+        GODKANT = "godkant", "Godkänt"
+        ATEROPPNAT = "ateroppnat", "Återöppnat"
+        GALLRING = "gallring", "Gallring"
+        ATERKALLELSE = "aterkallelse", "Återkallat samtycke"
+
+    godkannande = models.ForeignKey(
+        Arsgodkannande, on_delete=models.CASCADE, related_name="handelser"
+    )
+    handelse = models.CharField("händelse", max_length=12, choices=Handelse.choices)
+    tid = models.DateTimeField("tid", default=timezone.now)
+    av = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name="av",
+    )
+    version = models.PositiveSmallIntegerField("version", null=True, blank=True)
+    anledning = models.TextField("anledning", blank=True)
+    beskrivning = models.CharField("beskrivning", max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = "händelse för godkänt år"
+        verbose_name_plural = "händelser för godkända år"
+        ordering = ["-tid", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.godkannande} – {self.get_handelse_display()} {self.tid:%Y-%m-%d}"
 
 
 def span(start: dt.date, end: dt.date | None) -> Span:
@@ -56,8 +136,6 @@ def lock_message(godkannande: Arsgodkannande, vad: str = "") -> str:
 
 
 def _locked(forbund_id: int, spans: Iterable[Span]) -> Arsgodkannande | None:
-    from .models import Arsgodkannande
-
     spans = list(spans)
     if not spans or not forbund_id:
         return None
@@ -88,8 +166,6 @@ def assert_year_open(forbund, ar: int, vad: str = "") -> None:
 
 
 def is_locked(forbund, ar: int) -> bool:
-    from .models import Arsgodkannande
-
     return Arsgodkannande.objects.filter(
         forbund=forbund, ar=ar, status=Arsgodkannande.Status.GODKANT
     ).exists()
@@ -100,8 +176,6 @@ class Lasregister:
     import: `problem(forbund_id, spans)` is the refusal for a row, or None."""
 
     def __init__(self) -> None:
-        from .models import Arsgodkannande
-
         self._by_forbund: dict[int, list[Arsgodkannande]] = defaultdict(list)
         # Every approved year of every förbund: a few hundred rows at most.
         for g in (
@@ -134,8 +208,6 @@ def record_exception(
 ) -> int:
     """Lists a change the law lets through the lock (gallring, withdrawn consent) on the
     approval page of every approved year it touches. Returns how many years it touched."""
-    from .models import Arsgodkannande, Arshandelse
-
     spans = list(spans)
     touched = [
         g

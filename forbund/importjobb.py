@@ -13,12 +13,13 @@ import logging
 import zlib
 from typing import Any, cast
 
+from celery import shared_task
 from django.db import connections, transaction
 from django.utils import timezone
 
 from finsam.lib.crypto import decrypt_bytes, encrypt_bytes
 from finsam.lib.importing import Change, ImportResult, import_file
-from finsam.lib.jobs import claim
+from finsam.lib.jobs import JobTask, claim, enqueues
 from finsam.lib.maskering import maskera
 
 from .models import Importjobb
@@ -79,10 +80,9 @@ def _step(status: str) -> str:
     return "granska" if status == Status.GRANSKAS else "importera"
 
 
+@enqueues(Importjobb)
 def enqueue(jobb: Importjobb) -> None:
     """Sends the job's current step to the worker (again, when beat finds it abandoned)."""
-    from .tasks import importjobb
-
     try:
         importjobb.delay(str(jobb.pk), _step(jobb.status))
     except Exception:  # any broker connection error: the queue cannot be reached
@@ -90,6 +90,20 @@ def enqueue(jobb: Importjobb) -> None:
         Importjobb.objects.filter(pk=jobb.pk).update(
             status=Status.FEL, meddelande=KO_FEL, data=None
         )
+
+
+# The task lives beside the pipeline that enqueues it (forbund.tasks re-exports it, under
+# its name there, for the worker): the pipeline sends it, and it runs the pipeline.
+@shared_task(
+    name="forbund.tasks.importjobb",
+    base=JobTask,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    job_model="forbund.Importjobb",
+)
+def importjobb(jobb_id: str, step: str) -> None:
+    """Check (`granska`) or import (`importera`) an uploaded file; only the job's id travels."""
+    run(jobb_id, step)
 
 
 def run(jobb_id: str, step: str) -> None:

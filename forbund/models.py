@@ -14,6 +14,8 @@ from django.utils import timezone
 from finsam.lib import period
 from finsam.lib.jobs import Job
 
+from .arslas import Arsgodkannande as Arsgodkannande  # models of the app, Django finds them here
+from .arslas import Arshandelse as Arshandelse
 from .arslas import LastaAr, Span, changed
 from .choices import Arbetsgivartyp, Lan, Medlemstyp, Roll
 from .sessions import Kontosession as Kontosession  # a model of the app, Django finds it here
@@ -584,11 +586,6 @@ class Importjobb(Job):
     def pagaende(self) -> bool:
         return self.status in self.ACTIVE
 
-    def requeue(self) -> None:
-        from .importjobb import enqueue
-
-        enqueue(self)
-
     @classmethod
     def failed_fields(cls) -> dict[str, object]:
         return {
@@ -603,77 +600,6 @@ class Importjobb(Job):
     @property
     def procent(self) -> int:
         return round(100 * self.klara / self.rader) if self.rader else 0
-
-
-class Arsgodkannande(models.Model):
-    """A förbund's approval of its year: while approved the year is locked (forbund.arslas),
-    and its reports are the stored approved version (rapporter.godkannande). One row per
-    förbund and year; its history (approvals, reopenings, the exceptions the law demands)
-    in Arshandelse."""
-
-    class Status(models.TextChoices):
-        GODKANT = "godkant", "Godkänt"
-        ATEROPPNAT = "ateroppnat", "Återöppnat"
-
-    forbund = models.ForeignKey(
-        Forbund, on_delete=models.CASCADE, related_name="arsgodkannanden", verbose_name="förbund"
-    )
-    ar = models.PositiveSmallIntegerField("år")
-    status = models.CharField("status", max_length=12, choices=Status.choices)
-    version = models.PositiveSmallIntegerField("senaste godkända version")
-    godkand = models.DateTimeField("godkänt")
-    godkand_av = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name="godkänt av"
-    )
-
-    class Meta:
-        verbose_name = "årsgodkännande"
-        verbose_name_plural = "årsgodkännanden"
-        ordering = ["forbund", "-ar"]
-        constraints = [
-            models.UniqueConstraint(fields=["forbund", "ar"], name="arsgodkannande_ett_per_ar"),
-            models.CheckConstraint(
-                condition=Q(ar__gte=2004) & Q(ar__lte=2100), name="arsgodkannande_rimligt_ar"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.forbund} {self.ar}: {self.get_status_display()}"
-
-    @property
-    def last(self) -> bool:
-        return self.status == self.Status.GODKANT
-
-
-class Arshandelse(models.Model):
-    """What happened to an approved year: who approved or reopened it, when and why, and the
-    changes the law lets through a lock (gallring, withdrawn consent). Never edited."""
-
-    class Handelse(models.TextChoices):
-        GODKANT = "godkant", "Godkänt"
-        ATEROPPNAT = "ateroppnat", "Återöppnat"
-        GALLRING = "gallring", "Gallring"
-        ATERKALLELSE = "aterkallelse", "Återkallat samtycke"
-
-    godkannande = models.ForeignKey(
-        Arsgodkannande, on_delete=models.CASCADE, related_name="handelser"
-    )
-    handelse = models.CharField("händelse", max_length=12, choices=Handelse.choices)
-    tid = models.DateTimeField("tid", default=timezone.now)
-    av = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name="av"
-    )
-    version = models.PositiveSmallIntegerField("version", null=True, blank=True)
-    anledning = models.TextField("anledning", blank=True)
-    beskrivning = models.CharField("beskrivning", max_length=300, blank=True)
-
-    class Meta:
-        verbose_name = "händelse för godkänt år"
-        verbose_name_plural = "händelser för godkända år"
-        ordering = ["-tid", "-pk"]
-
-    def __str__(self) -> str:
-        return f"{self.godkannande} – {self.get_handelse_display()} {self.tid:%Y-%m-%d}"
 
 
 class ApiNyckelQuerySet(models.QuerySet["ApiNyckel"]):

@@ -6,7 +6,10 @@ from django.core.management import call_command
 from django.db import transaction
 
 from finsam.lib import health
-from finsam.lib.jobs import JobTask
+
+# The import pipeline's task is defined beside the pipeline; the worker finds it here.
+from .importjobb import importjobb as importjobb
+from .importjobb import rensa
 
 HEARTBEAT = "forbund.tasks.heartbeat"
 
@@ -41,22 +44,10 @@ def send_password_reset(user_id: int, base_url: str) -> None:
         send_engangslank(user=user, syfte=Engangslank.Syfte.NYTT_LOSENORD, base_url=base_url)
 
 
-@shared_task(
-    base=JobTask, acks_late=True, reject_on_worker_lost=True, job_model="forbund.Importjobb"
-)
-def importjobb(jobb_id: str, step: str) -> None:
-    """Check (`granska`) or import (`importera`) an uploaded file; only the job's id travels."""
-    from .importjobb import run
-
-    run(jobb_id, step)
-
-
 @shared_task
 def rensa_importer() -> int:
     """Beat runs this hourly: uploaded files are kept at most a day, whether or not anyone
     uploads again."""
-    from .importjobb import rensa
-
     return rensa()
 
 

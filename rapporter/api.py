@@ -358,6 +358,8 @@ def rapport_lan(
 def rapport_forbund(
     request: ApiHttpRequest, ar: Ar, orgnr: Orgnr, filters: Query[RapportFilter]
 ) -> dict[str, Any]:
+    if not Forbund.objects.filter(organisationsnummer=orgnr).exists():
+        raise Http404
     return _receivable_report(
         request, ar=ar, omfattning=Omfattning("forbund", orgnr), undertryck=filters.undertryck
     )

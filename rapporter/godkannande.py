@@ -32,6 +32,7 @@ from forbund.models import Arsgodkannande, Arshandelse, Forbund
 
 from .models import Rapportversion
 from .presentation import KOLUMNRUBRIKER, Bestallning
+from .renderers import to_json, to_xlsx
 from .status import Uppgiftsstatus
 from .tabeller import Bas, Omfattning, Rapport, Tabell, build
 
@@ -108,7 +109,6 @@ def report_json(*, ar: int, omfattning: Omfattning, undertryck: bool) -> dict[st
     `forbund_godkanda` and `ej_godkanda` (`[{"kod": orgnr, "namn": ...}]`).
     `omfattning` is a rapporter.tabeller.Omfattning; pass `undertryck=True` for any reader
     without access to small counts (Nationella rådet always)."""
-    from .renderers import to_json
 
     rapport, status = rapport_for(ar=ar, omfattning=omfattning, undertryck=undertryck)
     return json.loads(to_json(rapport, status))
@@ -235,7 +235,6 @@ def approve(
     Raises ValidationError (Swedish) when the year has not ended, is approved already, or
     has deltaganden open past their insats's end and no `anledning` is given."""
     from .pdf import render_pdf
-    from .renderers import to_json, to_xlsx
 
     today = today or timezone.localdate()
     if ar >= today.year:

@@ -166,11 +166,6 @@ class Rapportjobb(Job):
     def pagaende(self) -> bool:
         return self.status in self.ACTIVE
 
-    def requeue(self) -> None:
-        from .services import enqueue
-
-        enqueue(self)
-
     @classmethod
     def failed_fields(cls) -> dict[str, object]:
         return {"status": Status.FEL, "felmeddelande": AVBRUTEN}

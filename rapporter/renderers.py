@@ -11,8 +11,6 @@ from django.utils import timezone
 
 from finsam.lib.tabular import xlsx_text
 
-from . import pdf
-from .disclosure import verify
 from .presentation import (
     KATALOGBLAD,
     UNDERTRYCKT,
@@ -21,7 +19,7 @@ from .presentation import (
     layout,
     value,
 )
-from .tabeller import Omfattning, Rapport
+from .tabeller import Rapport
 
 if TYPE_CHECKING:
     from .status import Uppgiftsstatus
@@ -139,27 +137,4 @@ def _status_facts(status: Uppgiftsstatus | None) -> list[tuple[str, str]]:
     return facts
 
 
-def render(
-    *,
-    ar: int,
-    omfattning: Omfattning,
-    undertryck: bool,
-    format: str,
-    bestallning: Bestallning | None = None,
-) -> bytes:
-    """One report in one format (an approved year from its approved version; a suppressed
-    one only after the disclosure audit)."""
-    from .godkannande import rapport_for
-
-    rapport, status = rapport_for(ar=ar, omfattning=omfattning, undertryck=undertryck)
-    verify(rapport)
-    if format == "json":
-        return to_json(rapport, status)
-    if format == "xlsx":
-        return to_xlsx(rapport, bestallning, status)
-    if format == "pdf":
-        return pdf.render_pdf(rapport, bestallning=bestallning, status=status)
-    raise ValueError(f"unknown format {format!r}")
-
-
-__all__ = ["UNDERTRYCKT", "Bestallning", "render", "to_json", "to_xlsx"]
+__all__ = ["UNDERTRYCKT", "Bestallning", "to_json", "to_xlsx"]

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 
+from celery import shared_task
 from django.db import transaction
 from django.utils import timezone
 
-from finsam.lib.jobs import claim
+from finsam.lib.jobs import JobTask, claim, enqueues
 
 from .disclosure import DisclosureError, verify
 from .godkannande import rapport_for
@@ -55,9 +56,8 @@ def order_report(
     return jobb
 
 
+@enqueues(Rapportjobb)
 def enqueue(jobb: Rapportjobb) -> bool:
-    from .tasks import build_report
-
     try:
         build_report.delay(str(jobb.pk))
     except Exception:  # kombu raises several connection errors; all mean "queue unreachable"
@@ -80,6 +80,20 @@ def retry(*, jobb: Rapportjobb) -> bool:
     )
     jobb.refresh_from_db()
     return enqueue(jobb)
+
+
+# The task lives beside the service that enqueues it (rapporter.tasks re-exports it, under
+# its name there, for the worker): the service sends it, and it runs the service.
+@shared_task(
+    name="rapporter.tasks.build_report",
+    base=JobTask,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    job_model="rapporter.Rapportjobb",
+)
+def build_report(jobb_id: str) -> None:
+    """Takes only the job's id; running it again (after a lost worker) builds the same report."""
+    run_report(jobb_id=jobb_id)
 
 
 def run_report(*, jobb_id: str) -> None:
@@ -121,6 +135,24 @@ def run_report(*, jobb_id: str) -> None:
             claimed.finish_or_undo(
                 status=Status.KLAR, klar=timezone.now(), data_tidpunkt=cutoff, felmeddelande=""
             )
+
+
+def render(
+    *,
+    ar: int,
+    omfattning: Omfattning,
+    undertryck: bool,
+    format: str,
+    bestallning: Bestallning | None = None,
+) -> bytes:
+    """One report in one format (`manage.py aterrapportering`), as a job builds it."""
+    return render_formats(
+        ar=ar,
+        omfattning=omfattning,
+        undertryck=undertryck,
+        formats=[format],
+        bestallning=bestallning,
+    )[format]
 
 
 def render_formats(

@@ -3,8 +3,10 @@ once at a time, kept alive by a heartbeat, taken up again when their worker is g
 failed with a Swedish message after their worker has died twice.
 
 A job model subclasses `Job` (and has a `status` field) and says which statuses mean "queued or running"
-(`ACTIVE`), how to enqueue it again (`requeue`) and what a job that killed its worker
-twice becomes (`failed_fields`). Its task then does
+(`ACTIVE`) and what a job that killed its worker twice becomes (`failed_fields`). The
+module that enqueues its jobs registers how (`@enqueues(Model)`, imported by its app's
+`ready()`), so that beat can enqueue one again without the model knowing its task. Its
+task then does
 
     run = claim(Model, pk, status=..., ...)   # None: nothing to do
     if run is None:
@@ -39,7 +41,7 @@ import os
 import socket
 import threading
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -70,10 +72,6 @@ class Job(models.Model):
 
     class Meta:
         abstract = True
-
-    def requeue(self) -> None:
-        """Enqueue the job's task again (its worker is gone)."""
-        raise NotImplementedError
 
     @classmethod
     def failed_fields(cls) -> dict[str, Any]:
@@ -194,6 +192,29 @@ def job_models() -> list[type[Job]]:
     return [model for model in Job.__subclasses__() if not model._meta.abstract]
 
 
+Enqueue = Callable[[Any], object]
+_enqueue: dict[type[Job], Enqueue] = {}
+
+
+def enqueues[F: Enqueue](model: type[Job]) -> Callable[[F], F]:
+    """Registers the function that sends a job of `model` to its task (again, when beat
+    finds its worker gone)."""
+
+    def register(function: F) -> F:
+        _enqueue[model] = function
+        return function
+
+    return register
+
+
+def requeue(job: Job) -> None:
+    try:
+        enqueue = _enqueue[type(job)]
+    except KeyError:
+        raise LookupError(f"{type(job).__name__}: no function registered with @enqueues") from None
+    enqueue(job)
+
+
 @shared_task
 def requeue_stale() -> int:
     """Beat runs this every FINSAM_JOB_CHECK_SECONDS: enqueues again every job whose worker
@@ -210,7 +231,7 @@ def requeue_stale() -> int:
             ).update(heartbeat=timezone.now(), worker="")
             if taken:
                 logger.warning("job %s had no live worker; enqueued again", job.pk)
-                job.requeue()
+                requeue(job)
                 requeued += 1
     return requeued
 

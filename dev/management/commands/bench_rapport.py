@@ -37,7 +37,8 @@ from forbund.models import Forbund
 from rapporter.disclosure import audit
 from rapporter.fakta import uppdatera
 from rapporter.pdf import warm_up
-from rapporter.renderers import render, to_json
+from rapporter.renderers import to_json
+from rapporter.services import render
 from rapporter.tabeller import T19_AR, Omfattning, build
 
 # T2 by hand: the same counting rules (spec/aterrapportering.md, T2; individer by the

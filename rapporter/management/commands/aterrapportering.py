@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from forbund.choices import Lan
 from forbund.models import Forbund
 from forbund.validators import normalize_organisationsnummer
-from rapporter.renderers import render
+from rapporter.services import render
 from rapporter.tabeller import Omfattning
 
 
