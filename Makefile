@@ -86,10 +86,13 @@ audit: install
 data: install services
 	.venv/bin/python manage.py generate_data --replace
 
-# Every benchmark: the report (JSON vs hand-written SQL, queries, PDF times), the pages and
-# the import of 50 000 deltaganden. Run `make data` first.
+# Every benchmark: the report (JSON vs hand-written SQL, queries, PDF times), the pages, the
+# import of 50 000 deltaganden and how soon the report's stored facts follow each kind of
+# write (bench_aktuell; its first run brings every year's facts up to date, some minutes).
+# Run `make data` first.
 bench: install services
 	.venv/bin/python manage.py bench_rapport
 	.venv/bin/python manage.py bench_pages
 	.venv/bin/python manage.py bench_import
 	.venv/bin/python manage.py bench_xlsx
+	.venv/bin/python manage.py bench_aktuell

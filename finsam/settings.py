@@ -355,10 +355,12 @@ FINSAM_JOB_HEARTBEAT_SECONDS = env.float("FINSAM_JOB_HEARTBEAT_SECONDS", default
 FINSAM_JOB_STALE_SECONDS = env.float("FINSAM_JOB_STALE_SECONDS", default=45)
 FINSAM_JOB_CHECK_SECONDS = env.float("FINSAM_JOB_CHECK_SECONDS", default=30)
 # The report's stored deltagande facts (rapporter/fakta.py): used by reports when current
-# (off: every report counts live), kept for this many years back, refreshed this often.
+# (off: every report counts live), kept for this many years back, looked at this often (a
+# look costs one query while nothing changed; the facts follow a write within this and the
+# recount, `manage.py bench_aktuell`).
 FINSAM_RAPPORTFAKTA = env.bool("FINSAM_RAPPORTFAKTA", default=True)
 FINSAM_RAPPORTFAKTA_AR = env.int("FINSAM_RAPPORTFAKTA_AR", default=12)
-FINSAM_RAPPORTFAKTA_SEKUNDER = env.float("FINSAM_RAPPORTFAKTA_SEKUNDER", default=30)
+FINSAM_RAPPORTFAKTA_SEKUNDER = env.float("FINSAM_RAPPORTFAKTA_SEKUNDER", default=10)
 CELERY_BEAT_SCHEDULE = {
     "rapportfakta": {
         "task": "rapporter.tasks.uppdatera_fakta",

@@ -29,10 +29,10 @@ for T19; an unsuppressed report whose years are all current reads those and buil
 the tables read (förbund, insatser and their behovsgrupper, ekonomi, medlemskap and
 bidrag, volumes, structure participants, uppföljningar, folkmängd) has triggers of its own
 that mark the förbund's versions of the years the row is read in (its year or date; an
-ekonomirad also the next year, a folkmängd the later years, `create_ovrigt_sql`), or of
-"every year" (`ar` 0, part of every year's stamp) for what every year reads: the förbund,
-its members, the insatser and their behovsgrupper. So a bokslut, a volume or a follow-up
-makes the worker recount one or two years of its förbund, län and the nation, not twelve.
+ekonomirad also the next year, a folkmängd the later years; the förbund, a membership, an
+insats and its behovsgrupper the years they are active in, `create_ovrigt_sql`). So a
+bokslut, a volume or a follow-up makes the worker recount one or two years of its förbund,
+län and the nation, and an insats edit the years of the insats, not twelve.
 A suppressed report is built, over the stored deltagande facts.
 """
 
@@ -141,20 +141,63 @@ CREATE TRIGGER fakta_forbund AFTER UPDATE ON forbund_forbund FOR EACH ROW
 # What else the report reads of a förbund (the tables beyond the deltagande facts: T0, T1,
 # T13–T15, T17, T18, the insats catalogue, the volumes of T2). Table → the (förbund, year)
 # pairs a write to the rows of `{rows}` (a transition table) changes: the years the tables
-# read the row in, or 0, "every year", part of every year's stamp, for what every year
-# reads (the förbund, its members, the insatser and their behovsgrupper).
+# read the row in. The förbund, its members and its insatser (with their behovsgrupper)
+# are read in the years they are active in (`finsam.lib.period.active_in_year_q`: from the
+# start's year to the end's, at most next year), and through the rows that refer to them
+# (bidrag, ekonomirader, registrations) in those rows' years.
+_NASTA_AR = "extract(year FROM now())::int + 1"
+
+
+def _active_years(start: str, *ends: str) -> str:
+    """The years a period is active in, as a set-returning SQL expression: from the start's
+    year to the earliest end's (an end on 1 January still touches its year), at most next
+    year (the marks of the deltaganden stop there too)."""
+    last = " ".join(f"COALESCE(extract(year FROM {e})::int, 9999)," for e in ends)
+    return f"generate_series(extract(year FROM {start})::int, least({last} {_NASTA_AR}))"
+
+
 _YEAR_OF_DATUM = "extract(year FROM x.datum)::int"
 _VIA_INSATS = "FROM {rows} x JOIN insatser_insats i ON i.id = x.insats_id"
+_INSATS_AR = _active_years("{p}.startdatum", "{p}.slutdatum", "{p}.avslutad_datum")
 _OVRIGT: dict[str, str] = {
-    "forbund_forbund": "SELECT id, 0 FROM {rows}",
-    "forbund_medlemskap": "SELECT forbund_id, 0 FROM {rows}",
+    # The förbund in the years it is active (T0, T17, T18 list it; its scope's rows
+    # follow a change of län or organisationsnummer through `rapporter_fakta_forbund`).
+    "forbund_forbund": (
+        "SELECT x.id, y.ar FROM {rows} x CROSS JOIN LATERAL "
+        + _active_years("x.bildad", "x.upphord")
+        + " AS y(ar)"
+    ),
+    # A membership in its years (T0, T13's kommuner and population), and in the years of
+    # its bidrag (T13, T18 read the bidrag by the membership's type and förbund).
+    "forbund_medlemskap": (
+        "SELECT x.forbund_id, y.ar FROM {rows} x CROSS JOIN LATERAL ("
+        f"SELECT {_active_years('x.intrade', 'x.uttrade')} UNION "
+        "SELECT b.ar FROM forbund_medlemsbidrag b WHERE b.medlemskap_id = x.id) AS y(ar)"
+    ),
     # T13 and the catalogue read the year's bidrag.
     "forbund_medlemsbidrag": (
         "SELECT m.forbund_id, x.ar FROM {rows} x "
         "JOIN forbund_medlemskap m ON m.id = x.medlemskap_id"
     ),
-    "insatser_insats": "SELECT forbund_id, 0 FROM {rows}",
-    "insatser_insats_behovsgrupper": "SELECT i.forbund_id, 0 " + _VIA_INSATS,
+    # An insats in its years (T1, T14, T18, the catalogue), and in the years of what is
+    # read through it: its ekonomirader (T13's costs by its nivå), volumes and structure
+    # participants (T2, T14 by its förbund, nivå and typ). (Its deltaganden follow what
+    # the deltagande facts read of it through `rapporter_fakta_insats`.)
+    "insatser_insats": (
+        "SELECT x.forbund_id, y.ar FROM {rows} x CROSS JOIN LATERAL ("
+        f"SELECT {_INSATS_AR.format(p='x')} "
+        "UNION SELECT e.ar FROM insatser_ekonomirad e WHERE e.insats_id = x.id "
+        "UNION SELECT extract(year FROM v.datum)::int FROM insatser_volymregistrering v "
+        "WHERE v.insats_id = x.id "
+        "UNION SELECT extract(year FROM s.datum)::int FROM insatser_strukturdeltagare s "
+        "WHERE s.insats_id = x.id) AS y(ar)"
+    ),
+    # T1 and T18 read an insats's behovsgrupper in the years it is active.
+    "insatser_insats_behovsgrupper": (
+        "SELECT i.forbund_id, y.ar "
+        + _VIA_INSATS
+        + f" CROSS JOIN LATERAL {_INSATS_AR.format(p='i')} AS y(ar)"
+    ),
     # The years of `ekonomirad_span`: its own, and the next for the eget kapital at the end.
     "insatser_ekonomirad": (
         "SELECT x.forbund_id, y.ar FROM {rows} x CROSS JOIN LATERAL (VALUES (x.ar), "
@@ -174,7 +217,7 @@ _OVRIGT: dict[str, str] = {
     # in its year and the later ones up to the next (T13 reads the latest up to the year).
     "forbund_folkmangd": (
         "SELECT f.id, y.ar FROM forbund_forbund f CROSS JOIN (SELECT DISTINCT generate_series("
-        "x.ar, greatest(x.ar, extract(year FROM now())::int + 1)) FROM {rows} x) AS y(ar)"
+        f"x.ar, greatest(x.ar, {_NASTA_AR})) FROM {{rows}} x) AS y(ar)"
     ),
 }
 _MARK_OVRIGT = f"""
@@ -192,11 +235,16 @@ _EVENTS = {
 }
 
 
-def create_ovrigt_sql() -> str:
-    """The triggers that mark a förbund's versions of the years (or of every year) a write
-    to what else the report reads changes, and the marks of every förbund already there."""
+def create_ovrigt_sql(
+    ovrigt: dict[str, str] | None = None,
+    marks: tuple[str, ...] = ("forbund_forbund", "forbund_medlemskap", "insatser_insats"),
+) -> str:
+    """The triggers that mark a förbund's versions of the years a write to what else the
+    report reads changes, and the marks of the rows there (of every förbund, membership and
+    insats). `ovrigt` instead of `_OVRIGT` for the triggers of an earlier migration."""
+    ovrigt = _OVRIGT if ovrigt is None else ovrigt
     parts = []
-    for table, select in _OVRIGT.items():
+    for table, select in ovrigt.items():
         for name, (event, referencing, rows) in _EVENTS.items():
             source = " UNION ALL ".join(select.format(rows=r) for r in rows)
             parts.append(
@@ -207,7 +255,8 @@ CREATE TRIGGER fakta_ovrigt_{name} AFTER {event} ON {table}
     REFERENCING {referencing} FOR EACH STATEMENT
     EXECUTE FUNCTION rapporter_fakta_{table}_{name}();"""
             )
-    parts.append(_MARK_OVRIGT.format(source="SELECT id, 0 FROM forbund_forbund") + ";")
+    for table in marks:
+        parts.append(_MARK_OVRIGT.format(source=ovrigt[table].format(rows=table)) + ";")
     return "\n".join(parts)
 
 
@@ -274,7 +323,9 @@ def _stamps(
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         for ar, orgnr, lan, forbund_id, version in cursor.fetchall():
-            # A version of "every year" (ar 0) counts in each year, apart from the year's.
+            # A version of "every year" (ar 0, what the triggers wrote for the förbund, its
+            # members and insatser before migration 0008; back if it is reversed) counts in
+            # each year, apart from the year's.
             for year in years if ar == 0 else (ar,):
                 for scope in (("forbund", orgnr), ("lan", lan), ("nationell", "")):
                     per[(scope, year)].append((-forbund_id if ar == 0 else forbund_id, version))
@@ -319,13 +370,17 @@ def fakta_ar(today: Any = None) -> range:
 def uppdatera(years: range | None = None, omfattning: Omfattning | None = None) -> int:
     """Brings the stored facts of every scope (or of `omfattning` only) and year of `years`
     (default `fakta_ar()`) up to date and returns how many scope-years it counted. Each
-    year in one transaction
-    that reads the versions and counts in the same snapshot, so facts are never stamped
+    year in one transaction that reads the versions and counts in the same snapshot, so facts are never stamped
     with a version they do not include; a second run at the same time skips the year."""
+    return _uppdatera(years, omfattning)[0]
+
+
+def _uppdatera(years: range | None, omfattning: Omfattning | None) -> tuple[int, bool]:
+    """`uppdatera`, and whether it went through every year (none skipped for another run)."""
     from .tabeller import FAKTA_LAYOUT, Omfattning, lagras
 
     empty = _stamp(FAKTA_LAYOUT, [])
-    counted = 0
+    counted, complete = 0, True
     for ar in years or fakta_ar():
         outermost = not connection.in_atomic_block
         with transaction.atomic(), connection.cursor() as cursor:
@@ -333,6 +388,7 @@ def uppdatera(years: range | None = None, omfattning: Omfattning | None = None) 
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             cursor.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", [7315, ar])
             if not cursor.fetchone()[0]:
+                complete = False
                 continue
             current = {
                 scope: s for (scope, _), s in _stamps(range(ar, ar + 1), FAKTA_LAYOUT).items()
@@ -365,4 +421,52 @@ def uppdatera(years: range | None = None, omfattning: Omfattning | None = None) 
                     omfattning=typ, kod=kod, ar=ar, defaults={"stampel": stamp, **values}
                 )
                 counted += 1
-    return counted
+    return counted, complete
+
+
+# What the worker's last complete run saw, per process (`uppdatera_om_andrat`).
+_SEDD: dict[str, Any] = {}
+# Everything the stamps and the scopes are made of, and the stored facts there are: the
+# versions of existing förbund (a version only grows; a förbund removed drops its rows),
+# each förbund's scopes, and the stored rows (ids are never reused).
+_AVTRYCK_SQL = """
+SELECT (SELECT count(*) || ':' || COALESCE(sum(v.version), 0) FROM rapporter_faktaversion v
+        JOIN forbund_forbund f ON f.id = v.forbund_id),
+       (SELECT md5(string_agg(id || ':' || organisationsnummer || ':' || lan, ',' ORDER BY id))
+        FROM forbund_forbund),
+       (SELECT count(*) || ':' || COALESCE(sum(id), 0) FROM rapporter_rapportfakta)
+"""
+
+
+def _avtryck() -> tuple[Any, ...]:
+    from .tabeller import FAKTA_LAYOUT
+
+    with connection.cursor() as cursor:
+        cursor.execute(_AVTRYCK_SQL)
+        versioner, omfattningar, lagrade = cursor.fetchone()
+    return versioner, omfattningar, lagrade, FAKTA_LAYOUT, fakta_ar()
+
+
+def uppdatera_om_andrat() -> int | None:
+    """The worker's run (`tasks.uppdatera_fakta`, every `FINSAM_RAPPORTFAKTA_SEKUNDER`):
+    `uppdatera` unless nothing it reads has changed since this process's last complete
+    run, so that polling often costs one query while nobody writes. One run at a time:
+    while another process's run is under way this one returns None and leaves the writes
+    to the next, so a burst of writes is counted by one run after it, not by one run per
+    write. Returns how many scope-years were counted."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [7315, 0])
+        if not cursor.fetchone()[0]:
+            return None
+        try:
+            fore = _avtryck()
+            if _SEDD.get("avtryck") == fore:
+                return 0
+            counted, complete = _uppdatera(None, None)
+            efter = _avtryck()
+            # Nothing written meanwhile (the stored rows are this run's): what it saw holds.
+            if complete and efter[:2] == fore[:2] and efter[3:] == fore[3:]:
+                _SEDD["avtryck"] = efter
+            return counted
+        finally:
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [7315, 0])

@@ -282,3 +282,51 @@ def test_a_dated_write_makes_only_the_years_it_changes_stale(forbund_a, write, s
                 andrade.add(ar)
             assert (kalla == "beraknade") == (ar in stale), (omfattning, ar)
         assert andrade == changed, omfattning  # the write does change those years
+
+
+@pytest.mark.parametrize("write", ["namn", "behovsgrupp", "medlemskap", "forbund"])
+def test_an_edit_of_what_every_year_reads_makes_only_its_active_years_stale(forbund_a, write):
+    """An insats, its behovsgrupper, a membership and the förbund are read in the years
+    they are active in (no longer "every year"): an edit of one active in Y-2 only (the
+    förbund: formed in Y-1) leaves the other kept years current, and right."""
+    years = range(Y - 2, Y + 1)
+    kort = InsatsFactory(forbund=forbund_a, startdatum=D(Y - 2, 1, 1), slutdatum=D(Y - 2, 12, 31))
+    _deltagande(kort, D(Y - 2, 3, 1), slutdatum=D(Y - 2, 6, 1))
+    medlemskap = Medlemskap.objects.filter(forbund=forbund_a, kommun__isnull=False).first()
+    medlemskap.intrade, medlemskap.uttrade = D(Y - 2, 1, 1), D(Y - 2, 12, 31)
+    medlemskap.save()
+    if write == "forbund":
+        forbund_a.bildad = D(Y - 1, 1, 1)
+        forbund_a.save()
+    fakta.uppdatera(years)
+    stale = {Y - 2}
+    if write == "namn":
+        kort.namn = "Nytt namn"
+        kort.save()
+    elif write == "behovsgrupp":
+        kort.behovsgrupper.add(Behovsgrupp.objects.first())
+    elif write == "medlemskap":
+        medlemskap.uttrade = D(Y - 2, 9, 30)
+        medlemskap.save()
+    else:
+        forbund_a.namn = "Nytt förbundsnamn"
+        forbund_a.save()
+        stale = {Y - 1, Y}
+    for omfattning in _scopes(forbund_a):
+        for ar in years:
+            kalla, tables = _tables_of(ar, omfattning)
+            assert (kalla == "beraknade") == (ar in stale), (write, omfattning, ar)
+            if kalla == "lagrade":
+                assert tables == _tables_of(ar, omfattning, live=True)[1], (omfattning, ar)
+
+
+def test_the_worker_task_looks_cheaply_and_counts_after_a_write(forbund_a):
+    """The task counts nothing when nothing changed since its last complete run, and
+    counts the written förbund's years (its scopes) after a write."""
+    insats = InsatsFactory(forbund=forbund_a, startdatum=D(Y, 1, 1))
+    uppdatera_fakta()
+    assert uppdatera_fakta() == 0
+    register_anonymous_deltagande(insats=insats, kon="man", startdatum=D(Y, 1, 2))
+    assert uppdatera_fakta() >= 3
+    assert uppdatera_fakta() == 0
+    assert _t2(Omfattning("forbund", forbund_a.organisationsnummer))[0] == "lagrade"
