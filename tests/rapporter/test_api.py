@@ -215,6 +215,13 @@ def test_an_unknown_lan_is_404(radet):
     assert _get(f"/api/v1/rapporter/{AR}/lan/99", _key(radet)).status_code == 404
 
 
+def test_an_unknown_forbund_is_404_also_for_radet(forbund_a, radet):
+    # A valid organisationsnummer of no förbund: no empty report, whoever asks.
+    assert _get(_forbund_url(forbund_a), _key(radet)).status_code == 200
+    unknown = f"/api/v1/rapporter/{AR}/forbund/2120000142"
+    assert _get(unknown, _key(radet)).status_code == 404
+
+
 def test_a_path_with_anything_but_codes_matches_no_route_and_is_logged_without_it(radet):
     token = _key(radet)
     for url in (
