@@ -37,7 +37,7 @@ from forbund.models import Apianrop, ApiNyckel, Forbund
 
 from .forms import AR_MAX, AR_MIN
 from .godkannande import report_json
-from .tabeller import Omfattning
+from .rapport import Omfattning
 
 STATUS_PRELIMINAR = "preliminar"
 STATUS_GODKAND = "godkand"

@@ -29,8 +29,8 @@ from typing import Any, cast
 import highspy
 import numpy as np
 
+from .rapport import Rapport, Tabell, add_shares
 from .relationer import Celler, Egen, Kopia, Kvot, Radsumma, Radvis, Relation, Summa, Tecken
-from .tabeller import Rapport, Tabell, add_shares
 
 BREDD = 3  # a suppressed count must keep at least BREDD + 1 possible whole values
 EPS = 1e-6
@@ -441,17 +441,16 @@ def _audit(r: _Rapport, relationer: Sequence[Relation], only: Ref | None = None)
     return fynd
 
 
-def audit(rapport: Rapport, relationer: Sequence[Relation] | None = None) -> list[Fynd]:
+def audit(rapport: Rapport, relationer: Sequence[Relation]) -> list[Fynd]:
     """Every suppressed cell the report lets a reader narrow to fewer than BREDD + 1 whole
-    values (empty: the report keeps the rule)."""
-    from .tabeller import RELATIONER
+    values, given the `relationer` its tables keep (`tabeller.RELATIONER`); empty: the
+    report keeps the rule."""
+    return _audit(_Rapport(rapport), relationer)
 
-    return _audit(_Rapport(rapport), RELATIONER if relationer is None else relationer)
 
-
-def verify(rapport: Rapport) -> None:
+def verify(rapport: Rapport, relationer: Sequence[Relation]) -> None:
     """The audit of a suppressed report before it is delivered; raises DisclosureError."""
-    if rapport.undertryckt and (fynd := audit(rapport)):
+    if rapport.undertryckt and (fynd := audit(rapport, relationer)):
         raise DisclosureError(fynd)
 
 

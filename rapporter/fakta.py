@@ -13,7 +13,7 @@ one sequence for that (förbund, year) in `Faktaversion`. PostgreSQL triggers do
 deltaganden, insatser and förbund, `create_sql`), so an import's COPY, a form, a withdrawn
 consent and gallring all count, and no new write path can forget it. A deltagande counts
 in the years from its start to the year after its end (T12 reads the year before). Stored
-facts carry the stamp of the versions of their scope's förbund for the year (`_stamp`); a
+facts carry the stamp of the versions of their scope's förbund for the year (`stamp`); a
 report uses them only while the stamp still matches and computes the year live otherwise,
 and says which (`Rapport.fakta`).
 
@@ -43,18 +43,14 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from django.conf import settings
-from django.db import connection, transaction
-from django.utils import timezone
+from django.db import connection
 
-from forbund.choices import Lan
-from forbund.models import Forbund
 from insatser.choices import Balans
 
 from .models import Rapportfakta
 
 if TYPE_CHECKING:
-    from .tabeller import Omfattning
+    from .rapport import Omfattning
 
 SEQUENCE = "rapporter_faktaversion_seq"
 
@@ -296,11 +292,11 @@ WHERE (v.ar BETWEEN %s AND %s OR v.ar = 0)
 """
 
 
-def _scope(omfattning: Omfattning) -> Scope:
+def scope_of(omfattning: Omfattning) -> Scope:
     return omfattning.typ, omfattning.kod or ""
 
 
-def _stamp(layout: str, versions: Iterable[tuple[int, int]]) -> str:
+def stamp(layout: str, versions: Iterable[tuple[int, int]]) -> str:
     """The identity of a scope's (förbund, version) pairs and of the rows' layout: any
     write in any of its förbund, a förbund joining or leaving the scope, a new version of
     the statement, changes it."""
@@ -308,7 +304,7 @@ def _stamp(layout: str, versions: Iterable[tuple[int, int]]) -> str:
     return hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
 
 
-def _stamps(
+def stamps(
     years: range, layout: str, omfattning: Omfattning | None = None
 ) -> dict[tuple[Scope, int], str]:
     """The current stamp of every scope of the förbund with versions in the years (or of
@@ -329,7 +325,7 @@ def _stamps(
             for year in years if ar == 0 else (ar,):
                 for scope in (("forbund", orgnr), ("lan", lan), ("nationell", "")):
                     per[(scope, year)].append((-forbund_id if ar == 0 else forbund_id, version))
-    return {key: _stamp(layout, versions) for key, versions in per.items()}
+    return {key: stamp(layout, versions) for key, versions in per.items()}
 
 
 # ---------------------------------------------------------------- reading and keeping
@@ -342,131 +338,13 @@ def lagrade(
     left out): the values of `falt` of their rows (field names or expressions; `rader`,
     the deltagande facts, where none are given; `tabeller`, the year's unsuppressed tables;
     `nyckeltal`, its figures for T19). Two queries."""
-    typ, kod = _scope(omfattning)
-    stamps = _stamps(years, layout, omfattning)
-    empty = _stamp(layout, [])
+    typ, kod = scope_of(omfattning)
+    current = stamps(years, layout, omfattning)
+    empty = stamp(layout, [])
     out = {}
     for ar, stampel, *values in Rapportfakta.objects.filter(
         omfattning=typ, kod=kod, ar__gte=years[0], ar__lte=years[-1]
     ).values_list("ar", "stampel", *(falt or ("rader",))):
-        if stampel == stamps.get(((typ, kod), ar), empty):
+        if stampel == current.get(((typ, kod), ar), empty):
             out[ar] = tuple(values)
     return out
-
-
-def _all_scopes() -> set[Scope]:
-    scopes: set[Scope] = {("nationell", ""), *(("lan", kod) for kod in Lan.values)}
-    for orgnr, lan in Forbund.objects.values_list("organisationsnummer", "lan"):
-        scopes |= {("forbund", orgnr), ("lan", lan)}
-    return scopes
-
-
-def fakta_ar(today: Any = None) -> range:
-    """The years the worker keeps facts for: this year and the ones before it."""
-    year = (today or timezone.localdate()).year
-    return range(year - settings.FINSAM_RAPPORTFAKTA_AR + 1, year + 1)
-
-
-def uppdatera(years: range | None = None, omfattning: Omfattning | None = None) -> int:
-    """Brings the stored facts of every scope (or of `omfattning` only) and year of `years`
-    (default `fakta_ar()`) up to date and returns how many scope-years it counted. Each
-    year in one transaction that reads the versions and counts in the same snapshot, so facts are never stamped
-    with a version they do not include; a second run at the same time skips the year."""
-    return _uppdatera(years, omfattning)[0]
-
-
-def _uppdatera(years: range | None, omfattning: Omfattning | None) -> tuple[int, bool]:
-    """`uppdatera`, and whether it went through every year (none skipped for another run)."""
-    from .tabeller import FAKTA_LAYOUT, Omfattning, lagras
-
-    empty = _stamp(FAKTA_LAYOUT, [])
-    counted, complete = 0, True
-    for ar in years or fakta_ar():
-        outermost = not connection.in_atomic_block
-        with transaction.atomic(), connection.cursor() as cursor:
-            if outermost:  # (inside a test's transaction the snapshot is already its own)
-                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-            cursor.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", [7315, ar])
-            if not cursor.fetchone()[0]:
-                complete = False
-                continue
-            current = {
-                scope: s for (scope, _), s in _stamps(range(ar, ar + 1), FAKTA_LAYOUT).items()
-            }
-            stored = {
-                (typ, kod): s
-                for typ, kod, s in Rapportfakta.objects.filter(ar=ar).values_list(
-                    "omfattning", "kod", "stampel"
-                )
-            }
-            for scope in stored.keys() - _all_scopes():  # a förbund removed, a län emptied
-                Rapportfakta.objects.filter(omfattning=scope[0], kod=scope[1], ar=ar).delete()
-            # Every scope, also one without data in the year (its facts are the empty rows,
-            # the same for every such scope of the year: built once).
-            utan_data: dict[str, Any] | None = None
-            scopes = _all_scopes() if omfattning is None else {_scope(omfattning)}
-            for scope in sorted(scopes):
-                stamp = current.get(scope, empty)
-                if stored.get(scope) == stamp:
-                    continue
-                typ, kod = scope
-                if stamp != empty or utan_data is None:
-                    rader, tabeller, nyckeltal = lagras(ar, Omfattning(typ, kod or None))
-                    values = {"rader": rader, "tabeller": tabeller, "nyckeltal": nyckeltal}
-                    if stamp == empty and typ != "forbund":  # (a förbund has its catalogue)
-                        utan_data = values
-                else:
-                    values = utan_data
-                Rapportfakta.objects.update_or_create(
-                    omfattning=typ, kod=kod, ar=ar, defaults={"stampel": stamp, **values}
-                )
-                counted += 1
-    return counted, complete
-
-
-# What the worker's last complete run saw, per process (`uppdatera_om_andrat`).
-_SEDD: dict[str, Any] = {}
-# Everything the stamps and the scopes are made of, and the stored facts there are: the
-# versions of existing förbund (a version only grows; a förbund removed drops its rows),
-# each förbund's scopes, and the stored rows (ids are never reused).
-_AVTRYCK_SQL = """
-SELECT (SELECT count(*) || ':' || COALESCE(sum(v.version), 0) FROM rapporter_faktaversion v
-        JOIN forbund_forbund f ON f.id = v.forbund_id),
-       (SELECT md5(string_agg(id || ':' || organisationsnummer || ':' || lan, ',' ORDER BY id))
-        FROM forbund_forbund),
-       (SELECT count(*) || ':' || COALESCE(sum(id), 0) FROM rapporter_rapportfakta)
-"""
-
-
-def _avtryck() -> tuple[Any, ...]:
-    from .tabeller import FAKTA_LAYOUT
-
-    with connection.cursor() as cursor:
-        cursor.execute(_AVTRYCK_SQL)
-        versioner, omfattningar, lagrade = cursor.fetchone()
-    return versioner, omfattningar, lagrade, FAKTA_LAYOUT, fakta_ar()
-
-
-def uppdatera_om_andrat() -> int | None:
-    """The worker's run (`tasks.uppdatera_fakta`, every `FINSAM_RAPPORTFAKTA_SEKUNDER`):
-    `uppdatera` unless nothing it reads has changed since this process's last complete
-    run, so that polling often costs one query while nobody writes. One run at a time:
-    while another process's run is under way this one returns None and leaves the writes
-    to the next, so a burst of writes is counted by one run after it, not by one run per
-    write. Returns how many scope-years were counted."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [7315, 0])
-        if not cursor.fetchone()[0]:
-            return None
-        try:
-            fore = _avtryck()
-            if _SEDD.get("avtryck") == fore:
-                return 0
-            counted, complete = _uppdatera(None, None)
-            efter = _avtryck()
-            # Nothing written meanwhile (the stored rows are this run's): what it saw holds.
-            if complete and efter[:2] == fore[:2] and efter[3:] == fore[3:]:
-                _SEDD["avtryck"] = efter
-            return counted
-        finally:
-            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [7315, 0])

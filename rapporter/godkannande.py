@@ -15,7 +15,6 @@ national report names how many of its förbund have approved the year and which 
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -30,14 +29,13 @@ from django.utils import timezone
 from finsam.lib import period
 from forbund.models import Arsgodkannande, Arshandelse, Forbund
 
+from .godkanda import GODKANT, approved_version
 from .models import Rapportversion
 from .presentation import KOLUMNRUBRIKER, Bestallning
+from .rapport import Omfattning, Rapport, decode, from_state, state
 from .renderers import to_json, to_xlsx
 from .status import Uppgiftsstatus
-from .tabeller import Bas, Omfattning, Rapport, Tabell, build
-
-GODKANT = Arsgodkannande.Status.GODKANT
-
+from .tabeller import build
 
 # ---------------------------------------------------------------- what a report is built from
 
@@ -71,20 +69,6 @@ def scope_status(ar: int, omfattning: Omfattning) -> Uppgiftsstatus:
     )
 
 
-def approved_version(orgnr: str, ar: int) -> Rapportversion | None:
-    """The förbund's approved version of the year while the year is approved, else None."""
-    return (
-        Rapportversion.objects.filter(
-            godkannande__forbund__organisationsnummer=orgnr,
-            godkannande__ar=ar,
-            godkannande__status=GODKANT,
-        )
-        .select_related("godkannande__forbund")
-        .order_by("-version")
-        .first()
-    )
-
-
 def rapport_for(
     *, ar: int, omfattning: Omfattning, undertryck: bool
 ) -> tuple[Rapport, Uppgiftsstatus]:
@@ -93,8 +77,8 @@ def rapport_for(
     if omfattning.typ == "forbund":
         version = approved_version(omfattning.kod or "", ar)
         if version is not None:
-            state = version.tabeller_undertryckta if undertryck else version.tabeller
-            return from_state(state), _status_of(version)
+            stored = version.tabeller_undertryckta if undertryck else version.tabeller
+            return from_state(stored), _status_of(version)
         return build(ar=ar, omfattning=omfattning, undertryck=undertryck), Uppgiftsstatus(False)
     rapport = build(ar=ar, omfattning=omfattning, undertryck=undertryck)
     return rapport, scope_status(ar, omfattning)
@@ -112,97 +96,6 @@ def report_json(*, ar: int, omfattning: Omfattning, undertryck: bool) -> dict[st
 
     rapport, status = rapport_for(ar=ar, omfattning=omfattning, undertryck=undertryck)
     return json.loads(to_json(rapport, status))
-
-
-def approved_t19(orgnr: str, years: range, undertryck: bool) -> dict[str, dict[str, Any]]:
-    """For T19 of a förbund's report: each approved year among `years` with its key figures
-    as its approved version states them ({"2024": {row code: value}})."""
-    versions = (
-        Rapportversion.objects.filter(
-            godkannande__forbund__organisationsnummer=orgnr,
-            godkannande__ar__in=list(years),
-            godkannande__status=GODKANT,
-        )
-        .order_by("godkannande__ar", "version")
-        .values_list("godkannande__ar", "tabeller_undertryckta" if undertryck else "tabeller")
-    )
-    found: dict[str, dict[str, Any]] = {}
-    for ar, state in versions:  # the latest version of a year comes last and wins
-        t19 = _decode(state["tabeller"]["T19"])
-        found[str(ar)] = {row["kod"]: row[str(ar)] for row in t19.rader}
-    return found
-
-
-# ---------------------------------------------------------------- the stored tables
-
-
-def _encode(value: Any) -> Any:
-    """Tables as JSON, keeping what JSON has no word for (sets, tuples, bases), so that
-    the report written from the stored tables is the report that was approved."""
-    if isinstance(value, Bas):
-        return {"t": "bas", "v": _encode(dataclasses.asdict(value))}
-    if isinstance(value, Tabell):
-        return {"t": "tabell", "v": {f.name: _encode(getattr(value, f.name)) for f in dataclasses.fields(value)}}  # fmt: skip
-    if isinstance(value, set | frozenset):
-        return {"t": "set", "v": [_encode(v) for v in sorted(value, key=repr)]}
-    if isinstance(value, tuple):
-        return {"t": "tuple", "v": [_encode(v) for v in value]}
-    if isinstance(value, list):
-        return {"t": "list", "v": [_encode(v) for v in value]}
-    if isinstance(value, dict):
-        return {"t": "dict", "v": [[_encode(k), _encode(v)] for k, v in value.items()]}
-    if isinstance(value, dt.date):
-        return {"t": "date", "v": value.isoformat()}
-    return value
-
-
-def _decode(value: Any) -> Any:
-    if not isinstance(value, dict):
-        return value
-    kind, inner = value["t"], value["v"]
-    if kind == "bas":
-        fields: dict[str, Any] = _decode(inner)
-        bas: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in fields.items()}
-        return Bas(**bas)
-    if kind == "tabell":
-        return Tabell(**{k: _decode(v) for k, v in inner.items()})
-    if kind == "set":
-        return {_decode(v) for v in inner}
-    if kind == "tuple":
-        return tuple(_decode(v) for v in inner)
-    if kind == "list":
-        return [_decode(v) for v in inner]
-    if kind == "dict":
-        return {_decode(k): _decode(v) for k, v in inner}
-    if kind == "date":
-        return dt.date.fromisoformat(inner)
-    raise ValueError(f"unknown stored kind {kind!r}")
-
-
-def state(rapport: Rapport) -> dict[str, Any]:
-    return {
-        "ar": rapport.ar,
-        "omfattning": [rapport.omfattning.typ, rapport.omfattning.kod],
-        "undertryckt": rapport.undertryckt,
-        "skapad": rapport.skapad.isoformat(),
-        "tabeller": {kod: _encode(t) for kod, t in rapport.tabeller.items()},
-        "insatskatalog": _encode(rapport.insatskatalog) if rapport.insatskatalog else None,
-        "fakta": {str(ar): kalla for ar, kalla in rapport.fakta.items()},
-    }
-
-
-def from_state(stored: dict[str, Any]) -> Rapport:
-    typ, kod = stored["omfattning"]
-    katalog = stored["insatskatalog"]
-    return Rapport(
-        ar=stored["ar"],
-        omfattning=Omfattning(typ, kod),
-        undertryckt=stored["undertryckt"],
-        skapad=timezone.localtime(dt.datetime.fromisoformat(stored["skapad"])),
-        tabeller={k: _decode(v) for k, v in stored["tabeller"].items()},
-        insatskatalog=_decode(katalog) if katalog else None,
-        fakta={int(ar): kalla for ar, kalla in stored.get("fakta", {}).items()},
-    )
 
 
 # ---------------------------------------------------------------- approving and reopening
@@ -340,7 +233,7 @@ class Skillnad:
 def _cells(stored: dict[str, Any]) -> dict[tuple[str, str, str], tuple[str, Any]]:
     cells = {}
     for kod, encoded in stored["tabeller"].items():
-        t = _decode(encoded)
+        t = decode(encoded)
         for row in t.rader:
             for kolumn in t.kolumner:
                 cells[kod, row["kod"], kolumn] = (row["etikett"], row.get(kolumn))

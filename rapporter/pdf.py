@@ -26,7 +26,7 @@ from .presentation import (
     procent,
     value,
 )
-from .tabeller import Rapport, Tabell, promille
+from .rapport import Rapport, Tabell, promille
 
 if TYPE_CHECKING:
     from .status import Uppgiftsstatus

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from .tabeller import Tabell
+from .rapport import Tabell
 
 UNDERTRYCKT = ".."
 UNDERTRYCKT_FORKLARING = (

@@ -19,7 +19,7 @@ from .presentation import (
     layout,
     value,
 )
-from .tabeller import Rapport
+from .rapport import Rapport
 
 if TYPE_CHECKING:
     from .status import Uppgiftsstatus

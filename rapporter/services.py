@@ -15,7 +15,7 @@ from .godkannande import rapport_for
 from .models import Format, Rapportfil, Rapportjobb, Status
 from .presentation import Bestallning
 from .renderers import to_json, to_xlsx
-from .tabeller import Omfattning
+from .tabeller import RELATIONER, Omfattning
 
 logger = logging.getLogger(__name__)
 
@@ -168,7 +168,7 @@ def render_formats(
     version, anything else marked preliminary where not approved (rapporter.godkannande).
     A suppressed report is audited first and not rendered if it fails (DisclosureError)."""
     rapport, status = rapport_for(ar=ar, omfattning=omfattning, undertryck=undertryck)
-    verify(rapport)
+    verify(rapport, RELATIONER)
     files: dict[str, bytes] = {}
     for f in formats:
         if f == Format.JSON:

@@ -19,7 +19,7 @@ import json
 import typing
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -81,6 +81,10 @@ from insatser.models import (
     individuell_q,
 )
 
+from .disclosure import protect
+from .fakta import lagrade
+from .godkanda import approved_t19
+from .rapport import Bas, Omfattning, Rapport, Tabell, add_shares, promille
 from .relationer import Celler, Egen, Kopia, Kvot, Radsumma, Radvis, Relation, Summa, Tecken
 
 KON = ("kvinnor", "man", "totalt")
@@ -89,27 +93,6 @@ AOS = list(ARBETE_ELLER_STUDIER)
 
 
 # ---------------------------------------------------------------- scope and year
-
-
-@dataclass(frozen=True)
-class Omfattning:
-    typ: str  # "forbund" | "lan" | "nationell"
-    kod: str | None = None  # organisationsnummer, län code, or None
-
-    def forbund_q(self, prefix: str = "") -> Q:
-        if self.typ == "forbund":
-            return Q(**{f"{prefix}organisationsnummer": self.kod})
-        if self.typ == "lan":
-            return Q(**{f"{prefix}lan": self.kod})
-        return Q()
-
-    def label(self) -> str:
-        if self.typ == "forbund":
-            forbund = Forbund.objects.filter(organisationsnummer=self.kod).first()
-            return forbund.namn if forbund else self.kod or ""
-        if self.typ == "lan":
-            return LAN_NAMN[self.kod or ""]  # a län's scope always has its code
-        return "Hela landet"
 
 
 def _year(ar: int) -> tuple[dt.date, dt.date]:
@@ -130,150 +113,6 @@ class _PlusMonths(Func):
         super().__init__(
             expression, template=f"(%(expressions)s + interval '{int(months)} months')::date"
         )
-
-
-# ---------------------------------------------------------------- the table object
-
-
-@dataclass(frozen=True)
-class Bas:
-    """The base of a row's shares: a row of a table (`rad` None: the row itself, with
-    `kolumn` as the base of every column), column by column unless `kolumn` is given."""
-
-    tabell: str
-    rad: str | None
-    kolumn: str | None = None
-    kolumner: tuple[str, ...] | None = None  # the columns with shares; default every count
-
-    def columns(self, t: Tabell) -> list[str]:
-        wanted = self.kolumner or t.personkolumner
-        return [c for c in t.kolumner if c in wanted and c != self.kolumn]
-
-
-@dataclass
-class Tabell:
-    kod: str
-    rubrik: str
-    kolumner: list[str]
-    regel: str  # the counting rule in one sentence, for the PDF
-    rader: list[dict[str, Any]] = field(default_factory=list)
-    # Columns holding counts of persons or deltaganden (suppressed); shares derived from them.
-    personkolumner: set[str] = field(default_factory=set)
-    andelar: dict[str, str] = field(default_factory=dict)  # share column -> count column
-    radsummor: list[tuple[tuple[str, ...], str]] = field(default_factory=list)
-    kolumnsummor: list[tuple[tuple[str, ...], str]] = field(default_factory=list)
-    undertryckta: list[str] = field(default_factory=list)
-    # Row → the base of its shares (`andel`, spec version 2 "Shares"); base rows have none.
-    andelsbas: dict[str, Bas] = field(default_factory=dict)
-    # (row, column) of the shares withheld because their count or base is suppressed.
-    andel_undertryckta: set[tuple[str, str]] = field(default_factory=set)
-    # The header of the row's code where the rows are things (orgnr, insatskod), for the
-    # PDF and XLSX; None where the code is the JSON's key only.
-    kodrubrik: str | None = None
-    # Rows that are sums, not things: no identifying code in the PDF and XLSX.
-    summarader: set[str] = field(default_factory=set)
-    # Columns holding codes → the row key of their label (the PDF and XLSX show labels).
-    etiketter: dict[str, str] = field(default_factory=dict)
-    # The true values of the suppressed cells, (row, column) → value: for the secondary
-    # suppression and its audit only, never rendered.
-    dolda: dict[tuple[str, str], Any] = field(default_factory=dict, repr=False)
-
-    @property
-    def andelskolumner(self) -> list[str]:
-        """The columns that carry a share in some row, in column order."""
-        keys = {k for row in self.rader for k in row.get("andel", {})}
-        return [c for c in self.kolumner if c in keys]
-
-    def rad(self, kod: str, etikett: str, **values: Any) -> None:
-        row = {"kod": kod, "etikett": etikett}
-        for column in self.kolumner:
-            row[column] = values.get(column, 0)
-            if column in self.etiketter:
-                row[self.etiketter[column]] = values.get(self.etiketter[column], "")
-        self.rader.append(row)
-
-    def row(self, radkod: str) -> dict[str, Any]:
-        for row in self.rader:
-            if row["kod"] == radkod:
-                return row
-        raise KeyError(radkod)
-
-    def varde(self, radkod: str, kolumn: str) -> Any:
-        return self.row(radkod)[kolumn]
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "rubrik": self.rubrik,
-            "kolumner": self.kolumner,
-            "rader": self.rader,
-            "undertryckta": self.undertryckta,
-        }
-
-
-@dataclass
-class Rapport:
-    ar: int
-    omfattning: Omfattning
-    undertryckt: bool
-    skapad: dt.datetime
-    tabeller: dict[str, Tabell]
-    # Scope `forbund` only: the förbund's insatser with their figures for the year (PDF annex).
-    insatskatalog: Tabell | None = None
-    # Per year whose deltagande facts the report read (its own and T19's): "lagrade" (the
-    # worker's stored facts, rapporter/fakta.py) or "beraknade" (counted live).
-    fakta: dict[int, str] = field(default_factory=dict)
-
-    def as_json(self) -> dict[str, Any]:
-        extra = {"insatskatalog": self.insatskatalog.as_json()} if self.insatskatalog else {}
-        return {
-            "rapport": "aterrapportering",
-            "version": 2,
-            "ar": self.ar,
-            "omfattning": {"typ": self.omfattning.typ, "kod": self.omfattning.kod},
-            "undertryckt": self.undertryckt,
-            "skapad": self.skapad.isoformat(timespec="seconds"),
-            "tabeller": {kod: t.as_json() for kod, t in self.tabeller.items()},
-            **extra,
-            "fakta": {str(ar): kalla for ar, kalla in sorted(self.fakta.items())},
-        }
-
-
-def andel(part: int | None, base: int | None) -> int | None:
-    """A share in promille, rounded half up; None where the base is 0 or the count or the
-    base is suppressed."""
-    if part is None or not base:
-        return None
-    return promille(part, base)
-
-
-def add_shares(tabeller: dict[str, Tabell]) -> None:
-    """Each row with a base gets `andel`: its counts' shares of the base, column by column
-    (after suppression, so a share of a suppressed count or base is None)."""
-    for t in tabeller.values():
-        for row in t.rader:
-            bas = t.andelsbas.get(row["kod"])
-            if bas is None:
-                continue
-            base_row = row if bas.rad is None else tabeller[bas.tabell].row(bas.rad)
-            row["andel"] = {}
-            for c in bas.columns(t):
-                part, base = row[c], base_row[bas.kolumn or c]
-                row["andel"][c] = andel(part, base)
-                if part is None or base is None:
-                    t.andel_undertryckta.add((row["kod"], c))
-
-
-@typing.overload
-def promille(part: int, whole: int) -> int: ...
-@typing.overload
-def promille(part: int | None, whole: int | None) -> int | None: ...
-def promille(part: int | None, whole: int | None) -> int | None:
-    """part × 1000 / whole, rounded half up; 0 when whole is 0."""
-    if part is None or whole is None:
-        return None
-    if not whole:
-        return 0
-    return int((Decimal(part) * 1000 / Decimal(whole)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 # ---------------------------------------------------------------- the computation
@@ -647,10 +486,8 @@ class _Fakta:
         """The facts of each year of `years` (consecutive): the stored rows where they are
         current (rapporter/fakta.py), the others counted live in one statement; `u.kallor`
         records which for each year."""
-        from . import fakta  # fakta builds its rows with this module's statement
-
         stored = (
-            {y: rader for y, (rader,) in fakta.lagrade(u.omfattning, years, FAKTA_LAYOUT).items()}
+            {y: rader for y, (rader,) in lagrade(u.omfattning, years, FAKTA_LAYOUT).items()}
             if settings.FINSAM_RAPPORTFAKTA
             else {}
         )
@@ -826,8 +663,6 @@ def build(
     rapport = Rapport(ar, omfattning, undertryck, timezone.localtime(), tabeller, katalog)
     rapport.fakta = u.kallor
     if undertryck:
-        from .disclosure import protect  # the disclosure layer reads this module's tables
-
         protect(rapport, RELATIONER if relationer is None else relationer)
     return rapport
 
@@ -954,8 +789,6 @@ def _approved_t19(omfattning: Omfattning, years: range, undertryck: bool) -> dic
     """A förbund's approved earlier years, as their approved report states them."""
     if omfattning.typ != "forbund":
         return {}
-    from .godkannande import approved_t19
-
     return approved_t19(omfattning.kod or "", years, undertryck)
 
 
@@ -1050,12 +883,10 @@ def lagras(ar: int, omfattning: Omfattning) -> tuple[list[list[Any]], str, dict[
 def _lagrad(ar: int, omfattning: Omfattning, med_t19: bool) -> Rapport | None:
     """The unsuppressed report from the stored tables; None unless every year it reads
     (its own and T19's) is current. Three queries (four for a förbund: its approved years)."""
-    from . import fakta
-
     years = range(ar - T19_AR + 1, ar + 1) if med_t19 else range(ar, ar + 1)
     # The tables of the report's own year only; the figures of every year.
     own = Case(When(ar=ar, then=F("tabeller")), default=Value(""), output_field=TextField())
-    current = fakta.lagrade(omfattning, years, FAKTA_LAYOUT, "nyckeltal", own)
+    current = lagrade(omfattning, years, FAKTA_LAYOUT, "nyckeltal", own)
     if len(current) < len(years) or not current[ar][1]:
         return None
     figures = {y: nyckeltal for y, (nyckeltal, _) in current.items()}

@@ -13,6 +13,6 @@ def uppdatera_fakta() -> int:
     are made of changed; beat runs it every FINSAM_RAPPORTFAKTA_SEKUNDER, so facts follow
     a write within a minute (`manage.py bench_aktuell`). Returns the scope-years counted
     (0 as well while another run is under way: that one or the next takes the writes)."""
-    from .fakta import uppdatera_om_andrat
+    from .uppdatering import uppdatera_om_andrat
 
     return uppdatera_om_andrat() or 0

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from rapporter import fakta, tabeller
+from rapporter import tabeller, uppdatering
 from rapporter.tabeller import T19_AR, Omfattning, Rapport
 
 
@@ -18,7 +18,7 @@ class Rapportvag:
         """On the stored path: the worker's refresh for the years a report of `ar` reads
         (of the report's scope only, when given: the others are not read)."""
         if self.kalla == "lagrade":
-            fakta.uppdatera(range(ar - T19_AR + 1, ar + 1), omfattning)
+            uppdatering.uppdatera(range(ar - T19_AR + 1, ar + 1), omfattning)
 
     def build(self, **kwargs) -> Rapport:
         self.forbered(kwargs["ar"], kwargs["omfattning"])

@@ -17,7 +17,7 @@ from finsam.lib.bulk import copy_insert
 from forbund.models import Folkmangd, Medlemsbidrag, Medlemskap
 from insatser.models import Behovsgrupp, Ekonomirad
 from insatser.services import insats_close
-from rapporter import fakta
+from rapporter import uppdatering
 from rapporter.tabeller import Omfattning, build
 from rapporter.tasks import uppdatera_fakta
 from tests.factories import (
@@ -50,7 +50,7 @@ def _scopes(forbund) -> list[Omfattning]:
 
 
 def _refresh() -> None:
-    fakta.uppdatera(range(Y - 1, Y + 1))
+    uppdatering.uppdatera(range(Y - 1, Y + 1))
 
 
 def test_the_worker_task_brings_a_form_write_into_the_stored_facts(forbund_a):
@@ -249,7 +249,7 @@ def test_a_dated_write_makes_only_the_years_it_changes_stale(forbund_a, write, s
     d = _deltagande(insats, D(Y - 2, 3, 1), slutdatum=D(Y - 2, 6, 1))
     for ar in years:  # a cost in each year, to divide by the population
         EkonomiradFactory(forbund=forbund_a, ar=ar, rad="adm_personal", budget=1_000_000)
-    fakta.uppdatera(years)
+    uppdatering.uppdatera(years)
     scopes = _scopes(forbund_a)
     before = {(o, ar): _tables_of(ar, o) for o in scopes for ar in years}
     assert {kalla for kalla, _ in before.values()} == {"lagrade"}
@@ -298,7 +298,7 @@ def test_an_edit_of_what_every_year_reads_makes_only_its_active_years_stale(forb
     if write == "forbund":
         forbund_a.bildad = D(Y - 1, 1, 1)
         forbund_a.save()
-    fakta.uppdatera(years)
+    uppdatering.uppdatera(years)
     stale = {Y - 2}
     if write == "namn":
         kort.namn = "Nytt namn"

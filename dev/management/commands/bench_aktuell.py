@@ -43,7 +43,8 @@ from finsam.lib.tabular import write_table
 from forbund.models import Forbund, Medlemskap
 from insatser.models import Insats
 from insatser.services import insats_save
-from rapporter import fakta
+from rapporter import fakta, uppdatering
+from rapporter.models import Rapportfakta
 from rapporter.tabeller import FAKTA_LAYOUT
 from rapporter.tasks import uppdatera_fakta
 
@@ -82,15 +83,15 @@ def _load() -> str:
 
 def _stale(years: range) -> int:
     """Scope-years of `years` whose stored facts do not match their current stamp."""
-    current = fakta._stamps(years, FAKTA_LAYOUT)
-    empty = fakta._stamp(FAKTA_LAYOUT, [])
+    current = fakta.stamps(years, FAKTA_LAYOUT)
+    empty = fakta.stamp(FAKTA_LAYOUT, [])
     stored = {
         ((typ, kod), ar): s
-        for typ, kod, ar, s in fakta.Rapportfakta.objects.filter(
+        for typ, kod, ar, s in Rapportfakta.objects.filter(
             ar__gte=years[0], ar__lte=years[-1]
         ).values_list("omfattning", "kod", "ar", "stampel")
     }
-    scopes = fakta._all_scopes()
+    scopes = uppdatering.all_scopes()
     return sum(
         1
         for scope in scopes
@@ -110,7 +111,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, seed: int, bara: list[str] | None, **options) -> None:
         self.rng = random.Random(seed)
-        years = fakta.fakta_ar()
+        years = uppdatering.fakta_ar()
         self.years = years
         forbund = (
             Forbund.objects.annotate(n=Count("insatser__deltaganden"))

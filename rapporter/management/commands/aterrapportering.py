@@ -12,8 +12,8 @@ from django.core.management.base import BaseCommand, CommandError
 from forbund.choices import Lan
 from forbund.models import Forbund
 from forbund.validators import normalize_organisationsnummer
+from rapporter.rapport import Omfattning
 from rapporter.services import render
-from rapporter.tabeller import Omfattning
 
 
 class Command(BaseCommand):
