@@ -4,9 +4,9 @@
 The tables about deltaganden (T2–T12, T16–T19, the insats catalogue) are counted from one
 statement (`tabeller._Fakta`): per year, a few thousand combinations of codes with their
 counts. The worker keeps those rows for every förbund, län and the nation and every recent
-year (`uppdatera`, every `FINSAM_RAPPORTFAKTA_SEKUNDER`), so a report reads a handful of
-stored rows instead of counting the year's deltaganden again; the five years of T19 cost
-five reads.
+year (`uppdatering.uppdatera`, every `FINSAM_RAPPORTFAKTA_SEKUNDER`), so a report reads a
+handful of stored rows instead of counting the year's deltaganden again; the five years of
+T19 cost five reads.
 
 Currency. Every write that changes what a förbund's year counts takes a fresh number from
 one sequence for that (förbund, year) in `Faktaversion`. PostgreSQL triggers do it (on

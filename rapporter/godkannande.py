@@ -91,7 +91,7 @@ def report_json(*, ar: int, omfattning: Omfattning, undertryck: bool) -> dict[st
     key `uppgifter` says which: `{"status": "godkanda", "version": 2, "godkand": ...}` or
     `{"status": "preliminara"}`; for `lan` and `nationell` also `forbund_aktiva`,
     `forbund_godkanda` and `ej_godkanda` (`[{"kod": orgnr, "namn": ...}]`).
-    `omfattning` is a rapporter.tabeller.Omfattning; pass `undertryck=True` for any reader
+    `omfattning` is a rapporter.rapport.Omfattning; pass `undertryck=True` for any reader
     without access to small counts (Nationella rådet always)."""
 
     rapport, status = rapport_for(ar=ar, omfattning=omfattning, undertryck=undertryck)
