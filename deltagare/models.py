@@ -197,9 +197,11 @@ def active_in_year_q(ar: int, prefix: str = "") -> Q:
 
 
 class Deltagande(arslas.LastaAr, models.Model):
-    # Set by the views for their templates: the personnummer as shown, and the row's problems.
+    # Set by the views for their templates: the personnummer as shown, the row's problems,
+    # and (pseudonymised list) the age band at start.
     visat_pnr: str
     problem: list[str]
+    aldersband: str
 
     public_id = models.UUIDField("id", default=uuid.uuid4, unique=True, editable=False)
     insats = models.ForeignKey(Insats, on_delete=models.PROTECT, related_name="deltaganden")
@@ -274,7 +276,11 @@ class Deltagande(arslas.LastaAr, models.Model):
         verbose_name = "deltagande"
         verbose_name_plural = "deltaganden"
         ordering = ["-startdatum", "pk"]
-        indexes = [models.Index(fields=["insats", "startdatum"])]
+        indexes = [
+            # The model's ordering within an insats, with the pk: the pseudonymised list
+            # finds a page's rows from this index alone (index-only scan), then reads them.
+            models.Index(fields=["insats", "-startdatum", "id"], name="deltagande_insats_ordning"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=(

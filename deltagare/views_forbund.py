@@ -18,7 +18,7 @@ from typing import Any, cast
 
 from django import forms
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -181,14 +181,17 @@ def deltaganden(request: AuthenticatedHttpRequest, orgnr: str) -> HttpResponse:
         )
         return response
     page = Paginator(rows, PER_SIDA).get_page(request.GET.get("sida"))
-    # The flags of the page's rows only, not of every row the filter matches.
-    shown = list(page.object_list)
-    flags = kvalitet.with_problems(
-        Deltagande.objects.filter(pk__in=[d.pk for d in shown]).only("pk"), timezone.localdate()
-    ).in_bulk()
+    # The page's ids first (unfiltered, from the index deltagande_insats_ordning alone), then
+    # only their rows, with the flags of these rows only, not of every row the filter matches.
+    shown = list(
+        kvalitet.with_problems(
+            rows.filter(pk__in=cast(QuerySet[Deltagande], page.object_list).values("pk")),
+            timezone.localdate(),
+        )
+    )
     for d in shown:
         d.aldersband = aldersband(d)
-        d.problem = kvalitet.problems(flags[d.pk])
+        d.problem = kvalitet.problems(d)
     page.object_list = shown
     query = request.GET.copy()
     query.pop("sida", None)
