@@ -26,7 +26,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_GET, require_http_methods
 
-from finsam.lib.forms import StyledFormMixin
+from finsam.lib.forms import Select, StyledFormMixin
 from finsam.lib.tabular import write_table
 from forbund.http import AuthenticatedHttpRequest
 from forbund.models import Forbund, User
@@ -85,11 +85,11 @@ def aldersband(d: Deltagande) -> str:
 
 
 class FilterForm(StyledFormMixin, forms.Form):
-    insats = forms.ChoiceField(label="Insats", required=False)
+    insats = forms.ChoiceField(label="Insats", required=False, widget=Select)
     ar = forms.TypedChoiceField(
-        label="Aktiv under år", coerce=int, required=False, empty_value=None
+        label="Aktiv under år", coerce=int, required=False, empty_value=None, widget=Select
     )
-    status = forms.ChoiceField(label="Visa", choices=STATUS, required=False)
+    status = forms.ChoiceField(label="Visa", choices=STATUS, required=False, widget=Select)
 
     def __init__(self, *args, forbund: Forbund, **kwargs) -> None:
         super().__init__(*args, **kwargs)
