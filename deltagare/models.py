@@ -171,13 +171,20 @@ class Samtycke(models.Model):
 
 
 class DeltagandeQuerySet(models.QuerySet["Deltagande"]):
-    def for_user(self, user, *, personal: bool) -> DeltagandeQuerySet:
+    def for_user(self, user, *, personal: bool, resolve: bool = False) -> DeltagandeQuerySet:
         """What the user may see: with personal data (handläggare of the insats) or
-        pseudonymised (also the förbundsadministratör). The rule: deltagare.access."""
+        pseudonymised (also the förbundsadministratör). The rule: deltagare.access.
+
+        With `resolve` the insatser are looked up now, once, and the queryset filters on
+        their ids: for a page that runs several queries on the same scope (the start
+        page's work list runs six), each is then planned and built without the join."""
         q = deltagande_insats_filter(user, "personal" if personal else "pseudonym")
         # A semi-join on the insats: the planner joins the few insatser instead of
         # looking every deltagande up again by its key.
-        return self.filter(insats__in=Insats.objects.filter(q).values("pk"))
+        insatser = Insats.objects.filter(q).values("pk")
+        if resolve:
+            return self.filter(insats__in=[row["pk"] for row in insatser])
+        return self.filter(insats__in=insatser)
 
     def for_registerutdrag(self, user) -> DeltagandeQuerySet:
         """What a register extract by the user shows (deltagare.access.registerutdrag_filter)."""
