@@ -234,25 +234,31 @@ def _due_pairs_count(today: dt.date, *, forsenad: bool = False) -> dict[str, Cou
     }
 
 
-def counts(deltaganden: QuerySet[Deltagande], today: dt.date) -> dict[str, int]:
+def counts(
+    deltaganden: QuerySet[Deltagande], today: dt.date, *, ofullstandiga: bool = True
+) -> dict[str, int]:
     """The number of problems of each kind, in one query. Follow-ups count one per
-    missing mätpunkt."""
+    missing mätpunkt. Without `ofullstandiga` the deltaganden with any problem are not
+    counted (the work list does not show that figure, and its condition, the union of all
+    the others, is the largest expression Django builds for the query)."""
     raw = deltaganden.aggregate(
         oppna_efter_slut=Count("pk", filter=oppen_efter_slut_q(today)),
         utan_utfall=Count("pk", filter=utfall_saknas_q()),
         ofullstandig_startprofil=Count("pk", filter=startprofil_saknas_q()),
-        ofullstandiga=Count("pk", filter=ofullstandig_q(today)),
+        **({"ofullstandiga": Count("pk", filter=ofullstandig_q(today))} if ofullstandiga else {}),
         **_due_pairs_count(today),
         **_due_pairs_count(today, forsenad=True),
     )
-    return {
+    found = {
         "oppna_efter_slut": raw["oppna_efter_slut"],
         "utan_utfall": raw["utan_utfall"],
         "ofullstandig_startprofil": raw["ofullstandig_startprofil"],
-        "ofullstandiga": raw["ofullstandiga"],
         "uppfoljningar": sum(raw[f"u{m}"] for m in MATPUNKTER),
         "forsenade_uppfoljningar": sum(raw[f"u{m}f"] for m in MATPUNKTER),
     }
+    if ofullstandiga:
+        found["ofullstandiga"] = raw["ofullstandiga"]
+    return found
 
 
 def andel_personuppgifter(deltaganden: QuerySet[Deltagande], ar: int) -> list[Andel]:
@@ -312,7 +318,7 @@ def arbetslista(
     deltaganden: QuerySet[Deltagande], *, today: dt.date, limit: int = 10
 ) -> Arbetslista:
     """The work list of a scoped set of deltaganden, in six queries whatever its size."""
-    found = counts(deltaganden, today)
+    found = counts(deltaganden, today, ofullstandiga=False)
     return Arbetslista(
         today=today,
         antal_uppfoljningar=found["uppfoljningar"],

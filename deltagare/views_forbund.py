@@ -18,7 +18,7 @@ from typing import Any, cast
 
 from django import forms
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -26,7 +26,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_GET, require_http_methods
 
-from finsam.lib.forms import StyledFormMixin
+from finsam.lib.forms import Select, StyledFormMixin
 from finsam.lib.tabular import write_table
 from forbund.http import AuthenticatedHttpRequest
 from forbund.models import Forbund, User
@@ -85,11 +85,11 @@ def aldersband(d: Deltagande) -> str:
 
 
 class FilterForm(StyledFormMixin, forms.Form):
-    insats = forms.ChoiceField(label="Insats", required=False)
+    insats = forms.ChoiceField(label="Insats", required=False, widget=Select)
     ar = forms.TypedChoiceField(
-        label="Aktiv under år", coerce=int, required=False, empty_value=None
+        label="Aktiv under år", coerce=int, required=False, empty_value=None, widget=Select
     )
-    status = forms.ChoiceField(label="Visa", choices=STATUS, required=False)
+    status = forms.ChoiceField(label="Visa", choices=STATUS, required=False, widget=Select)
 
     def __init__(self, *args, forbund: Forbund, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -181,14 +181,17 @@ def deltaganden(request: AuthenticatedHttpRequest, orgnr: str) -> HttpResponse:
         )
         return response
     page = Paginator(rows, PER_SIDA).get_page(request.GET.get("sida"))
-    # The flags of the page's rows only, not of every row the filter matches.
-    shown = list(page.object_list)
-    flags = kvalitet.with_problems(
-        Deltagande.objects.filter(pk__in=[d.pk for d in shown]).only("pk"), timezone.localdate()
-    ).in_bulk()
+    # The page's ids first (unfiltered, from the index deltagande_insats_ordning alone), then
+    # only their rows, with the flags of these rows only, not of every row the filter matches.
+    shown = list(
+        kvalitet.with_problems(
+            rows.filter(pk__in=cast(QuerySet[Deltagande], page.object_list).values("pk")),
+            timezone.localdate(),
+        )
+    )
     for d in shown:
         d.aldersband = aldersband(d)
-        d.problem = kvalitet.problems(flags[d.pk])
+        d.problem = kvalitet.problems(d)
     page.object_list = shown
     query = request.GET.copy()
     query.pop("sida", None)

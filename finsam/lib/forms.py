@@ -4,6 +4,9 @@ repeat what was typed."""
 from __future__ import annotations
 
 from django import forms
+from django.utils.formats import localize
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 
 _CLASSES = {
     forms.Select: "select-field__select",
@@ -66,3 +69,41 @@ class StyledFormMixin:
             if css:
                 existing = field.widget.attrs.get("class", "")
                 field.widget.attrs["class"] = f"{existing} {css}".strip()
+
+
+def _attrs(attrs: dict) -> SafeString:
+    """Django's widgets/attrs.html: ` name="value"`, a bare ` name` for True, none for False."""
+    return mark_safe(  # noqa: S308 (each name and value escaped by format_html)
+        "".join(
+            format_html(" {}", name) if value is True else format_html(' {}="{}"', name, value)
+            for name, value in attrs.items()
+            if value is not False
+        )
+    )
+
+
+class Select(forms.Select):
+    """Django's Select with the markup of its templates (select.html, select_option.html),
+    built here: Django includes a template per option, which on a list of a förbund's
+    insatser cost more than the page's queries. tests/lib/test_forms.py compares the two."""
+
+    def render(self, name, value, attrs=None, renderer=None) -> SafeString:
+        widget = self.get_context(name, value, attrs)["widget"]
+        parts = [format_html('<select name="{}"{}>', widget["name"], _attrs(widget["attrs"]))]
+        for group_name, group_choices, _index in widget["optgroups"]:
+            if group_name:
+                parts.append(format_html('\n  <optgroup label="{}">', group_name))
+            parts.extend(
+                format_html(
+                    # select_option.html ends with a newline, kept in the markup.
+                    '\n  <option value="{}"{}>{}</option>\n',
+                    str(option["value"]),
+                    _attrs(option["attrs"]),
+                    localize(option["label"]),
+                )
+                for option in group_choices
+            )
+            if group_name:
+                parts.append(mark_safe("\n  </optgroup>"))
+        parts.append(mark_safe("\n</select>"))
+        return mark_safe("".join(parts))  # noqa: S308 (the parts escaped by format_html)

@@ -154,7 +154,13 @@ def test_access_personal_data_only_for_the_insats_handlaggare(
     other_coach = UppdragFactory(roll=Roll.HANDLAGGARE, forbund=forbund_a).user
 
     def sees(user, personal):
-        return list(Deltagande.objects.for_user(user, personal=personal)) == [deltagande]
+        # The same rule whether the insatser are joined or looked up first (resolve).
+        found = [
+            list(Deltagande.objects.for_user(user, personal=personal, resolve=resolve))
+            for resolve in (False, True)
+        ]
+        assert found[0] == found[1]
+        return found[0] == [deltagande]
 
     assert sees(handlaggare_a, personal=True)
     assert sees(handlaggare_a, personal=False)
