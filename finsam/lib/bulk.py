@@ -79,8 +79,7 @@ def copy_insert(model: type[models.Model], objs: Iterable[models.Model]) -> int:
     # attribute access, and there are a dozen per row.
     connection = connections[DEFAULT_DB_ALIAS]
     fields = list(model._meta.concrete_fields)
-    values = [_column_value(f, connection) for f in fields]
-    _copy(model, fields, ([value(obj) for value in values] for obj in objs), connection)
+    _copy(model, fields, [_column_values(f, objs, connection) for f in fields], connection)
     for obj in objs:
         obj._state.adding = False
         obj._state.db = connection.alias
@@ -125,25 +124,23 @@ def copy_insert_values(
     else:
         raise ValueError(f"{meta.label}'s primary key must be given")
     now = timezone.now()
+    n = len(rows)
     fields = list(meta.concrete_fields)
-    columns: list[Callable[[int, Sequence[Any]], Any]] = []
+    columns: list[Sequence[Any]] = []
     for field in fields:
         if field.attname in given:
-            columns.append(_given_value(field, given[field.attname], connection))
+            index = given[field.attname]
+            columns.append(_converted(field, [row[index] for row in rows], connection))
         elif field.attname == pk_name:
-            columns.append(lambda i, row: ids[i])
+            columns.append(ids)
         elif _auto_timestamp(field):
-            columns.append(_constant(field.get_db_prep_save(_stamp(field, now), connection)))
+            columns.append(_same(field.get_db_prep_save(_stamp(field, now), connection), n))
         elif field.has_default() and callable(field.default):
-            columns.append(_made(field.default, _converter(field, connection)))
+            make = field.default
+            columns.append(_converted(field, [make() for _ in range(n)], connection))
         else:
-            columns.append(_constant(field.get_db_prep_save(field.get_default(), connection)))
-    _copy(
-        model,
-        fields,
-        ([column(i, row) for column in columns] for i, row in enumerate(rows)),
-        connection,
-    )
+            columns.append(_same(field.get_db_prep_save(field.get_default(), connection), n))
+    _copy(model, fields, columns, connection)
     return ids
 
 
@@ -180,61 +177,45 @@ def _plain_pre_save(field: models.Field) -> bool:
     )
 
 
-def _constant(value: Any) -> Callable[[int, Sequence[Any]], Any]:
-    return lambda i, row: value
+def _same(value: Any, n: int) -> Sequence[Any]:
+    return [value] * n
 
 
-def _made(
-    default: Callable[[], Any], convert: Callable[[Any], Any]
-) -> Callable[[int, Sequence[Any]], Any]:
-    return lambda i, row: convert(default())
+_NONE = type(None)
 
 
-def _given_value(
-    field: models.Field, index: int, connection: Any
-) -> Callable[[int, Sequence[Any]], Any]:
-    convert = _converter(field, connection)
-    return lambda i, row: convert(row[index])
-
-
-def _converter(field: models.Field, connection: Any) -> Callable[[Any], Any]:
-    """`get_db_prep_save` of the field, skipped for None and for a value it leaves as it
-    is (a type `_UNCHANGED` lists; a list of str for an array of CharField/TextField)."""
+def _converted(field: models.Field, values: list[Any], connection: Any) -> list[Any]:
+    """`get_db_prep_save` of each value, skipped for None and for a value the field leaves
+    as it is (a type `_UNCHANGED` lists; a list of str for an array of CharField/TextField):
+    checked for the whole column at once, the common case of an import."""
     convert = field.get_db_prep_save
     target = field.target_field if isinstance(field, models.ForeignKey) else field
     kinds = _UNCHANGED.get(type(target))
     if kinds is not None:
-        return lambda v: v if v is None or type(v) in kinds else convert(v, connection)
-    if isinstance(field, ArrayField) and type(field.base_field) in (
-        models.CharField,
-        models.TextField,
+        if set(map(type, values)) <= {_NONE, *kinds}:
+            return values
+        return [v if v is None or type(v) in kinds else convert(v, connection) for v in values]
+    if (
+        isinstance(field, ArrayField)
+        and type(field.base_field) in (models.CharField, models.TextField)
+        and set(map(type, values)) <= {_NONE, list}
+        and {type(e) for v in values if v for e in v} <= {str}
     ):
-        return lambda v: (
-            v
-            if v is None or (type(v) is list and all(type(e) is str for e in v))
-            else convert(v, connection)
-        )
-    return lambda v: convert(v, connection)
+        return values
+    return [convert(v, connection) for v in values]
 
 
-def _column_value(field: models.Field, connection: Any) -> Callable[[models.Model], Any]:
-    """What the field writes for an instance: `get_db_prep_save(pre_save(obj, add=True))`,
+def _column_values(field: models.Field, objs: list[models.Model], connection: Any) -> list[Any]:
+    """What the field writes for each instance: `get_db_prep_save(pre_save(obj, add=True))`,
     as save() does, with the steps that change nothing for this field skipped (plain
-    attribute read for the base `pre_save`; no conversion for None or a value of a type
-    `_UNCHANGED` lists for the field, or for a foreign key's target)."""
-    convert = field.get_db_prep_save
+    attribute read for the base `pre_save`; the conversions `_converted` skips)."""
     plain_read = type(field).pre_save is models.Field.pre_save or (
         type(field) is models.DateField and not (field.auto_now or field.auto_now_add)
     )
     if not plain_read:
-
-        def written(obj: models.Model) -> Any:
-            return convert(field.pre_save(obj, add=True), connection)
-
-        return written
-    read = attrgetter(field.attname)
-    converted = _converter(field, connection)
-    return lambda obj: converted(read(obj))
+        convert = field.get_db_prep_save
+        return [convert(field.pre_save(obj, add=True), connection) for obj in objs]
+    return _converted(field, list(map(attrgetter(field.attname), objs)), connection)
 
 
 # The type psycopg is told for a column, by the field's internal type: values reach the
@@ -295,24 +276,42 @@ def _array_literal(value: Any) -> Any:
 def _copy(
     model: type[models.Model],
     fields: list[models.Field],
-    rows: Iterable[list[Any]],
+    columns: list[Sequence[Any]],
     connection: Any,
 ) -> None:
-    """COPY the rows (each the converted values of `fields`, in order) into the table."""
+    """COPY the rows into the table: `columns` holds each field's converted values, in
+    the order of `fields`, one per row."""
     # A concrete field is one with a column: `column` is never None here.
-    columns = ", ".join(connection.ops.quote_name(cast("str", f.column)) for f in fields)
+    names = ", ".join(connection.ops.quote_name(cast("str", f.column)) for f in fields)
     table = connection.ops.quote_name(model._meta.db_table)
     kinds = [_copy_column(f, connection) for f in fields]
     types = [t for t, _ in kinds]
-    written = [(i, w) for i, (_, w) in enumerate(kinds) if w is not None]
+    columns = [
+        column if written is None else _written(written, column)
+        for column, (_, written) in zip(columns, kinds, strict=True)
+    ]
     with (
         connection.cursor() as cursor,
-        cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
+        cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy,
     ):
         if None not in types:
             copy.set_types(cast("list[str | int]", types))
         write = copy.write_row
-        for row in rows:
-            for i, w in written:
-                row[i] = w(row[i])
+        for row in zip(*columns, strict=True):
             write(row)
+
+
+def _written(write: Callable[[Any], Any], column: Sequence[Any]) -> list[Any]:
+    """The column's values as written; equal lists (an import's few code lists, over and
+    over) are written once each."""
+    done: dict[tuple[Any, ...], Any] = {}
+    out = []
+    for value in column:
+        if type(value) is list:
+            key = tuple(value)
+            if (literal := done.get(key)) is None:
+                literal = done[key] = write(value)
+            out.append(literal)
+        else:
+            out.append(write(value))
+    return out
