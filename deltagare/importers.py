@@ -16,7 +16,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
-from finsam.lib.bulk import copy_insert_values
+from finsam.lib.bulk import copy_insert_values, reserve_ids
 from finsam.lib.importing import (
     Column,
     CommandReader,
@@ -338,25 +338,24 @@ class DeltagandenKind(ImportKind):
         person_ids: dict[tuple[int, str | None], int | None] = {
             key: p.pk for key, p in prepared.persons.items()
         }
-        new_keys: list[tuple[int, str | None]] = []
-        new_persons: list[tuple[Any, ...]] = []
+        new_persons: list[tuple[tuple[int, str | None], pnr.Personnummer, str]] = []
         for r in prepared.rows:
             if r.personnummer is None or r.pnr_hash is None:
                 continue
             person_key = (r.insats.forbund_id, r.pnr_hash)
             if person_key not in person_ids:
                 person_ids[person_key] = None
-                new_keys.append(person_key)
-                new_persons.append(
-                    (
-                        r.insats.forbund_id,
-                        *Person.personnummer_values(r.personnummer, pnr_hash=r.pnr_hash),
-                    )
-                )
-        created = copy_insert_values(
-            Person, ("forbund_id", *Person.PERSONNUMMER_FIELDS), new_persons
+                new_persons.append((person_key, r.personnummer, r.pnr_hash))
+        created = reserve_ids(Person, len(new_persons))
+        copy_insert_values(
+            Person,
+            ("id", "forbund_id", *Person.PERSONNUMMER_FIELDS),
+            [
+                (pk, forbund_id, *Person.personnummer_values(parsed, pnr_hash=digest))
+                for pk, ((forbund_id, _), parsed, digest) in zip(created, new_persons, strict=True)
+            ],
         )
-        person_ids.update(zip(new_keys, created, strict=True))
+        person_ids.update(zip([k for k, _, _ in new_persons], created, strict=True))
         existing = self._existing(prepared)
         consents = self._existing_consents(prepared)
         new_consents: list[tuple[int, int, str, dt.date]] = []

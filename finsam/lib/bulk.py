@@ -88,16 +88,18 @@ def copy_insert(model: type[models.Model], objs: Iterable[models.Model]) -> int:
 
 def copy_insert_values(
     model: type[models.Model], fieldnames: Sequence[str], rows: Iterable[Sequence[Any]]
-) -> list[Any]:
+) -> int:
     """Insert rows given as tuples of values for `fieldnames` (attribute names: `insats_id`
     for a foreign key), in that order, without building model instances. Every other column
-    gets what `save()` of a new instance writes: the primary key from the sequence (unless
-    listed), the field's default (a callable one called per row: each row its own
-    `uuid4`), and for `auto_now`/`auto_now_add` one timestamp for the whole call. Values
-    are converted as the fields convert them. Returns the rows' primary keys, in order."""
+    gets what `save()` of a new instance writes: the field's default (a callable one called
+    per row: each row its own `uuid4`), for `auto_now`/`auto_now_add` one timestamp for
+    the whole call, and an auto primary key not listed its value from the table's sequence,
+    as the database assigns it (a caller that must refer to the rows gives the keys of
+    `reserve_ids`). Values are converted as the fields convert them. Returns the number of
+    rows written."""
     rows = list(rows)
     if not rows:
-        return []
+        return 0
     connection = connections[DEFAULT_DB_ALIAS]
     meta = model._meta
     by_attname = {f.attname: f for f in meta.concrete_fields}
@@ -116,23 +118,17 @@ def copy_insert_values(
     for row in rows:
         if len(row) != len(fieldnames):
             raise ValueError(f"a row of {len(row)} values for {len(fieldnames)} fields")
-    pk_name = cast("str", meta.pk.attname)
-    if pk_name in given:
-        ids = [row[given[pk_name]] for row in rows]
-    elif _sequenced(model):
-        ids = reserve_ids(model, len(rows))
-    else:
-        raise ValueError(f"{meta.label}'s primary key must be given")
+    pk = meta.pk
+    # The sequence's own default assigns the key: no round trip for keys nobody reads.
+    database_key = pk is not None and pk.attname not in given and _sequenced(model)
     now = timezone.now()
     n = len(rows)
-    fields = list(meta.concrete_fields)
+    fields = [f for f in meta.concrete_fields if not (database_key and f is pk)]
     columns: list[Sequence[Any]] = []
     for field in fields:
         if field.attname in given:
             index = given[field.attname]
             columns.append(_converted(field, [row[index] for row in rows], connection))
-        elif field.attname == pk_name:
-            columns.append(ids)
         elif _auto_timestamp(field):
             columns.append(_same(field.get_db_prep_save(_stamp(field, now), connection), n))
         elif field.has_default() and callable(field.default):
@@ -141,7 +137,7 @@ def copy_insert_values(
         else:
             columns.append(_same(field.get_db_prep_save(field.get_default(), connection), n))
     _copy(model, fields, columns, connection)
-    return ids
+    return n
 
 
 def _sequenced(model: type[models.Model]) -> bool:
