@@ -16,7 +16,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
-from finsam.lib.bulk import copy_insert
+from finsam.lib.bulk import copy_insert_values, reserve_ids
 from finsam.lib.importing import (
     Column,
     CommandReader,
@@ -333,43 +333,50 @@ class DeltagandenKind(ImportKind):
 
     def apply(self, prepared: _Prepared, *, progress: Progress | None = None) -> Counts:
         counts = Counts()
-        new_persons: list[Person] = []
+        # Persons by (förbund, hash) → key: the stored ones, then the file's new ones, each
+        # encrypted once, with the hash the check against the database made.
+        person_ids: dict[tuple[int, str | None], int | None] = {
+            key: p.pk for key, p in prepared.persons.items()
+        }
+        new_persons: list[tuple[tuple[int, str | None], pnr.Personnummer, str]] = []
         for r in prepared.rows:
             if r.personnummer is None or r.pnr_hash is None:
                 continue
             person_key = (r.insats.forbund_id, r.pnr_hash)
-            if person_key not in prepared.persons:
-                new = Person(forbund_id=r.insats.forbund_id)
-                new.set_personnummer(r.personnummer)
-                prepared.persons[person_key] = new
-                new_persons.append(new)
-        copy_insert(Person, new_persons)
+            if person_key not in person_ids:
+                person_ids[person_key] = None
+                new_persons.append((person_key, r.personnummer, r.pnr_hash))
+        created = reserve_ids(Person, len(new_persons))
+        copy_insert_values(
+            Person,
+            ("id", "forbund_id", *Person.PERSONNUMMER_FIELDS),
+            [
+                (pk, forbund_id, *Person.personnummer_values(parsed, pnr_hash=digest))
+                for pk, ((forbund_id, _), parsed, digest) in zip(created, new_persons, strict=True)
+            ],
+        )
+        person_ids.update(zip([k for k, _, _ in new_persons], created, strict=True))
         existing = self._existing(prepared)
         consents = self._existing_consents(prepared)
-        new_consents: list[Samtycke] = []
-        person_of: dict[int, Person | None] = {}
+        new_consents: list[tuple[int, int, str, dt.date]] = []
+        person_of: dict[int, int | None] = {}
         for r in prepared.rows:
-            person: Person | None = None
+            person: int | None = None
             if r.pnr_hash is not None:
-                person = prepared.persons[r.insats.forbund_id, r.pnr_hash]
+                person = person_ids[r.insats.forbund_id, r.pnr_hash]
             if person and r.samtycke_datum:
-                consent = (person.pk, r.insats.pk, r.samtycke_datum)
+                consent = (person, r.insats.pk, r.samtycke_datum)
                 if consent not in consents:
                     consents.add(consent)
                     new_consents.append(
-                        Samtycke(
-                            person=person,
-                            insats=r.insats,
-                            syfte=Samtyckessyfte.REGISTRERING,
-                            datum=r.samtycke_datum,
-                        )
+                        (person, r.insats.pk, Samtyckessyfte.REGISTRERING.value, r.samtycke_datum)
                     )
             person_of[r.rad] = person
 
         def key(r: _Deltagande) -> tuple:
             person = person_of[r.rad]
             if person is not None:
-                return (r.insats.pk, person.pk, r.startdatum)
+                return (r.insats.pk, person, r.startdatum)
             return (r.insats.pk, r.values["kon"], r.startdatum, r.rad)
 
         done = self.upsert(
@@ -380,20 +387,24 @@ class DeltagandenKind(ImportKind):
             values=lambda r: r.values,
             progress=progress,
         )
-        to_create = [
-            Deltagande(
-                insats=r.insats,
-                registreringsform=r.registreringsform,
-                person=person_of[r.rad],
-                startdatum=r.startdatum,
-                importrad=r.rad if person_of[r.rad] is None else None,
-                **r.values,
-            )
-            for r in done.new
-        ]
-        copy_insert(Samtycke, new_consents)
+        copy_insert_values(Samtycke, ("person_id", "insats_id", "syfte", "datum"), new_consents)
         Deltagande.objects.bulk_update(done.changed_objects, VALUE_FIELDS, batch_size=2000)
-        copy_insert(Deltagande, to_create)
+        copy_insert_values(
+            Deltagande,
+            ("insats_id", "registreringsform", "person_id", "startdatum", "importrad",
+             *VALUE_FIELDS),
+            [
+                (
+                    r.insats.pk,
+                    r.registreringsform,
+                    person_of[r.rad],
+                    r.startdatum,
+                    r.rad if person_of[r.rad] is None else None,
+                    *(r.values[name] for name in VALUE_FIELDS),
+                )
+                for r in done.new
+            ],
+        )  # fmt: skip
         return counts
 
     def describe(self, row: _Deltagande) -> str:
@@ -613,16 +624,11 @@ class UppfoljningarKind(ImportKind):
             },
             progress=progress,
         )
-        copy_insert(
+        copy_insert_values(
             Uppfoljning,
+            ("deltagande_id", "matpunkt", "datum", "sysselsattning", "forsorjning"),
             [
-                Uppfoljning(
-                    deltagande=p.deltagande,
-                    matpunkt=p.matpunkt,
-                    datum=p.datum,
-                    sysselsattning=p.sysselsattning,
-                    forsorjning=p.forsorjning,
-                )
+                (p.deltagande.pk, p.matpunkt, p.datum, p.sysselsattning, p.forsorjning)
                 for p in done.new
             ],
         )

@@ -126,12 +126,28 @@ class Person(models.Model):
     def __str__(self) -> str:
         return f"Person {self.public_id}"
 
-    def set_personnummer(self, parsed: pnr.Personnummer) -> None:
-        self.pnr_krypterat = pnr.encrypt(parsed.nummer)
-        self.pnr_hash = pnr.lookup_hash(parsed.nummer)
-        self.samordningsnummer = parsed.samordningsnummer
-        self.kon = parsed.kon
-        self.fodelsedatum = parsed.fodelsedatum
+    # The fields the personnummer sets (`personnummer_values`), in that order.
+    PERSONNUMMER_FIELDS = ("pnr_krypterat", "pnr_hash", "samordningsnummer", "kon", "fodelsedatum")
+
+    def set_personnummer(self, parsed: pnr.Personnummer, *, pnr_hash: str | None = None) -> None:
+        """`pnr_hash`: the number's `pnr.lookup_hash` when the caller already has it."""
+        values = self.personnummer_values(parsed, pnr_hash=pnr_hash)
+        for name, value in zip(self.PERSONNUMMER_FIELDS, values, strict=True):
+            setattr(self, name, value)
+
+    @staticmethod
+    def personnummer_values(
+        parsed: pnr.Personnummer, *, pnr_hash: str | None = None
+    ) -> tuple[str, str, bool, str, dt.date]:
+        """What the number sets, as `PERSONNUMMER_FIELDS`: the encrypted number, its keyed
+        hash (computed unless given), and what the number tells (for a bulk insert)."""
+        return (
+            pnr.encrypt(parsed.nummer),
+            pnr.lookup_hash(parsed.nummer) if pnr_hash is None else pnr_hash,
+            parsed.samordningsnummer,
+            parsed.kon,
+            parsed.fodelsedatum,
+        )
 
     def personnummer(self) -> str | None:
         """The clear number. Callers must log the read (deltagare.services.log_access)."""

@@ -57,9 +57,10 @@ def parse(value: str) -> Personnummer:
     """10 or 12 digits, with or without `-`/`+` (a `+` means 100 years or older), spaces
     anywhere. Digits of any script count as the digits they are (`８５０５…` is `8505…`), so
     that every spelling of a number finds the same person."""
-    cleaned = "".join(
-        str(unicodedata.decimal(c)) if c.isdecimal() else c for c in (value or "").strip()
-    ).replace(" ", "")
+    text = (value or "").strip()
+    if not text.isascii():  # ASCII digits are their own decimal value: the common case
+        text = "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in text)
+    cleaned = text.replace(" ", "")
     digits = cleaned.replace("-", "").replace("+", "")
     if not digits.isdigit() or len(digits) not in (10, 12):
         raise OgiltigtPersonnummer(

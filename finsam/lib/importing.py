@@ -106,19 +106,25 @@ class Change:
 
 def shown(value: Any) -> str:
     """A stored or imported value as the change list shows it (and as the file writes it)."""
-    if isinstance(value, str):
-        return maskera(value)
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "ja" if value else "nej"
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, list | tuple):
-        return "|".join(map(str, value))
-    if isinstance(value, set | frozenset):
-        return "|".join(sorted(map(str, value)))
-    return str(value)
+    show = _shown_by_type.get(type(value))
+    if show is None:
+        # Which rule applies depends on the type alone: found once per type (an import
+        # shows every value of every new row).
+        show = next((rule for kind, rule in _SHOWN if isinstance(value, kind)), str)
+        _shown_by_type[type(value)] = show
+    return show(value)
+
+
+# The first rule whose type the value has; anything else as str().
+_SHOWN: tuple[tuple[Any, Callable[[Any], str]], ...] = (
+    (str, maskera),
+    (type(None), lambda value: ""),
+    (bool, lambda value: "ja" if value else "nej"),
+    (dt.date, lambda value: value.isoformat()),
+    (list | tuple, lambda value: "|".join(map(str, value))),
+    (set | frozenset, lambda value: "|".join(sorted(map(str, value)))),
+)
+_shown_by_type: dict[type, Callable[[Any], str]] = {}
 
 
 @dataclass

@@ -35,6 +35,8 @@ def maskera(text: str) -> str:
 
 def _mask_run(match: re.Match[str]) -> str:
     run = match.group()
+    if sum(map(str.isdecimal, run)) < 10:  # too few digits for a number (a date, a code)
+        return run
     groups = list(_GROUP.finditer(run))
     parts: list[str] = []
     pos = 0
