@@ -28,15 +28,33 @@ def create_sql() -> str:
         f"WHEN '{code}' THEN '{grupp}'" for code, grupp in FORSORJNING_RAPPORTGRUPP.items()
     )
     ingen = Forsorjning.INGEN_OFFENTLIG.value
+    offentliga = ", ".join(f"'{c}'" for c, g in FORSORJNING_RAPPORTGRUPP.items() if g != ingen)
     return f"""
 CREATE OR REPLACE FUNCTION deltagare_forsorjningsgrupper(codes varchar[]) RETURNS varchar[]
-LANGUAGE sql IMMUTABLE AS $$
-    SELECT COALESCE(array_agg(g ORDER BY g), '{{}}')::varchar[] FROM (
-        SELECT DISTINCT CASE c {cases} END AS g FROM unnest(codes) AS c
-        UNION
-        SELECT '{NAGON_OFFENTLIG}' FROM unnest(codes) AS c
-        WHERE c IN ({", ".join(f"'{c}'" for c, g in FORSORJNING_RAPPORTGRUPP.items() if g != ingen)})
-    ) s WHERE g IS NOT NULL
+LANGUAGE plpgsql IMMUTABLE AS $$
+-- The distinct groups of the codes, in the database's order (a loop, not a query: the
+-- trigger calls it twice for every row an import writes).
+DECLARE
+    c varchar;
+    g varchar;
+    i int;
+    grupper varchar[] := '{{}}';
+BEGIN
+    FOREACH c IN ARRAY COALESCE(codes, '{{}}') LOOP
+        FOREACH g IN ARRAY ARRAY[
+            CASE c {cases} END,
+            CASE WHEN c IN ({offentliga}) THEN '{NAGON_OFFENTLIG}' END
+        ] LOOP
+            CONTINUE WHEN g IS NULL OR g = ANY(grupper);
+            i := 1;
+            WHILE i <= cardinality(grupper) AND grupper[i] < g LOOP
+                i := i + 1;
+            END LOOP;
+            grupper := grupper[1:i - 1] || g || grupper[i:];
+        END LOOP;
+    END LOOP;
+    RETURN grupper;
+END
 $$;
 
 CREATE OR REPLACE FUNCTION deltagare_deltagande_harledda() RETURNS trigger

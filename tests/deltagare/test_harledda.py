@@ -100,3 +100,35 @@ def test_a_changed_birth_date_rewrites_the_persons_deltaganden(forbund_a, person
     d.save()
     Person.objects.filter(pk=person.pk).update(fodelsedatum=D(1980, 1, 1))
     assert _derived(d)[0] == 35
+
+
+def test_the_groups_of_every_combination_of_codes_follow_the_code_list():
+    """Every subset of the försörjning codes (and none, NULL, a code twice): the distinct
+    report groups of FORSORJNING_RAPPORTGRUPP, `nagon_offentlig` when any code but
+    ingen_offentlig is there, in the database's order — as the report groups them."""
+    from itertools import combinations
+
+    from django.db import connection
+
+    from deltagare.choices import FORSORJNING_RAPPORTGRUPP, Forsorjning
+    from deltagare.harledda import NAGON_OFFENTLIG
+
+    codes = list(FORSORJNING_RAPPORTGRUPP)
+    cases = [list(c) for n in range(len(codes) + 1) for c in combinations(codes, n)]
+    cases += [None, ["a_kassa", "a_kassa", "sjukpenning", "rehabiliteringspenning"]]
+    with connection.cursor() as cursor:
+        rows = []
+        for case in cases:
+            cursor.execute(
+                "SELECT deltagare_forsorjningsgrupper(%s::varchar[]), ARRAY(SELECT DISTINCT g "
+                "FROM unnest(deltagare_forsorjningsgrupper(%s::varchar[])) g ORDER BY g)",
+                [case, case],
+            )
+            rows.append((case, *cursor.fetchone()))
+    assert len(rows) == 2 ** len(codes) + 2
+    for case, grupper, in_db_order in rows:
+        wanted = {FORSORJNING_RAPPORTGRUPP[c] for c in case or []}
+        if any(c != Forsorjning.INGEN_OFFENTLIG for c in case or []):
+            wanted.add(NAGON_OFFENTLIG)
+        assert set(grupper) == wanted, case
+        assert grupper == in_db_order, case  # distinct and sorted as PostgreSQL sorts

@@ -1,6 +1,7 @@
 """manage.py bench_import [--rader N] — time the import of N deltaganden (default 50 000).
 
-Runs inside a transaction that is rolled back, so the database is left as it was.
+Runs inside a transaction that is rolled back, so the database is left as it was; the
+time includes the foreign keys' checks that PostgreSQL defers to the commit.
 Target: 50 000 deltaganden in under 15 s (issue 18; spec/product.md asks for 60 s).
 """
 
@@ -11,7 +12,7 @@ import random
 import time
 
 from django.core.management.base import BaseCommand
-from django.db import transaction
+from django.db import connection, transaction
 
 from finsam.lib.importing import import_file
 from finsam.lib.tabular import write_table
@@ -100,6 +101,9 @@ class Command(BaseCommand):
                 data = write_table(DeltagandenKind().column_names, rows, format="csv")
                 started = time.perf_counter()
                 result = import_file("deltaganden", data, filename="bench.csv")
+                with connection.cursor() as cursor:
+                    # The foreign keys' checks, deferred to the commit the rollback skips.
+                    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
                 elapsed = time.perf_counter() - started
                 saved = Deltagande.objects.filter(insats__forbund=forbund).count()
                 self.stdout.write(f"rader: {rader}")
