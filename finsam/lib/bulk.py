@@ -260,10 +260,11 @@ def _array_literal(value: Any) -> Any:
     for element in value:
         if element is None:
             parts.append("NULL")
-        elif type(element) is str:
-            parts.append('"' + element.replace("\\", "\\\\").replace('"', '\\"') + '"')
-        elif type(element) is int:
-            parts.append(str(element))
+        elif isinstance(element, str):  # a code list's member too (TextChoices are str)
+            text = str.__str__(element)  # its characters, whatever its own __str__ says
+            parts.append('"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"')
+        elif isinstance(element, int) and not isinstance(element, bool):
+            parts.append(int.__repr__(element))
         else:
             raise TypeError(f"cannot write {type(element).__name__} in an array literal")
     return "{" + ",".join(parts) + "}"

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from deltagare import pnr
+from deltagare.choices import Forsorjning
 from deltagare.models import Deltagande, Person
 from finsam.lib.bulk import copy_insert, copy_insert_values, reserve_ids
 from tests.factories import InsatsFactory
@@ -24,7 +25,8 @@ def test_copied_rows_read_back_as_saved_rows_and_later_inserts_get_new_keys(forb
             registreringsform="person",
             person=person,
             startdatum=dt.date(2024, 1, 1),
-            forsorjning_fore=["a_kassa", "sjukpenning"],
+            # A code list's members, as forms and generate_data give them, and plain text.
+            forsorjning_fore=[Forsorjning.A_KASSA, "sjukpenning"],
         ),
         Deltagande(
             insats=insats, registreringsform="anonym", kon="kvinna", startdatum=dt.date(2024, 2, 1)
