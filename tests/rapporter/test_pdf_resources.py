@@ -76,3 +76,21 @@ def test_a_report_prints_every_character_in_its_own_two_fonts(forbund_a, setting
     assert {f.split("+")[-1] for f in fonts} == {"Finsam-Sans", "Finsam-Sans-Bold"}
     for shown in (namn, kommentar, "Återrapportering 2015", "Förbundets insatser"):
         assert shown in text
+
+
+def test_column_widths_fit_the_widest_number_and_fill_the_page_width():
+    """The fixed table layout's widths (rapporter.pdf.column_widths): a number never wraps,
+    so its column is at least as wide as its widest amount; the columns fill the table."""
+    amount = "1\u202f442\u202f324\u202f000"
+    headers = [("Rad", "etikett"), ("Utfall (kr)", "value"), ("%", "share")]
+    rows = [
+        [("Arbetslöshetsersättning", "etikett"), (amount, "value"), ("12", "share")],
+        [("Totalt", "etikett"), ("7", "value"), ("100", "share")],
+    ]
+    widths = pdf.column_widths(pdf.VANLIG, headers, rows)
+    assert sum(widths) == pytest.approx(100, abs=0.05)
+    mm = [w * pdf.VANLIG.bredd / 100 for w in widths]
+    assert mm[1] >= pdf._text_width(amount, pdf.VANLIG.text) + pdf.VANLIG.utfyllnad
+    assert mm[2] >= pdf._text_width("100", pdf.VANLIG.text) + pdf.VANLIG.utfyllnad
+    # the room left goes by the widest text: the long label gets more than the amount
+    assert mm[0] > mm[1] > mm[2]
