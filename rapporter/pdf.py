@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import io
 import math
 import os
 import threading
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -32,6 +34,12 @@ if TYPE_CHECKING:
     from .status import Uppgiftsstatus
 
 FONT_DIR = Path(settings.BASE_DIR) / "static" / "fonts"
+# The report's one font family: DejaVu Sans cut down to the characters a report can need
+# (scripts/subset_fonts.py), so that WeasyPrint's subsetting of it for each PDF is cheap.
+FONT_FACES = f"""
+@font-face {{ font-family: "Finsam Sans"; src: url("{FONT_DIR.as_uri()}/FinsamSans.ttf"); }}
+@font-face {{ font-family: "Finsam Sans"; font-weight: bold;
+  src: url("{FONT_DIR.as_uri()}/FinsamSans-Bold.ttf"); }}"""
 # Tables wider than portrait A4: set on landscape pages.
 LANDSKAP = {"T17", "T18"}
 # The key figures of the summary table: T19's rows, the year and the year before.
@@ -105,6 +113,97 @@ def _cell(t: Tabell, row: dict[str, Any], column: Any) -> tuple[str, str]:
     return cell_text(t, row, column), kind
 
 
+# The tables' column widths. WeasyPrint's automatic table layout measures every cell's
+# narrowest and widest setting before it sets the table (a fifth of a report's time); the
+# tables are set with the fixed layout instead, in widths measured here the same way: a
+# number never wraps, a header or text wraps between words and at the Swedish hyphenation
+# points, and what room is left goes to the columns in proportion to their widest text.
+# The sizes are the stylesheet's (templates/rapporter/pdf.html), by kind of table.
+MM = 72 / 25.4  # points in a millimetre
+
+
+@dataclass(frozen=True)
+class Tabellmatt:
+    bredd: float  # the page's text width, mm
+    text: float  # cell text size, pt
+    rubrik: float  # header size (bold), pt
+    utfyllnad: float  # a cell's padding, left plus right, mm
+    minsta: dict[str, float]  # the narrowest a column of a kind may be, mm
+
+
+PORTRAIT, LANDSCAPE = 210 - 2 * 18, 297 - 2 * 12
+VANLIG = Tabellmatt(PORTRAIT, 9, 7.5, 4, {})
+BRED = Tabellmatt(PORTRAIT, 6.5, 7.5, 1.6, {"kod": 21, "etikett": 38})
+LANDSKAPSMATT = {
+    "T18": Tabellmatt(LANDSCAPE, 6, 6, 1.6, {"etikett": 34}),
+    "": Tabellmatt(LANDSCAPE, 7, 6, 1.6, {"etikett": 34}),
+}
+
+
+@functools.cache
+def _advances(bold: bool) -> dict[str, float]:
+    """Each character's advance in the report's font, in em."""
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(FONT_DIR / ("FinsamSans-Bold.ttf" if bold else "FinsamSans.ttf"))
+    upem = font["head"].unitsPerEm
+    metrics = font["hmtx"].metrics
+    return {chr(c): metrics[g][0] / upem for c, g in font.getBestCmap().items()}
+
+
+@functools.cache
+def _hyphenator() -> Any:
+    import pyphen
+
+    return pyphen.Pyphen(lang="sv", left=2, right=2)
+
+
+def _text_width(text: str, size: float, bold: bool = False) -> float:
+    """`text` on one line, in mm (a character outside the font counts as an em)."""
+    advances = _advances(bold)
+    return sum(advances.get(c, 1.0) for c in text) * size / MM
+
+
+def _narrowest(text: str, size: float, bold: bool) -> float:
+    """The widest piece `text` cannot be broken below: a word, or with hyphenation a
+    syllable run and its hyphen (WeasyPrint breaks words of five letters or more)."""
+    pieces = []
+    for word in text.split():
+        parts = _hyphenator().inserted(word, "\0").split("\0") if len(word) >= 5 else [word]
+        pieces += [p + "-" for p in parts[:-1]] + parts[-1:]
+    return max((_text_width(p, size, bold) for p in pieces), default=0.0)
+
+
+def column_widths(
+    matt: Tabellmatt, headers: list[tuple[str, str]], rows: list[list[tuple[str, str]]]
+) -> list[float]:
+    """The columns' widths in percent of the table's (the page's text width)."""
+    least, most = [], []
+    for i, (header, kind) in enumerate(headers):
+        low = _narrowest(header, matt.rubrik, True)
+        high = _text_width(header, matt.rubrik, True)
+        for row in rows:
+            text, cell_kind = row[i]
+            if cell_kind in ("value", "share"):  # white-space: nowrap
+                low = max(low, _text_width(text, matt.text))
+            else:
+                low = max(low, _narrowest(text, matt.text, False))
+            high = max(high, _text_width(text, matt.text))
+        low = max(low + matt.utfyllnad, matt.minsta.get(kind, 0.0))
+        # 3 % for the kerning and rounding the sum of advances leaves out
+        least.append(low * 1.03)
+        most.append(max(high + matt.utfyllnad, low) * 1.03)
+    room = matt.bredd
+    if sum(most) <= room:
+        widths = [m * room / sum(most) for m in most]
+    elif sum(least) < room:
+        spare = (room - sum(least)) / sum(m - n for m, n in zip(most, least, strict=True))
+        widths = [n + (m - n) * spare for m, n in zip(most, least, strict=True)]
+    else:  # too narrow even so: as narrow as it goes, in proportion
+        widths = [n * room / sum(least) for n in least]
+    return [round(w * 100 / room, 2) for w in widths]
+
+
 def _table(kod: str, t: Tabell) -> dict[str, Any]:
     columns = layout(kod, t)
     rows = [[_cell(t, r, c) for c in columns] for r in t.rader]
@@ -115,14 +214,18 @@ def _table(kod: str, t: Tabell) -> dict[str, Any]:
             if shown:
                 kinds.setdefault(i, set()).add(kind)
     text = {i for i, found in kinds.items() if found == {"text"}}
+    headers = [(c.rubrik, "text" if i in text else c.kind) for i, c in enumerate(columns)]
+    landskap, bred = kod in LANDSKAP, len(columns) > 9
+    matt = LANDSKAPSMATT.get(kod, LANDSKAPSMATT[""]) if landskap else BRED if bred else VANLIG
     return {
         "kod": kod,
         "rubrik": t.rubrik,
         "regel": t.regel,
-        "kolumner": [(c.rubrik, "text" if i in text else c.kind) for i, c in enumerate(columns)],
+        "kolumner": headers,
+        "bredder": column_widths(matt, headers, rows),
         "rader": rows,
-        "landskap": kod in LANDSKAP,
-        "bred": len(columns) > 9,
+        "landskap": landskap,
+        "bred": bred,
         "undertryckt": bool(t.undertryckta or t.andel_undertryckta),
     }
 
@@ -213,8 +316,7 @@ _WEASYPRINT_LOCK = threading.Lock()
 
 # A small document through the same fonts, hyphenation and SVG reader as the report.
 WARM_UP_HTML = """<!doctype html><html lang="sv"><head><meta charset="utf-8"><style>
-@font-face {{ font-family: "Finsam Sans"; src: url("{font_dir}/DejaVuSans.ttf"); }}
-@font-face {{ font-family: "Finsam Sans"; font-weight: bold; src: url("{font_dir}/DejaVuSans-Bold.ttf"); }}
+{font_faces}
 body {{ font-family: "Finsam Sans"; font-size: 9pt; }} td {{ width: 12mm; hyphens: auto; }}
 </style></head><body><h2>Återrapportering</h2><table><tr><td>Arbetsmarknadsutbildning</td>
 <td>1\u202f234</td></tr></table>{chart}</body></html>"""
@@ -259,7 +361,7 @@ def warm_up() -> None:
     chart = base64.b64encode(buffer.getvalue().encode()).decode()
     _write_pdf(
         WARM_UP_HTML.format(
-            font_dir=FONT_DIR.as_uri(),
+            font_faces=FONT_FACES,
             chart=f'<img src="data:image/svg+xml;base64,{chart}" alt="">',
         )
     )
@@ -319,7 +421,7 @@ def render_pdf(
             "katalog": katalog,
             "forklaring": UNDERTRYCKT_FORKLARING,
             "charts": {k: _chart(k, rapport) for k in ("alder", "forsorjning", "ekonomi")},
-            "font_dir": FONT_DIR.as_uri(),
+            "font_faces": mark_safe(FONT_FACES),  # noqa: S308 (our own constant)
         },
     )
     return _write_pdf(html)
