@@ -283,8 +283,23 @@ def andel_personuppgifter(deltaganden: QuerySet[Deltagande], ar: int) -> list[An
     ]
 
 
+# What a work list item shows and links with (templates/deltagare/_arbetslista.html): the
+# rest of a deltagande's and its insats's columns would only be read and converted.
+_ITEM_FIELDS = (
+    "public_id",
+    "kon",
+    "startdatum",
+    "slutdatum",
+    "insats__kod",
+    "insats__slutdatum",
+    "insats__avslutad_datum",
+    "insats__forbund__organisationsnummer",
+)
+
+
 def _items(deltaganden: QuerySet[Deltagande], q: Q, limit: int, *order: str) -> list[Deltagande]:
-    return list(deltaganden.filter(q).select_related("insats__forbund").order_by(*order)[:limit])
+    found = deltaganden.filter(q).select_related("insats__forbund").only(*_ITEM_FIELDS)
+    return list(found.order_by(*order)[:limit])
 
 
 def _uppfoljningar(
