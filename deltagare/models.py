@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
@@ -187,20 +188,21 @@ class Samtycke(models.Model):
 
 
 class DeltagandeQuerySet(models.QuerySet["Deltagande"]):
-    def for_user(self, user, *, personal: bool, resolve: bool = False) -> DeltagandeQuerySet:
+    def for_user(self, user, *, personal: bool) -> DeltagandeQuerySet:
         """What the user may see: with personal data (handläggare of the insats) or
-        pseudonymised (also the förbundsadministratör). The rule: deltagare.access.
-
-        With `resolve` the insatser are looked up now, once, and the queryset filters on
-        their ids: for a page that runs several queries on the same scope (the start
-        page's work list runs six), each is then planned and built without the join."""
-        q = deltagande_insats_filter(user, "personal" if personal else "pseudonym")
+        pseudonymised (also the förbundsadministratör). The rule: deltagare.access."""
         # A semi-join on the insats: the planner joins the few insatser instead of
         # looking every deltagande up again by its key.
-        insatser = Insats.objects.filter(q).values("pk")
-        if resolve:
-            return self.filter(insats__in=[row["pk"] for row in insatser])
-        return self.filter(insats__in=insatser)
+        return self.filter(insats__in=self._insatser_for_user(user, personal=personal))
+
+    def insatser_for_user(self, user, *, personal: bool) -> list[int]:
+        """The ids of the insatser whose deltaganden `for_user` returns, looked up now:
+        for statements scoped by them (the start page's work list, kvalitet.arbetslista)."""
+        return list(self._insatser_for_user(user, personal=personal).values_list("pk", flat=True))
+
+    def _insatser_for_user(self, user, *, personal: bool) -> models.QuerySet[Insats, Any]:
+        q = deltagande_insats_filter(user, "personal" if personal else "pseudonym")
+        return Insats.objects.filter(q).values("pk")
 
     def for_registerutdrag(self, user) -> DeltagandeQuerySet:
         """What a register extract by the user shows (deltagare.access.registerutdrag_filter)."""

@@ -31,5 +31,5 @@ def arbetslista_handlaggare(user) -> kvalitet.Arbetslista | None:
     """What the handläggare has to fix in their insatser, or None for other users."""
     if not can_see_personal_data(user):
         return None
-    deltaganden = Deltagande.objects.for_user(user, personal=True, resolve=True)
-    return kvalitet.arbetslista(deltaganden, today=timezone.localdate())
+    insatser = Deltagande.objects.insatser_for_user(user, personal=True)
+    return kvalitet.arbetslista(insatser, today=timezone.localdate())

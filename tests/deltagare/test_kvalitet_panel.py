@@ -59,7 +59,8 @@ def test_follow_ups_to_do_are_the_work_lists(admin_a, handlaggare_a, insats):
     (panel,) = kvalitet_forbund(admin_a)
     counts = {problem.kod: antal for problem, antal in panel["rader"][0]["problem"]}
     lista = kvalitet.arbetslista(
-        Deltagande.objects.for_user(handlaggare_a, personal=True), today=timezone.localdate()
+        Deltagande.objects.insatser_for_user(handlaggare_a, personal=True),
+        today=timezone.localdate(),
     )
     deltaganden = {u.deltagande for u in lista.uppfoljningar}
     assert counts["uppfoljning_att_gora"] == len(deltaganden) == 2

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from deltagare import kvalitet
 from deltagare.models import Atkomstlogg, Deltagande, Person, Samtycke, Uppfoljning
+from insatser.models import Insats
 
 from .handlaggare_data import anonym, assigned_insats, end, person_deltagande
 
@@ -94,7 +95,7 @@ def test_detail_marks_a_follow_up_overdue_on_the_day_the_work_list_does(
     ended = end(deltagande, slutdatum=today - dt.timedelta(days=days_ago))
     html = client_handlaggare_a.get(_url(ended)).content.decode()
     assert ("Försenad" in html) is forsenad
-    lista = kvalitet.arbetslista(Deltagande.objects.all(), today=today)
+    lista = kvalitet.arbetslista(Insats.objects.values_list("pk", flat=True), today=today)
     assert [u.forsenad for u in lista.uppfoljningar] == [forsenad]
 
 
