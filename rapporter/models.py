@@ -230,6 +230,9 @@ class Rapportfakta(models.Model):
     # its keys), and T19's figures of the year: an unsuppressed report reads these.
     tabeller = models.TextField(blank=True, default="")
     nyckeltal = models.JSONField(default=dict)
+    # T19's figures of the year's suppressed report, and the threshold it was suppressed
+    # at ({"grans": 5, "nyckeltal": {...}}): a suppressed report of a later year reads these.
+    nyckeltal_undertryckta = models.JSONField(default=dict)
     beraknad = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -460,6 +460,11 @@ _TABELLKOD = (
     "forbund.choices",
     "forbund.models",
     "finsam.lib.period",
+    # The suppressed figures stored for T19 (`lagras`): the disclosure control and the
+    # shares it hides by.
+    "rapporter.rapport",
+    "rapporter.disclosure",
+    "rapporter.relationer",
 )
 # The shape of the statement's rows and the code of the tables: stored facts of another
 # shape or older code are not used.
@@ -653,7 +658,14 @@ def build(
         rapport = _lagrad(ar, omfattning, med_t19)
         if rapport is not None:
             return rapport
-    u = _Underlag(ar, omfattning)
+    return _build(_Underlag(ar, omfattning), undertryck, relationer, med_t19)
+
+
+def _build(
+    u: _Underlag, undertryck: bool, relationer: tuple[Relation, ...] | None, med_t19: bool
+) -> Rapport:
+    """`build` over `u` (whose facts `lagras` may already have set)."""
+    ar, omfattning = u.ar, u.omfattning
     tabeller = _tables(u, BUILDERS, undertryck)
     if med_t19:
         tabeller["T19"] = _t19(u, undertryck, relationer)
@@ -754,15 +766,23 @@ def _t19(u: _Underlag, undertryck: bool, relationer: tuple[Relation, ...] | None
     as its own report, over facts read for all four years in one statement (and the few
     small aggregates of T0, T1, T2, T13 per year). Suppressed, an earlier year's report is
     built whole (without its own T19), because what its disclosure control hides depends
-    on every table of that report; a förbund's approved years are read from their
-    approved version instead."""
+    on every table of that report: the worker stores the figures of that build with the
+    year's facts (`lagras`), read while they are current; a förbund's approved years are
+    read from their approved version instead."""
     years = range(u.ar - T19_AR + 1, u.ar)
     approved = _approved_t19(u.omfattning, years, undertryck)
-    per_year: dict[str, dict[str, Tabell]] = {}
+    figures: dict[str, dict[str, Any]] = {}
     if undertryck:
         wanted = {kod for kod, (_, tabell, *_) in T19_RADER.items() if tabell in u.tabeller}
+        # The worker's stored figures hold for the default relations only.
+        stored = _lagrade_undertryckta(u.omfattning, years) if relationer is None else {}
         for ar in years:
-            if not wanted <= approved.get(str(ar), {}).keys():
+            if wanted <= approved.get(str(ar), {}).keys():
+                figures[str(ar)] = {}
+            elif ar in stored:
+                figures[str(ar)] = stored[ar]
+                u.kallor[ar] = "lagrade"
+            else:
                 earlier_report = build(
                     ar=ar,
                     omfattning=u.omfattning,
@@ -771,18 +791,30 @@ def _t19(u: _Underlag, undertryck: bool, relationer: tuple[Relation, ...] | None
                     med_t19=False,
                 )
                 u.kallor.update(earlier_report.fakta)
-                per_year[str(ar)] = earlier_report.tabeller
-            else:
-                per_year[str(ar)] = {}
+                figures[str(ar)] = _t19_values(earlier_report.tabeller)
     else:
         fakta = _Fakta.read(u, years, tidigare=True)
         for ar in years:
             earlier = _Underlag(ar, u.omfattning)
             earlier.__dict__["fakta"] = fakta[ar]
-            per_year[str(ar)] = _tables(earlier, T19_BUILDERS, undertryck)
-    per_year[str(u.ar)] = u.tabeller
-    figures = {ar: _t19_values(tables) for ar, tables in per_year.items()}
+            figures[str(ar)] = _t19_values(_tables(earlier, T19_BUILDERS, undertryck))
+    figures[str(u.ar)] = _t19_values(u.tabeller)
     return _t19_tabell(u.ar, figures, approved, set(u.tabeller))
+
+
+def _lagrade_undertryckta(omfattning: Omfattning, years: range) -> dict[int, dict[str, Any]]:
+    """The T19 figures of the suppressed reports of `years` as the worker stored them
+    (`lagras`), for the years whose facts are current and whose suppression threshold is
+    today's. Two queries."""
+    if not settings.FINSAM_RAPPORTFAKTA:
+        return {}
+    grans = settings.FINSAM_UNDERTRYCK_GRANS
+    stored = lagrade(omfattning, years, FAKTA_LAYOUT, "nyckeltal_undertryckta")
+    return {
+        ar: value["nyckeltal"]
+        for ar, (value,) in stored.items()
+        if value and value.get("grans") == grans
+    }
 
 
 def _approved_t19(omfattning: Omfattning, years: range, undertryck: bool) -> dict[str, Any]:
@@ -862,13 +894,20 @@ def _tabell(d: dict[str, Any]) -> Tabell:
     )
 
 
-def lagras(ar: int, omfattning: Omfattning) -> tuple[list[list[Any]], str, dict[str, Any]]:
-    """What the worker stores for a scope and year: the deltagande facts' rows, the year's
-    unsuppressed tables built from them (JSON text) and its figures for T19."""
+def lagras(ar: int, omfattning: Omfattning) -> dict[str, Any]:
+    """What the worker stores for a scope and year (the fields of `Rapportfakta`): the
+    deltagande facts' rows, the year's unsuppressed tables built from them (JSON text),
+    its figures for T19, and the figures for T19 of the year's suppressed report (with
+    the threshold it was suppressed at): a suppressed report of a later year reads them
+    instead of building this year's suppressed report whole, as `_t19` does otherwise."""
     u = _Underlag(ar, omfattning)
     rader = _Fakta.query(u, range(ar, ar + 1))
-    u.__dict__["fakta"] = _Fakta.parse(rader, range(ar, ar + 1))[ar]
+    fakta = _Fakta.parse(rader, range(ar, ar + 1))[ar]
+    u.__dict__["fakta"] = fakta
     tabeller = _tables(u, BUILDERS, undertryck=False)
+    dold = _Underlag(ar, omfattning)
+    dold.__dict__["fakta"] = fakta
+    undertryckt = _build(dold, undertryck=True, relationer=None, med_t19=False)
     katalog = _insatskatalog(u) if omfattning.typ == "forbund" else None
     text = json.dumps(
         {
@@ -877,7 +916,15 @@ def lagras(ar: int, omfattning: Omfattning) -> tuple[list[list[Any]], str, dict[
         },
         ensure_ascii=False,
     )
-    return rader, text, _t19_values(tabeller)
+    return {
+        "rader": rader,
+        "tabeller": text,
+        "nyckeltal": _t19_values(tabeller),
+        "nyckeltal_undertryckta": {
+            "grans": settings.FINSAM_UNDERTRYCK_GRANS,
+            "nyckeltal": _t19_values(undertryckt.tabeller),
+        },
+    }
 
 
 def _lagrad(ar: int, omfattning: Omfattning, med_t19: bool) -> Rapport | None:

@@ -78,8 +78,7 @@ def _uppdatera(years: range | None, omfattning: Omfattning | None) -> tuple[int,
                     continue
                 typ, kod = scope
                 if stamp != empty or utan_data is None:
-                    rader, tabeller, nyckeltal = lagras(ar, Omfattning(typ, kod or None))
-                    values = {"rader": rader, "tabeller": tabeller, "nyckeltal": nyckeltal}
+                    values = lagras(ar, Omfattning(typ, kod or None))
                     if stamp == empty and typ != "forbund":  # (a förbund has its catalogue)
                         utan_data = values
                 else:

@@ -8,6 +8,8 @@ import datetime as dt
 
 import pytest
 from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from deltagare import pnr
@@ -330,3 +332,52 @@ def test_the_worker_task_looks_cheaply_and_counts_after_a_write(forbund_a):
     assert uppdatera_fakta() >= 3
     assert uppdatera_fakta() == 0
     assert _t2(Omfattning("forbund", forbund_a.organisationsnummer))[0] == "lagrade"
+
+
+def _suppressed_t19(omfattning: Omfattning, *, live: bool = False) -> tuple[set, dict, int]:
+    """A suppressed report's sources, its T19 and how many queries it took."""
+    settings.FINSAM_RAPPORTFAKTA = not live
+    try:
+        with CaptureQueriesContext(connection) as queries:
+            rapport = build(ar=Y, omfattning=omfattning, undertryck=True)
+    finally:
+        settings.FINSAM_RAPPORTFAKTA = True
+    return set(rapport.fakta.values()), rapport.tabeller["T19"].as_json(), len(queries)
+
+
+def test_a_suppressed_report_reads_its_earlier_years_figures_stored(forbund_a):
+    """T19 of a suppressed report states each earlier year as that year's own suppressed
+    report does. The worker stores those figures with the year's facts, so with current
+    facts the report does not build the four earlier reports again, and its T19 is the
+    live one cell by cell, small suppressed counts included. Stored figures are of one
+    threshold: under another, the earlier reports are built again."""
+    insats = InsatsFactory(forbund=forbund_a, startdatum=D(Y - 4, 1, 1))
+    # Per year a number of anonymous women within the year: 4 is hidden under the
+    # threshold of 5 and shown under 3.
+    for ar, antal in zip(range(Y - 4, Y + 1), (9, 4, 12, 4, 7), strict=True):
+        for _ in range(antal):
+            register_anonymous_deltagande(
+                insats=insats,
+                kon="kvinna",
+                startdatum=D(ar, 2, 1),
+                slutdatum=D(ar, 10, 1),
+            )
+    uppdatering.uppdatera(range(Y - 4, Y + 1))
+    for omfattning in _scopes(forbund_a):
+        kallor, t19, stored_queries = _suppressed_t19(omfattning)
+        assert kallor == {"lagrade"}
+        assert t19 == _suppressed_t19(omfattning, live=True)[1], omfattning
+        anonyma = next(r for r in t19["rader"] if r["kod"] == "anonyma_deltaganden")
+        assert anonyma[str(Y - 3)] is None and anonyma[str(Y - 2)] == 12, anonyma
+
+        settings.FINSAM_UNDERTRYCK_GRANS = 3
+        try:
+            kallor, t19_3, rebuilt_queries = _suppressed_t19(omfattning)
+            assert t19_3 == _suppressed_t19(omfattning, live=True)[1], omfattning
+        finally:
+            settings.FINSAM_UNDERTRYCK_GRANS = 5
+        assert kallor == {"lagrade"}  # the deltagande facts are still the stored ones
+        anonyma = next(r for r in t19_3["rader"] if r["kod"] == "anonyma_deltaganden")
+        assert anonyma[str(Y - 3)] == 4, anonyma
+        # Four reports built again: each reads its insatser, ekonomi, volumes and more.
+        assert rebuilt_queries >= stored_queries + 4 * 10, (stored_queries, rebuilt_queries)
