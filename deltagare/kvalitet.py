@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -390,6 +390,37 @@ def _uppfoljningar(rows: list[dict], limit: int) -> list[UppfoljningAttGora]:
         if row[f"uppfoljning_{m}_due"] and (fonster := d.uppfoljningsfonster(m))
     ]
     return sorted(items, key=lambda item: item.dag)[:limit]
+
+
+FORBUND = prepared.Parameter("forbund")
+
+
+@functools.lru_cache(maxsize=2)
+def _per_insats(today: dt.date) -> prepared.Statement:
+    """`per_insats`'s statement for a day, compiled once (finsam.lib.prepared)."""
+    ar = today.year
+    return prepared.prepare(
+        Deltagande.objects.filter(
+            prepared.AnyOf(F("insats_id"), INSATSER),
+            prepared.AnyOf(F("insats__forbund_id"), FORBUND),
+        )
+        .order_by()
+        .values("insats__forbund", "insats__kod", "insats__namn")
+        .annotate(
+            **{p.kod: Count("pk", filter=p.q(today)) for p in PROBLEM},
+            aktiva_i_ar=Count("pk", filter=active_in_year_q(ar)),
+            med_pnr_i_ar=Count("pk", filter=active_in_year_q(ar) & PERSON),
+        )
+        .order_by("insats__kod")
+    )
+
+
+def per_insats(insatser: Iterable[int], forbund: Iterable[int], *, today: dt.date) -> list[dict]:
+    """Per insats of `insatser` (ids; the caller has scoped them) in `forbund` (ids) with
+    deltaganden: the count of each `PROBLEM` (under its kod), the deltaganden active this
+    year (`aktiva_i_ar`) and those among them with personal data (`med_pnr_i_ar`), with the
+    insats's `insats__forbund`, `insats__kod` and `insats__namn`. In one query."""
+    return _per_insats(today).dicts({INSATSER.name: list(insatser), FORBUND.name: list(forbund)})
 
 
 def arbetslista(insatser: Sequence[int], *, today: dt.date, limit: int = 10) -> Arbetslista:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
-from django.db.models import Count
 from django.template.defaultfilters import urlencode
 from django.urls import reverse
 from django.utils import timezone
@@ -18,31 +17,21 @@ from forbund.choices import Roll
 from forbund.models import Forbund
 
 from .. import kvalitet
-from ..models import Deltagande, active_in_year_q
+from ..models import Deltagande
 
 register = template.Library()
 
 
 @register.simple_tag
 def kvalitet_forbund(user) -> list[dict]:
-    """Per own förbund, per insats with problems: the counts, in one query per förbund set."""
+    """Per own förbund, per insats with problems: the counts (kvalitet.per_insats)."""
     ids = access.forbund_ids(user, Roll.FORBUNDSADMINISTRATOR)
     if not ids:
         return []
     today = timezone.localdate()
     ar = today.year
-    rows = (
-        Deltagande.objects.for_user(user, personal=False)
-        .filter(insats__forbund__in=ids)
-        .order_by()
-        .values("insats__forbund", "insats__kod", "insats__namn")
-        .annotate(
-            **{p.kod: Count("pk", filter=p.q(today)) for p in kvalitet.PROBLEM},
-            aktiva_i_ar=Count("pk", filter=active_in_year_q(ar)),
-            med_pnr_i_ar=Count("pk", filter=active_in_year_q(ar) & kvalitet.PERSON),
-        )
-        .order_by("insats__kod")
-    )
+    insatser = Deltagande.objects.insatser_for_user(user, personal=False)
+    rows = kvalitet.per_insats(insatser, ids, today=today)
     forbund = {f.pk: f for f in Forbund.objects.filter(pk__in=ids).order_by("namn")}
     panels: dict[int, dict[str, Any]] = {
         pk: {

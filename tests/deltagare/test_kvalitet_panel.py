@@ -66,3 +66,14 @@ def test_follow_ups_to_do_are_the_work_lists(admin_a, handlaggare_a, insats):
     assert counts["uppfoljning_att_gora"] == len(deltaganden) == 2
     overdue = {u.deltagande for u in lista.uppfoljningar if u.forsenad}
     assert counts["uppfoljning_forsenad"] == len(overdue) == 1
+
+
+def test_the_panel_counts_only_the_users_own_forbund(admin_a, admin_b, handlaggare_a, insats):
+    """The other förbund's administrator sees a panel of their own förbund, without the
+    insats of förbund A; a handläggare (no administrator) sees no panel."""
+    (panel,) = kvalitet_forbund(admin_b)
+    assert panel["forbund"] != insats.forbund
+    assert panel["rader"] == []
+    assert kvalitet_forbund(handlaggare_a) == []
+    (own,) = kvalitet_forbund(admin_a)
+    assert [row["insats__kod"] for row in own["rader"]] == [insats.kod]
