@@ -33,7 +33,10 @@ ekonomirad also the next year, a folkmängd the later years; the förbund, a mem
 insats and its behovsgrupper the years they are active in, `create_ovrigt_sql`). So a
 bokslut, a volume or a follow-up makes the worker recount one or two years of its förbund,
 län and the nation, and an insats edit the years of the insats, not twelve.
-A suppressed report is built, over the stored deltagande facts.
+A suppressed report is built, over the stored deltagande facts; its T19 reads each earlier
+year's figures as that year's suppressed report states them, which the worker also stores
+(built from the same facts, with the threshold they were suppressed at), so a suppressed
+report builds its own year only.
 """
 
 from __future__ import annotations

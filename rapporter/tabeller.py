@@ -862,7 +862,8 @@ def _t19_tabell(
 # The worker stores, per scope and year, the unsuppressed tables as the builders above made
 # them (`lagras`); an unsuppressed report whose years are all current reads them (and each
 # earlier year's T19 figures) instead of building them. A suppressed report is built, over
-# the stored deltagande facts: what its disclosure control hides depends on every cell.
+# the stored deltagande facts: what its disclosure control hides depends on every cell. Its
+# earlier years' T19 figures are stored too, from the year's suppressed report (`lagras`).
 
 
 def _tabell_json(t: Tabell) -> dict[str, Any]:
