@@ -4,6 +4,7 @@ pages (deltagare.kvalitet), on a small hand-checked data set."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
@@ -159,3 +160,16 @@ def test_scoped_queryset_limits_everything(data, forbund_b):
     mine = Deltagande.objects.filter(insats__forbund=data["insats"].forbund)
     assert kvalitet.counts(mine, TODAY)["utan_utfall"] == 2
     assert kvalitet.counts(Deltagande.objects.all(), TODAY)["utan_utfall"] == 3
+
+
+def test_the_start_pages_counts_read_only_columns_the_index_carries():
+    """The start pages' counts (the förbund panel's and the work list's) count an insats's
+    deltaganden from the index `deltagande_insats_ordning` alone (an index-only scan) only
+    while it carries every column of the table their conditions read."""
+    index = next(i for i in Deltagande._meta.indexes if i.name == "deltagande_insats_ordning")
+    fields = [f.lstrip("-") for f in index.fields] + list(index.include)
+    carried = {Deltagande._meta.get_field(f).column for f in fields}
+    for statement in (kvalitet._per_insats(TODAY), kvalitet._statements(TODAY, 10)["antal"]):
+        read = set(re.findall(r'"deltagare_deltagande"\."(\w+)"', statement.sql))
+        assert "uppfoljda" in read  # (the pattern finds the columns)
+        assert read <= carried, read - carried
