@@ -16,7 +16,7 @@ import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection
+from django.db import connection, reset_queries
 from django.db.models import Count, Max, Min
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -103,6 +103,7 @@ class Command(BaseCommand):
             for label, url in account["pages"]:
                 times, queries = [], set()
                 for _ in range(options["repeat"]):
+                    reset_queries()  # (a full DEBUG query log would count none)
                     with CaptureQueriesContext(connection) as captured:
                         start = time.perf_counter()
                         response = client.get(url)
