@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+from contextlib import contextmanager
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -95,6 +96,22 @@ def login(page, live_server, username: str, password: str = PASSWORD, device=Non
         assert_accessible(page)
         page.get_by_role("button", name="Fortsätt").click()
     page.wait_for_load_state()
+
+
+@contextmanager
+def htmx_settled(page):
+    """Wait, after the block, until htmx has swapped and settled the answer it caused.
+
+    Waiting for the response alone races the swap: a field filled between the response
+    and the swap is put back to what the answer holds (CI once searched the old value).
+    """
+    page.evaluate(
+        """() => { window.__htmxSettled = false;
+            document.body.addEventListener('htmx:afterSettle',
+                () => { window.__htmxSettled = true }, {once: true}); }"""
+    )
+    yield
+    page.wait_for_function("() => window.__htmxSettled === true")
 
 
 def field(page, label: str):

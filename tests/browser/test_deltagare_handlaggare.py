@@ -13,7 +13,7 @@ from insatser.models import InsatsUppdrag
 
 from ..factories import InsatsFactory, UppdragFactory, UserFactory, full_forbund
 from ..pnr import assert_no_pnr
-from .conftest import PASSWORD, assert_accessible, field, login, totp_device
+from .conftest import PASSWORD, assert_accessible, field, htmx_settled, login, totp_device
 
 
 def tick(page, group: str, label: str) -> None:
@@ -27,7 +27,7 @@ def test_handlaggare_registers_and_ends_a_deltagande(page, live_server):
     def search(value: str) -> None:
         """Search the participant list and wait for the answer (an htmx POST)."""
         field(page, "Sök deltagare").fill(value)
-        with page.expect_response(lambda r: r.url.endswith("/sok/")):
+        with htmx_settled(page), page.expect_response(lambda r: r.url.endswith("/sok/")):
             page.get_by_role("button", name="Sök", exact=True).click()
 
     forbund = full_forbund(kommuner=["0380"], lan="03", namn="Samordningsförbundet Test")
