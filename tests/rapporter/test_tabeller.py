@@ -710,14 +710,32 @@ def test_pdf_tables_stay_inside_the_page(data, tmp_path, rapportvag):
 
         def visit(text, cm, tm, _font, size, number=number, right=right):
             x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
-            # The contents' dot leaders are clipped at the page number on purpose.
-            words = re.sub(r"\.{4,}", "", text).strip()
+            words = text.strip()
             # the end of the piece: its start plus about half an em per character
             if words and x + 0.45 * size * len(words) * cm[0] > right:
                 outside.append((number, words))
 
         page.extract_text(visitor_text=visit)
     assert outside == []
+
+
+def test_pdf_contents_name_the_page_of_each_table(data, tmp_path, rapportvag):
+    """The contents page gives, for every table, the page its heading stands on."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(_forbund_pdf(data, tmp_path, rapportvag))
+    pages = [page.extract_text() for page in reader.pages]
+    # (As laid out: the page numbers stand at the right of their titles.)
+    contents = reader.pages[1].extract_text(extraction_mode="layout")
+    assert "Innehåll" in contents
+    entries = re.findall(r"^\s*(T\d+ \S.*?)\s+(\d+)\s*$", contents, re.MULTILINE)
+    assert [rubrik.split()[0] for rubrik, _ in entries] == [
+        f"T{n}" for n in range(1, 20) if n != 17
+    ]
+    for rubrik, sida in entries:
+        # the first page after the title page and the contents that names the table
+        first = next(n for n, text in enumerate(pages[2:], start=3) if rubrik in text)
+        assert int(sida) == first, rubrik
 
 
 def test_suppressed_pdf_shows_dots(data, tmp_path, rapportvag):
