@@ -16,7 +16,8 @@ Run it on the national-scale data set (`manage.py generate_data`). Prints:
   time (target: the audit adds no more than the report takes);
 - the PDF time for the largest förbund (target under 2.5 s) and for the nation (target
   under 8 s), as a job in the worker takes it: the tables and the PDF, with WeasyPrint and
-  matplotlib imported beforehand as the worker does when it starts (rapporter.pdf.warm_up).
+  matplotlib imported beforehand as the worker does when it starts (rapporter.pdf.warm_up);
+  the median of `--pdf-repeat` jobs, with the fastest and slowest (`--bara-pdf`: only these).
 """
 
 from __future__ import annotations
@@ -133,6 +134,10 @@ class Command(BaseCommand):
         parser.add_argument("--ar", type=int, help="Året (standard: senaste hela året med data).")
         parser.add_argument("--repeat", type=int, default=9)
         parser.add_argument("--utan-pdf", action="store_true", help="Hoppa över PDF-mätningarna.")
+        parser.add_argument("--bara-pdf", action="store_true", help="Bara PDF-mätningarna.")
+        parser.add_argument(
+            "--pdf-repeat", type=int, default=5, help="PDF-jobb per omfattning (median)."
+        )
         parser.add_argument(
             "--skala",
             action="store_true",
@@ -155,6 +160,14 @@ class Command(BaseCommand):
             self._skala(ar, n_deltaganden, time.perf_counter() - started, repeat)
             return
         counted = uppdatera(range(ar - T19_AR + 1, ar + 1))
+        biggest = (
+            Forbund.objects.annotate(n=Count("insatser__deltaganden")).order_by("-n", "pk").first()
+        )
+        if biggest is None:
+            raise CommandError("Databasen har inga förbund. Kör först `manage.py generate_data`.")
+        if options["bara_pdf"]:
+            self._pdf(ar, biggest, nationell, options["pdf_repeat"])
+            return
         self.stdout.write(
             f"Lagrade fakta uppdaterade (som arbetaren gör): {counted} omfattningar och år "
             f"räknade på {time.perf_counter() - started:.1f} s.\n"
@@ -162,14 +175,9 @@ class Command(BaseCommand):
         by_hand = hand_written_t2(ar)
         self._check_t2(ar, by_hand)
         self.stdout.write("T2 stämmer med den handskrivna SQL:en.")
-        biggest = (
-            Forbund.objects.annotate(n=Count("insatser__deltaganden")).order_by("-n", "pk").first()
-        )
         largest_lan = (
             Forbund.objects.values("lan").annotate(n=Count("id")).order_by("-n", "lan").first()
         )
-        if biggest is None or largest_lan is None:
-            raise CommandError("Databasen har inga förbund. Kör först `manage.py generate_data`.")
         for lagrade in (True, False):
             settings.FINSAM_RAPPORTFAKTA = lagrade
             self._measure(ar, nationell, biggest, repeat)
@@ -197,21 +205,28 @@ class Command(BaseCommand):
             + " (Förbundets rapport har delvis andra tabeller, och insatskatalogen.)"
         )
         self._audit(ar, nationell, repeat)
-        if options["utan_pdf"]:
-            return
+        if not options["utan_pdf"]:
+            self._pdf(ar, biggest, nationell, options["pdf_repeat"])
+
+    def _pdf(self, ar: int, biggest: Forbund, nationell: Omfattning, repeat: int) -> None:
         # As in the worker, which imports WeasyPrint and matplotlib when it starts: each
         # time is one job's work, the year's tables and the PDF.
         warm_up()
+        forbund = Omfattning("forbund", biggest.organisationsnummer)
         for label, omfattning, target in (
-            (f"PDF, ett förbund ({biggest.namn})", scopes[0][1], 2.5),
+            (f"PDF, ett förbund ({biggest.namn})", forbund, 2.5),
             ("PDF, hela landet", nationell, 8),
         ):
-            start = time.perf_counter()
-            pdf = render(ar=ar, omfattning=omfattning, undertryck=True, format="pdf")
-            elapsed = time.perf_counter() - start
+            times = []
+            for _ in range(max(repeat, 1)):
+                start = time.perf_counter()
+                pdf = render(ar=ar, omfattning=omfattning, undertryck=True, format="pdf")
+                times.append(time.perf_counter() - start)
+            median = statistics.median(times)
             self.stdout.write(
-                f"{label}, i workern: {elapsed:.1f} s, {len(pdf) // 1024} kB (mål: under {target} s: "
-                f"{'uppfyllt' if elapsed < target else 'EJ uppfyllt'})"
+                f"{label}, i workern: {median:.1f} s (median av {len(times)}; "
+                f"{min(times):.1f}–{max(times):.1f} s), {len(pdf) // 1024} kB "
+                f"(mål: under {target} s: {'uppfyllt' if median < target else 'EJ uppfyllt'})"
             )
 
     def _skala(self, ar: int, n_deltaganden: int, uppdatera_s: float, repeat: int) -> None:
