@@ -149,6 +149,19 @@ def test_bench_rapport_agrees_with_hand_written_t2_and_counts_queries():
     assert "Antalet frågor växer inte med antalet förbund: uppfyllt." in text, text
 
 
+def test_bench_rapport_times_only_the_pdfs_on_request():
+    run(forbund=2, per_ar=40)
+    out = io.StringIO()
+    call_command("bench_rapport", "--ar", "2024", "--bara-pdf", "--pdf-repeat", "2", stdout=out)
+    lines = [line for line in out.getvalue().splitlines() if line.startswith("PDF, ")]
+    assert [line.split(",")[1].split("(")[0].strip() for line in lines] == [
+        "ett förbund",
+        "hela landet",
+    ]
+    assert all("(median av 2; " in line and " kB (mål: under " in line for line in lines), lines
+    assert "JSON" not in out.getvalue()
+
+
 def test_bench_rapport_without_data_is_a_clear_error():
     with pytest.raises(CommandError, match="generate_data"):
         call_command("bench_rapport", stdout=io.StringIO())

@@ -178,6 +178,8 @@ class Command(BaseCommand):
         largest_lan = (
             Forbund.objects.values("lan").annotate(n=Count("id")).order_by("-n", "lan").first()
         )
+        if largest_lan is None:  # (not after `biggest`; for the type checker)
+            raise CommandError("Databasen har inga förbund. Kör först `manage.py generate_data`.")
         for lagrade in (True, False):
             settings.FINSAM_RAPPORTFAKTA = lagrade
             self._measure(ar, nationell, biggest, repeat)
