@@ -178,7 +178,7 @@ class Command(BaseCommand):
         largest_lan = (
             Forbund.objects.values("lan").annotate(n=Count("id")).order_by("-n", "lan").first()
         )
-        if largest_lan is None:  # (not after `biggest`; for the type checker)
+        if largest_lan is None:  # cannot happen once `biggest` exists; mypy needs the check
             raise CommandError("Databasen har inga förbund. Kör först `manage.py generate_data`.")
         for lagrade in (True, False):
             settings.FINSAM_RAPPORTFAKTA = lagrade
